@@ -1,0 +1,225 @@
+"""Evaluate one scenario on a backend: the library's main entry point.
+
+``dcecon.evaluate(scenario, backend="auto")`` returns a :class:`Result` with
+the window P&L, the investment view, a row per cohort and a row per period.
+Window P&L figures sum the periods from ``start_year`` to ``start_year +
+horizon_years``; investment figures cover every cohort's whole service life
+(see ``docs/model.md``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from dcecon.backends import Backend, resolve_backend, to_numpy
+from dcecon.model.cohort import FLOW_NAMES
+from dcecon.model.fleet import (
+    investment_view,
+    lifetime_period_range,
+    pnl_totals,
+    sum_flows,
+    window_flows,
+)
+from dcecon.scenario.resolve import fleet_parameters, schedule_years
+from dcecon.scenario.schema import Scenario
+
+PNL_FIELDS = (
+    "revenue_usd",
+    "depreciation_usd",
+    "power_cost_usd",
+    "facility_cost_usd",
+    "opex_usd",
+    "cogs_usd",
+    "gross_profit_usd",
+    "gross_margin",
+    "ebitda_usd",
+    "energy_kwh",
+)
+"""Window P&L fields of a result, in report order."""
+
+INVESTMENT_FIELDS = (
+    "npv_usd",
+    "irr",
+    "payback_years",
+    "breakeven_price_usd_per_gpu_hour",
+    "breakeven_utilization",
+    "cost_usd_per_billed_gpu_hour",
+)
+"""Investment-view fields of a result (lifetime of the cohorts), in report order."""
+
+RESULT_FIELDS = PNL_FIELDS + INVESTMENT_FIELDS
+"""Top-level figures of ``dcecon run --json`` and of :class:`Result`."""
+
+EXTRA_FIELDS = ("billed_gpu_hours", "capex_usd", "lifetime_revenue_usd", "lifetime_gross_profit_usd",
+                "lifetime_gross_margin")
+
+
+@dataclasses.dataclass
+class Result:
+    """Figures of one evaluated scenario (host floats).
+
+    The fields of :data:`RESULT_FIELDS` are attributes (``result.gross_margin``);
+    ``cohorts`` holds one dict per cohort with the same fields, each cohort's
+    investment view on its own clock; ``periods`` one dict per window period.
+    """
+
+    scenario: Scenario
+    backend: str
+    dtype: str
+    figures: dict[str, float]
+    cohorts: list[dict[str, Any]]
+    periods: list[dict[str, Any]]
+    model_seconds: float
+
+    def __getattr__(self, name: str) -> float:
+        figures = self.__dict__.get("figures", {})
+        if name in figures:
+            return figures[name]
+        raise AttributeError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` object: figures at the top level, then cohorts, periods, sources."""
+        out: dict[str, Any] = {"scenario": self.scenario.name, "backend": self.backend, "dtype": self.dtype}
+        out.update(self.figures)
+        out["cohorts"] = self.cohorts
+        out["periods"] = self.periods
+        out["sources"] = sources_used(self.scenario)
+        return out
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """JSON text; infinities and NaN are written as the strings ``"inf"``, ``"-inf"``, ``"nan"``."""
+        return json.dumps(_json_safe(self.to_dict()), indent=indent)
+
+    def to_pandas(self):
+        """``(periods, cohorts)`` as pandas DataFrames."""
+        import pandas as pd
+
+        periods = pd.DataFrame(self.periods).set_index("period_start_year")
+        cohorts = pd.DataFrame(self.cohorts).set_index("name")
+        return periods, cohorts
+
+
+def _json_safe(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def sources_used(scenario: Scenario) -> list[dict[str, Any]]:
+    """Each cited source with the fields that cite it, in file order."""
+    by_source: dict[str, list[str]] = {}
+    for field, source in scenario.provenance.items():
+        by_source.setdefault(source, []).append(field)
+    out = []
+    for source_id, fields in by_source.items():
+        entry = {"id": source_id, "fields": fields}
+        if source_id in scenario.sources:
+            entry.update(scenario.sources[source_id].model_dump())
+        out.append(entry)
+    return out
+
+
+def _device_params(backend: Backend, params: dict[str, float]) -> dict[str, Any]:
+    return {name: backend.asarray([[value]]) for name, value in params.items()}
+
+
+def _to_host(arrays: dict[str, Any]) -> dict[str, np.ndarray]:
+    return {name: to_numpy(value) for name, value in arrays.items()}
+
+
+def _scalar(array: np.ndarray) -> float:
+    return float(np.asarray(array, dtype=np.float64).reshape(-1)[0])
+
+
+def evaluate(scenario: Scenario, backend: str | Backend = "auto", dtype: str = "float64") -> Result:
+    """Evaluate a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        From :func:`dcecon.load_scenario`.
+    backend : {'auto', 'numpy', 'cupy', 'array-api-strict'} or Backend
+        Array library to run on; ``auto`` takes CuPy when a GPU is usable.
+    dtype : {'float64', 'float32'}
+        Floating dtype of the computation.
+
+    Returns
+    -------
+    Result
+    """
+    chosen = backend if isinstance(backend, Backend) else resolve_backend(backend, dtype)
+    xp = chosen.xp
+    started = time.perf_counter()
+    host_fleet = fleet_parameters(scenario)
+    ppy = scenario.periods_per_year
+    n_years = schedule_years([p["book_life_years"] for p, _ in host_fleet])
+    fleet = [(_device_params(chosen, p), method) for p, method in host_fleet]
+    discount = chosen.asarray([scenario.finance.discount_rate])
+    tax = chosen.asarray([[scenario.finance.tax_rate]])
+
+    window = window_flows(xp, fleet, scenario.start_year, scenario.n_periods, ppy, n_years)
+    fleet_window = sum_flows(window)
+    pnl = pnl_totals(xp, fleet_window)
+    period_range = lifetime_period_range(
+        [p["in_service_year"] - scenario.start_year for p, _ in host_fleet],
+        [p["service_life_years"] for p, _ in host_fleet],
+        ppy,
+    )
+    fleet_view = investment_view(xp, fleet, discount[..., None], tax, scenario.start_year, period_range, ppy, n_years)
+
+    cohort_arrays = []
+    for (host_params, _), (params, method), flows in zip(host_fleet, fleet, window):
+        own_range = lifetime_period_range([0.0], [host_params["service_life_years"]], ppy)
+        view = investment_view(xp, [(params, method)], discount[..., None], tax, params["in_service_year"],
+                               own_range, ppy, n_years)
+        cohort_arrays.append((pnl_totals(xp, flows), view))
+
+    host_pnl = _to_host(pnl)
+    host_view = _to_host(fleet_view)
+    host_periods = _to_host(fleet_window)
+    host_cohorts = [(_to_host(p), _to_host(v)) for p, v in cohort_arrays]
+    elapsed = time.perf_counter() - started
+
+    figures = {name: _scalar(host_pnl[name]) for name in PNL_FIELDS}
+    figures.update({name: _scalar(host_view[name]) for name in INVESTMENT_FIELDS})
+    figures["billed_gpu_hours"] = _scalar(host_pnl["billed_gpu_hours"])
+    figures["capex_usd"] = _scalar(host_view["capex_usd"])
+    figures["lifetime_revenue_usd"] = _scalar(host_view["lifetime_revenue_usd"])
+    figures["lifetime_gross_profit_usd"] = _scalar(host_view["lifetime_gross_profit_usd"])
+    figures["lifetime_gross_margin"] = _scalar(host_view["lifetime_gross_margin"])
+
+    cohorts = []
+    for cohort, (host_params, method), (cp, cv) in zip(scenario.cohorts, host_fleet, host_cohorts):
+        row: dict[str, Any] = {
+            "name": cohort.name,
+            "gpus": host_params["gpus"],
+            "in_service_year": host_params["in_service_year"],
+            "depreciation_method": method,
+        }
+        row.update({name: _scalar(cp[name]) for name in PNL_FIELDS})
+        row.update({name: _scalar(cv[name]) for name in INVESTMENT_FIELDS})
+        row["billed_gpu_hours"] = _scalar(cp["billed_gpu_hours"])
+        row["capex_usd"] = _scalar(cv["capex_usd"])
+        row["lifetime_gross_margin"] = _scalar(cv["lifetime_gross_margin"])
+        cohorts.append(row)
+
+    periods = []
+    for j in range(scenario.n_periods):
+        row = {"period_start_year": scenario.start_year + j / ppy}
+        for name in FLOW_NAMES:
+            row[name] = float(np.asarray(host_periods[name], dtype=np.float64).reshape(-1, scenario.n_periods)[0, j])
+        revenue = row["revenue_usd"]
+        row["gross_margin"] = row["gross_profit_usd"] / revenue if revenue else math.nan
+        periods.append(row)
+
+    return Result(scenario, chosen.name, chosen.dtype_name, figures, cohorts, periods, elapsed)

@@ -1,0 +1,178 @@
+"""Flows of one cohort (a vintage of GPUs) on a period grid (model-spec section 3).
+
+Every parameter is an array broadcastable to ``(n, 1)`` (``n`` scenarios) or a
+Python float; ages run along the last axis. The result holds cohort totals
+(per-GPU flows times ``gpus``) with periods outside the service life set to
+zero.
+"""
+
+from __future__ import annotations
+
+from dcecon.model import depreciation, facility, opex, power, revenue
+from dcecon.model.time import age_in_periods, hours_per_period, in_service_mask
+
+COHORT_PARAMETERS = (
+    "gpus",
+    "in_service_year",
+    "service_life_years",
+    "capex_usd_per_gpu",
+    "book_life_years",
+    "salvage_fraction",
+    "power_kw_per_gpu",
+    "idle_power_fraction",
+    "utilization",
+    "price_usd_per_gpu_hour",
+    "price_decline_per_year",
+    "maintenance_fraction_of_capex_per_year",
+    "other_opex_usd_per_gpu_year",
+    "pue",
+    "electricity_usd_per_kwh",
+    "electricity_escalation_per_year",
+    "colocation_usd_per_kw_month",
+    "facility_capex_usd_per_mw",
+    "facility_life_years",
+)
+"""Numeric inputs of :func:`cohort_flows`, site values already resolved into each cohort."""
+
+FLOW_NAMES = (
+    "revenue_usd",
+    "depreciation_usd",
+    "power_cost_usd",
+    "facility_cost_usd",
+    "opex_usd",
+    "cogs_usd",
+    "gross_profit_usd",
+    "ebitda_usd",
+    "energy_kwh",
+    "billed_gpu_hours",
+)
+"""Per-period flows of a cohort that add up across cohorts and periods."""
+
+
+def cohort_flows(xp, params, method, grid_start_year, n_periods, periods_per_year, n_schedule_years):
+    """Period flows of a cohort on a grid of ``n_periods`` periods [USD, kWh, h].
+
+    Parameters
+    ----------
+    xp : module
+        Array namespace.
+    params : mapping of str to array
+        The values of :data:`COHORT_PARAMETERS`, each broadcastable to ``(n, 1)``.
+    method : str
+        Depreciation method (:data:`dcecon.model.depreciation.METHODS`).
+    grid_start_year : float or array
+        Decimal year of the first period start [year].
+    n_periods : int
+        Periods on the grid.
+    periods_per_year : int
+        1, 4 or 12.
+    n_schedule_years : int
+        Whole years of accelerated depreciation schedule to build (at least
+        the largest book life).
+
+    Returns
+    -------
+    dict of str to array
+        :data:`FLOW_NAMES` (cohort totals, shape ``(n, n_periods)``) plus the
+        terms the investment view needs: ``active`` (bool), ``age_years``,
+        ``facility_lease_usd`` (the cash part of the facility cost),
+        ``revenue_at_full_utilization_usd``, ``price_weighted_billed_gpu_hours``
+        (billed hours times the price decline factor, for the break-even
+        price), ``power_cost_at_full_load_usd`` (for the break-even
+        utilization).
+
+    Notes
+    -----
+    Model-spec section 3, per GPU at age ``a``::
+
+        billed_hours  = hours * utilization
+        revenue       = billed_hours * price * (1 - decline) ** a
+        energy_kwh    = hours * kW * (idle + (1 - idle) * utilization) * PUE
+        power_cost    = energy_kwh * electricity * (1 + escalation) ** a
+        facility_cost = colocation * 12 / ppy * kW + facility_capex / 1000 * kW / facility_life / ppy
+        opex          = (maintenance * capex + other_opex) / ppy
+        cogs          = depreciation + power_cost + facility_cost + opex
+        ebitda        = revenue - power_cost - opex - colocation part of facility_cost
+    """
+    p = params
+    dtype_probe = p["utilization"] + 0.0 * p["gpus"]
+    period_index = xp.astype(xp.arange(n_periods), dtype_probe.dtype)
+    age_periods = age_in_periods(xp, grid_start_year, period_index, p["in_service_year"], periods_per_year)
+    active = in_service_mask(age_periods, p["service_life_years"], periods_per_year)
+    age_years = xp.where(active, age_periods / periods_per_year, 0.0)
+    hours = hours_per_period(periods_per_year)
+
+    billed = revenue.billed_hours(hours, p["utilization"])
+    decline = revenue.price_decline_factor(p["price_decline_per_year"], age_years)
+    revenue_at_full = hours * p["price_usd_per_gpu_hour"] * decline
+    gpu_revenue = revenue_at_full * p["utilization"]
+
+    load = power.load_fraction(p["idle_power_fraction"], p["utilization"])
+    electricity = power.electricity_price_at_age_usd_per_kwh(
+        p["electricity_usd_per_kwh"], p["electricity_escalation_per_year"], age_years
+    )
+    full_load_kwh = power.energy_kwh(hours, p["power_kw_per_gpu"], 1.0, p["pue"])
+    gpu_energy = full_load_kwh * load
+    gpu_power_cost = power.power_cost_usd(gpu_energy, electricity)
+
+    lease = facility.colocation_cost_usd(p["colocation_usd_per_kw_month"], p["power_kw_per_gpu"], periods_per_year)
+    building = facility.owned_facility_depreciation_usd(
+        p["facility_capex_usd_per_mw"], p["power_kw_per_gpu"], p["facility_life_years"], periods_per_year
+    )
+    gpu_opex = opex.opex_usd(
+        p["maintenance_fraction_of_capex_per_year"], p["capex_usd_per_gpu"], p["other_opex_usd_per_gpu_year"],
+        periods_per_year,
+    )
+    gpu_depreciation = depreciation.period_depreciation_usd(
+        xp, method, p["capex_usd_per_gpu"], p["salvage_fraction"], p["book_life_years"], age_years,
+        periods_per_year, n_schedule_years,
+    )
+
+    gpus = p["gpus"]
+
+    def total(per_gpu):
+        return xp.where(active, per_gpu * gpus, 0.0)
+
+    flows = {
+        "revenue_usd": total(gpu_revenue),
+        "depreciation_usd": total(gpu_depreciation),
+        "power_cost_usd": total(gpu_power_cost),
+        "facility_cost_usd": total(lease + building),
+        "opex_usd": total(gpu_opex),
+        "energy_kwh": total(gpu_energy),
+        "billed_gpu_hours": total(billed),
+        "facility_lease_usd": total(lease),
+        "revenue_at_full_utilization_usd": total(revenue_at_full),
+        "price_weighted_billed_gpu_hours": total(billed * decline),
+        "power_cost_at_full_load_usd": total(full_load_kwh * electricity),
+        "active": active,
+        "age_years": age_years,
+    }
+    flows["cogs_usd"] = (
+        flows["depreciation_usd"] + flows["power_cost_usd"] + flows["facility_cost_usd"] + flows["opex_usd"]
+    )
+    flows["gross_profit_usd"] = flows["revenue_usd"] - flows["cogs_usd"]
+    flows["ebitda_usd"] = (
+        flows["revenue_usd"] - flows["power_cost_usd"] - flows["opex_usd"] - flows["facility_lease_usd"]
+    )
+    return flows
+
+
+def cohort_capex_usd(params):
+    """Capex paid when the cohort enters service [USD].
+
+    GPUs' all-in IT capex plus, for an owned facility, the cohort's share of
+    the building (model-spec section 4).
+    """
+    building = facility.facility_capex_usd_per_gpu(params["facility_capex_usd_per_mw"], params["power_kw_per_gpu"])
+    return (params["capex_usd_per_gpu"] + building) * params["gpus"]
+
+
+def cohort_terminal_value_usd(xp, params):
+    """Cash back at the end of service life [USD]: GPU salvage plus building residual."""
+    salvage = params["salvage_fraction"] * params["capex_usd_per_gpu"]
+    residual = facility.owned_facility_residual_usd(
+        xp, params["facility_capex_usd_per_mw"], params["power_kw_per_gpu"], params["facility_life_years"],
+        params["service_life_years"],
+    )
+    return (salvage + residual) * params["gpus"]

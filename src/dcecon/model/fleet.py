@@ -1,0 +1,214 @@
+"""Fleet figures: window P&L and the investment view (model-spec sections 3, 4).
+
+A fleet is a list of cohorts, each ``(params, method)`` as taken by
+:func:`dcecon.model.cohort.cohort_flows`. Fleet figures are sums over cohorts
+and periods; ratios are ratios of the sums, never averages of ratios.
+
+Conventions (written down in ``docs/model.md``):
+
+- The window P&L covers the periods from ``start_year`` to ``start_year +
+  horizon_years``.
+- The investment view covers every cohort's whole service life. For a cohort
+  it is on the cohort's own clock (periods from its ``in_service_year``); for a
+  fleet it is on the calendar grid of the window extended to cover every
+  cohort's life, discounted to ``start_year`` (cohorts bought before it are
+  compounded forward). Capex is paid at each ``in_service_year``.
+- Free cash flow is taxed on the fleet's gross profit of each period
+  (consolidated, no loss carry-forward).
+- Fleet payback runs from the first cohort's ``in_service_year`` until the
+  fleet's cumulative free cash flow reaches its total capex.
+- Break-even price and utilization are common to all cohorts: the one age-0
+  price (or utilization) that makes lifetime gross profit zero.
+"""
+
+from __future__ import annotations
+
+import math
+
+from dcecon.model import finance
+from dcecon.model.cohort import FLOW_NAMES, cohort_capex_usd, cohort_flows, cohort_terminal_value_usd
+
+INVESTMENT_NAMES = (
+    "npv_usd",
+    "irr",
+    "payback_years",
+    "breakeven_price_usd_per_gpu_hour",
+    "breakeven_utilization",
+    "cost_usd_per_billed_gpu_hour",
+)
+"""Outputs of :func:`investment_view`."""
+
+
+def window_flows(xp, cohorts, start_year, n_periods, periods_per_year, n_schedule_years):
+    """Each cohort's flows over the window (a list of dicts, see ``cohort_flows``)."""
+    return [
+        cohort_flows(xp, params, method, start_year, n_periods, periods_per_year, n_schedule_years)
+        for params, method in cohorts
+    ]
+
+
+def sum_flows(flows_list, names=FLOW_NAMES):
+    """Element-wise sum of the named flows over a list of cohort flow dicts."""
+    total = {}
+    for name in names:
+        acc = flows_list[0][name]
+        for flows in flows_list[1:]:
+            acc = acc + flows[name]
+        total[name] = acc
+    return total
+
+
+def safe_ratio(xp, numerator, denominator, empty=float("nan")):
+    """``numerator / denominator`` with ``empty`` where the denominator is 0."""
+    zero = denominator == 0.0
+    return xp.where(zero, empty, numerator / xp.where(zero, 1.0, denominator))
+
+
+def pnl_totals(xp, period_flows):
+    """Window totals over the period axis plus ``gross_margin`` [USD, kWh, h, -].
+
+    ``gross_margin = gross_profit / revenue`` of the sums (NaN without revenue).
+    """
+    totals = {name: xp.sum(period_flows[name], axis=-1) for name in FLOW_NAMES}
+    totals["gross_margin"] = safe_ratio(xp, totals["gross_profit_usd"], totals["revenue_usd"])
+    return totals
+
+
+def investment_view(xp, cohorts, discount_rate, tax_rate, valuation_year, period_range, periods_per_year,
+                    n_schedule_years):
+    """NPV, IRR, payback and break-evens over the cohorts' whole lives.
+
+    Parameters
+    ----------
+    cohorts : list of (mapping, str)
+        Cohort parameters and depreciation method.
+    discount_rate, tax_rate : array or float
+        WACC [-/year] and tax rate on positive gross profit [-].
+    valuation_year : array or float
+        Date cash flows are discounted to [year]; period ``j`` of the grid
+        starts at ``valuation_year + j / periods_per_year``.
+    period_range : tuple of int
+        ``(j_lo, j_hi)``: grid periods to evaluate (see :func:`lifetime_period_range`).
+    periods_per_year : int
+        1, 4 or 12.
+
+    Returns
+    -------
+    dict of str to array
+        :data:`INVESTMENT_NAMES` plus lifetime sums ``lifetime_*``.
+
+    Notes
+    -----
+    Model-spec section 4. Free cash flow at the end of each period:
+    ``ebitda - tax_rate * max(0, gross_profit)``; salvage and an owned
+    building's residual book value come back at the end of each cohort's last
+    period; capex is paid at each ``in_service_year``.
+
+    Break-even utilization: revenue and power cost are linear in the
+    utilization ``u``, so lifetime gross profit is ``u * S - F`` with
+    ``S = sum(revenue at u = 1) - sum(power cost at full load * (1 - idle))``
+    and ``F = sum(depreciation + facility + opex) + sum(power cost at full load
+    * idle)``; ``u* = F / S`` (``+inf`` when ``S <= 0``).
+    """
+    j_lo, j_hi = period_range
+    n_periods = j_hi - j_lo
+    period_years = 1.0 / periods_per_year
+    grid_start = valuation_year + j_lo * period_years
+    flows_list = [
+        cohort_flows(xp, params, method, grid_start, n_periods, periods_per_year, n_schedule_years)
+        for params, method in cohorts
+    ]
+    fleet = sum_flows(flows_list)
+    probe = fleet["revenue_usd"]
+    period_start = xp.astype(xp.arange(j_lo, j_hi), probe.dtype) * period_years
+    period_end = period_start + period_years
+
+    free_cash_flow = fleet["ebitda_usd"] - tax_rate * xp.clip(fleet["gross_profit_usd"], 0.0, None)
+    terminal = 0.0 * probe
+    capex_flows, capex_times = [], []
+    for (params, _), flows in zip(cohorts, flows_list):
+        active = flows["active"]
+        later = xp.concat([active[..., 1:], xp.zeros_like(active[..., :1])], axis=-1)
+        last = active & ~later
+        terminal = terminal + xp.where(last, cohort_terminal_value_usd(xp, params), 0.0)
+        capex_flows.append(cohort_capex_usd(params) + 0.0 * probe[..., :1])
+        capex_times.append(params["in_service_year"] - valuation_year + 0.0 * probe[..., :1])
+    capex = xp.concat(capex_flows, axis=-1)
+    capex_time = xp.concat(capex_times, axis=-1)
+
+    discount = discount_rate
+    npv = (
+        finance.npv_usd(xp, discount, free_cash_flow + terminal, period_end)
+        - finance.npv_usd(xp, discount, capex, capex_time)
+    )
+    cash_flows = xp.concat([free_cash_flow + terminal, -capex], axis=-1)
+    times = xp.concat([period_end + 0.0 * probe, capex_time], axis=-1)
+    rate = finance.irr(xp, cash_flows, times)
+    origin = xp.min(capex_time, axis=-1)
+    payback = finance.payback_years(xp, free_cash_flow, period_start, period_years, xp.sum(capex, axis=-1), origin)
+
+    lifetime = {name: xp.sum(fleet[name], axis=-1) for name in FLOW_NAMES}
+    weighted_hours = sum(xp.sum(f["price_weighted_billed_gpu_hours"], axis=-1) for f in flows_list)
+    slope = 0.0
+    fixed = 0.0
+    for (params, _), flows in zip(cohorts, flows_list):
+        idle = params["idle_power_fraction"]
+        full_power = flows["power_cost_at_full_load_usd"]
+        slope = slope + xp.sum(flows["revenue_at_full_utilization_usd"] - full_power * (1.0 - idle), axis=-1)
+        fixed = fixed + xp.sum(
+            flows["depreciation_usd"] + flows["facility_cost_usd"] + flows["opex_usd"] + full_power * idle, axis=-1
+        )
+    result = {
+        "npv_usd": npv,
+        "irr": rate,
+        "payback_years": payback,
+        "breakeven_price_usd_per_gpu_hour": safe_ratio(xp, lifetime["cogs_usd"], weighted_hours, math.inf),
+        "breakeven_utilization": xp.where(slope > 0.0, fixed / xp.where(slope > 0.0, slope, 1.0), math.inf),
+        "cost_usd_per_billed_gpu_hour": safe_ratio(xp, lifetime["cogs_usd"], lifetime["billed_gpu_hours"], math.inf),
+        "capex_usd": xp.sum(capex, axis=-1),
+    }
+    for name, value in lifetime.items():
+        result[f"lifetime_{name}"] = value
+    result["lifetime_gross_margin"] = safe_ratio(xp, lifetime["gross_profit_usd"], lifetime["revenue_usd"])
+    return result
+
+
+def price_for_gross_margin_usd_per_gpu_hour(breakeven_price_usd_per_gpu_hour, gross_margin):
+    """Age-0 price that earns lifetime gross margin ``g`` [USD / GPU-hour].
+
+    ``breakeven / (1 - g)`` (model-spec section 4): with price ``p`` lifetime
+    revenue is ``p * W`` and cost ``C = breakeven * W``, so the margin is
+    ``1 - breakeven / p``.
+    """
+    return breakeven_price_usd_per_gpu_hour / (1.0 - gross_margin)
+
+
+def lifetime_period_range(in_service_offsets_years, service_lives_years, periods_per_year):
+    """Grid periods ``(j_lo, j_hi)`` that cover every cohort's whole life.
+
+    Parameters
+    ----------
+    in_service_offsets_years : iterable of float
+        ``in_service_year - valuation_year`` of each cohort (all values a grid
+        may take) [years].
+    service_lives_years : iterable of float
+        Matching service lives [years].
+    periods_per_year : int
+        1, 4 or 12.
+
+    Returns
+    -------
+    tuple of int
+        ``j_lo`` is the first period whose start is on or after the earliest
+        in-service date; ``j_hi`` is one past the last period that can be in
+        service.
+    """
+    tol = 1e-6
+    offsets = [float(x) * periods_per_year for x in in_service_offsets_years]
+    ends = [
+        (float(x) + float(life)) * periods_per_year
+        for x, life in zip(in_service_offsets_years, service_lives_years)
+    ]
+    j_lo = math.ceil(min(offsets) - tol)
+    j_hi = math.ceil(max(ends) - tol) + 1
+    return j_lo, max(j_hi, j_lo + 1)

@@ -1,0 +1,76 @@
+"""The period grid (model-spec section 1).
+
+A scenario runs on periods of ``1 / periods_per_year`` years. A cohort's age at
+a period is the period start minus its ``in_service_year``; it is counted in
+the period when ``0 <= age < service_life_years``.
+"""
+
+from __future__ import annotations
+
+HOURS_PER_YEAR = 8760.0
+"""Hours in a model year [h]; model-spec section 1 (365 x 24, no leap days)."""
+
+PERIODS_PER_YEAR_CHOICES = (1, 4, 12)
+"""Annual, quarterly or monthly periods (model-spec section 1)."""
+
+AGE_SNAP_TOLERANCE_PERIODS = 1e-6
+"""Ages within this many periods of a whole period are snapped to it [periods].
+
+Decimal years such as 2025.4167 are not exact in binary; snapping keeps a
+cohort from dropping in or out of a period through rounding error. Every
+backend applies the same rule.
+"""
+
+
+def hours_per_period(periods_per_year):
+    """Hours in one period [h].
+
+    Parameters
+    ----------
+    periods_per_year : int
+        1, 4 or 12.
+
+    Returns
+    -------
+    float
+        ``8760 / periods_per_year`` (model-spec section 1).
+    """
+    return HOURS_PER_YEAR / periods_per_year
+
+
+def age_in_periods(xp, grid_start_year, period_index, in_service_year, periods_per_year):
+    """Age of a cohort at the start of each grid period [periods].
+
+    Parameters
+    ----------
+    xp : module
+        Array namespace.
+    grid_start_year : float
+        Decimal year of the first period start of the grid [year].
+    period_index : array
+        0, 1, 2, ... as floats, shape ``(P,)``.
+    in_service_year : array or float
+        Decimal year the cohort starts earning [year], broadcastable to ``(n, 1)``.
+    periods_per_year : int
+        1, 4 or 12.
+
+    Returns
+    -------
+    array
+        ``(grid_start_year - in_service_year) * ppy + period_index``, snapped
+        to the nearest whole number within :data:`AGE_SNAP_TOLERANCE_PERIODS`.
+    """
+    raw = (grid_start_year - in_service_year) * periods_per_year + period_index
+    nearest = xp.round(raw)
+    return xp.where(xp.abs(raw - nearest) < AGE_SNAP_TOLERANCE_PERIODS, nearest, raw)
+
+
+def in_service_mask(age_periods, service_life_years, periods_per_year):
+    """Whether the cohort is counted in each period (bool array).
+
+    ``0 <= age < service_life_years`` with the age at the period start
+    (model-spec section 3). The upper bound uses the same snapping tolerance
+    as the ages, so a 6-year life on a monthly grid has exactly 72 periods.
+    """
+    life_periods = service_life_years * periods_per_year
+    return (age_periods >= 0.0) & (age_periods < life_periods - AGE_SNAP_TOLERANCE_PERIODS)

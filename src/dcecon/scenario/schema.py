@@ -1,0 +1,179 @@
+"""Typed scenario files: one pydantic model per TOML section.
+
+Every field has a description with its unit and bounds; ``extra="forbid"``
+turns a misspelt key into an error instead of a silently ignored one.
+Numbers in a scenario file may be written plainly or as
+``{ value = 50000, source = "latent-space-2024" }``; the loader strips the
+source into :attr:`Scenario.provenance` before validation.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from dcecon.model.depreciation import METHODS
+
+DepreciationMethod = Literal["straight_line", "double_declining_balance", "sum_of_years_digits"]
+assert set(DepreciationMethod.__args__) == set(METHODS)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+
+class Source(_Strict):
+    """Where a figure comes from."""
+
+    title: str = Field(description="Title of the report, article or filing.")
+    url: str = Field(default="", description="Address of the source, if public.")
+    as_of: str = Field(description="Date of the figure or publication (YYYY-MM or YYYY-MM-DD).")
+    note: str = Field(default="", description="How the figure was read or derived; 'secondary' if a summary.")
+
+
+class Site(_Strict):
+    """Power and facility shared by all cohorts unless a cohort overrides them."""
+
+    pue: float = Field(ge=1.0, le=5.0, description="Power usage effectiveness, facility power / IT power [-], >= 1.")
+    electricity_usd_per_kwh: float = Field(ge=0.0, le=10.0, description="Electricity price at age 0 [USD/kWh].")
+    electricity_escalation_per_year: float = Field(
+        default=0.0, gt=-1.0, le=1.0,
+        description="Yearly change of the electricity price with cohort age [-/year]; default 0: flat.",
+    )
+    colocation_usd_per_kw_month: Optional[float] = Field(
+        default=None, ge=0.0, description="Leased facility: rent per kW of IT load per month [USD/kW-month].",
+    )
+    facility_capex_usd_per_mw: Optional[float] = Field(
+        default=None, ge=0.0, description="Owned facility: building capex per MW of IT load, IT excluded [USD/MW].",
+    )
+    facility_life_years: Optional[float] = Field(
+        default=None, gt=0.0, description="Owned facility: straight-line depreciation life of the building [years].",
+    )
+
+    @model_validator(mode="after")
+    def _one_facility(self):
+        _check_facility(self.colocation_usd_per_kw_month, self.facility_capex_usd_per_mw, self.facility_life_years,
+                        required=True)
+        return self
+
+
+def _check_facility(colocation, facility_capex, facility_life, required):
+    if colocation is not None and facility_capex is not None:
+        raise ValueError("give either colocation_usd_per_kw_month (leased) or facility_capex_usd_per_mw (owned), "
+                         "not both")
+    if required and colocation is None and facility_capex is None:
+        raise ValueError("the facility needs colocation_usd_per_kw_month (leased) or facility_capex_usd_per_mw (owned)")
+
+
+class Finance(_Strict):
+    """Cost of capital and taxes."""
+
+    discount_rate: float = Field(ge=0.0, le=1.0, description="WACC used for NPV [-/year].")
+    tax_rate: float = Field(default=0.0, ge=0.0, le=1.0,
+                            description="Tax on positive gross profit [-]; default 0: pre-tax view.")
+
+
+class Cohort(_Strict):
+    """One vintage of GPUs (model-spec section 2)."""
+
+    name: str = Field(description="Label of the cohort, e.g. 'h100-2024'.")
+    gpus: Optional[float] = Field(default=None, gt=0.0, description="Number of GPUs [GPU].")
+    it_power_mw: Optional[float] = Field(
+        default=None, gt=0.0,
+        description="IT load instead of a GPU count [MW]; gpus = it_power_mw * 1000 / power_kw_per_gpu.",
+    )
+    in_service_year: float = Field(ge=1990.0, le=2200.0, description="Decimal year the cohort starts earning [year].")
+    service_life_years: Optional[float] = Field(
+        default=None, gt=0.0, le=50.0,
+        description="Years the cohort earns and costs power, facility and opex [years]; default: book_life_years.",
+    )
+    capex_usd_per_gpu: float = Field(ge=0.0, description="All-in IT capex per GPU: GPU, server share, network, "
+                                                         "storage [USD/GPU].")
+    book_life_years: float = Field(gt=0.0, le=50.0, description="Accounting depreciation life [years]; may be "
+                                                                "fractional for straight line.")
+    depreciation_method: DepreciationMethod = Field(
+        default="straight_line", description="straight_line, double_declining_balance or sum_of_years_digits.",
+    )
+    salvage_fraction: float = Field(default=0.0, ge=0.0, lt=1.0,
+                                    description="Residual value as a fraction of capex [-]; default 0: none.")
+    power_kw_per_gpu: float = Field(gt=0.0, le=100.0, description="IT power per GPU at full load, server share "
+                                                                  "included [kW/GPU].")
+    idle_power_fraction: float = Field(ge=0.0, le=1.0, description="Power drawn when not billed, as a fraction "
+                                                                   "of full load [-].")
+    utilization: float = Field(ge=0.0, le=1.0, description="Fraction of hours billed [-].")
+    price_usd_per_gpu_hour: float = Field(ge=0.0, description="Rental price at age 0 [USD/GPU-hour].")
+    price_decline_per_year: float = Field(gt=-1.0, lt=1.0, description="Yearly decline of the rental price "
+                                                                       "with age [-/year].")
+    maintenance_fraction_of_capex_per_year: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="Repairs and spares per year as a fraction of capex [-/year]; "
+                                                 "default 0: none.",
+    )
+    other_opex_usd_per_gpu_year: float = Field(
+        default=0.0, ge=0.0, description="Staff, network, software, insurance [USD/GPU-year]; default 0: none.",
+    )
+    pue: Optional[float] = Field(default=None, ge=1.0, le=5.0, description="Override of site.pue [-].")
+    electricity_usd_per_kwh: Optional[float] = Field(default=None, ge=0.0, le=10.0,
+                                                     description="Override of site.electricity_usd_per_kwh [USD/kWh].")
+    electricity_escalation_per_year: Optional[float] = Field(
+        default=None, gt=-1.0, le=1.0, description="Override of site.electricity_escalation_per_year [-/year].")
+    colocation_usd_per_kw_month: Optional[float] = Field(
+        default=None, ge=0.0, description="Override: this cohort's facility is leased at this rent [USD/kW-month].")
+    facility_capex_usd_per_mw: Optional[float] = Field(
+        default=None, ge=0.0, description="Override: this cohort's facility is owned at this capex [USD/MW].")
+    facility_life_years: Optional[float] = Field(
+        default=None, gt=0.0, description="Override of site.facility_life_years [years].")
+
+    @model_validator(mode="after")
+    def _checks(self):
+        if (self.gpus is None) == (self.it_power_mw is None):
+            raise ValueError("give exactly one of gpus or it_power_mw")
+        _check_facility(self.colocation_usd_per_kw_month, self.facility_capex_usd_per_mw, self.facility_life_years,
+                        required=False)
+        if self.depreciation_method != "straight_line" and not float(self.book_life_years).is_integer():
+            raise ValueError(f"book_life_years must be a whole number of years for {self.depreciation_method} "
+                             f"(got {self.book_life_years}); only straight_line takes fractional lives")
+        return self
+
+
+class Scenario(_Strict):
+    """A scenario file (model-spec sections 1-4)."""
+
+    name: str = Field(description="Short identifier, e.g. 'h100-neocloud-2024'.")
+    description: str = Field(description="One line: what the scenario represents.")
+    notes: str = Field(default="", description="How the figures were chosen and modelled; free text.")
+    start_year: float = Field(ge=1990.0, le=2200.0, description="Decimal year the window starts [year].")
+    horizon_years: float = Field(gt=0.0, le=60.0, description="Length of the window [years].")
+    periods_per_year: Literal[1, 4, 12] = Field(description="Periods a year: 1, 4 or 12.")
+    site: Site = Field(description="Power and facility.")
+    finance: Finance = Field(description="Cost of capital and taxes.")
+    cohorts: list[Cohort] = Field(min_length=1, description="The GPU vintages of the fleet.")
+    sources: dict[str, Source] = Field(default_factory=dict, description="Sources cited by id.")
+    grid: dict[str, object] = Field(default_factory=dict,
+                                    description="Grid axes by dotted path (see docs/grid.md); used by dcecon grid.")
+    provenance: dict[str, str] = Field(default_factory=dict, exclude=True,
+                                       description="Source id of each sourced field, by dotted path (filled by the "
+                                                   "loader).")
+
+    @model_validator(mode="after")
+    def _checks(self):
+        periods = self.horizon_years * self.periods_per_year
+        if abs(periods - round(periods)) > 1e-6:
+            raise ValueError(f"horizon_years * periods_per_year must be a whole number of periods (got {periods:g})")
+        names = [c.name for c in self.cohorts]
+        if len(set(names)) != len(names):
+            raise ValueError("cohort names must be unique")
+        for cohort in self.cohorts:
+            if cohort.facility_capex_usd_per_mw is not None or (
+                cohort.colocation_usd_per_kw_month is None and self.site.facility_capex_usd_per_mw is not None
+            ):
+                life = cohort.facility_life_years or self.site.facility_life_years
+                if life is None:
+                    raise ValueError(f"cohort {cohort.name!r} has an owned facility but no facility_life_years")
+        return self
+
+    @property
+    def n_periods(self) -> int:
+        """Periods in the window."""
+        return int(round(self.horizon_years * self.periods_per_year))
+
