@@ -1,0 +1,99 @@
+"""The human-readable report of ``dcecon run``."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from dcecon.cli import format as fmt
+from dcecon.evaluate import Result, sources_used
+
+PNL_ROWS = (
+    ("Revenue", "revenue_usd", fmt.money),
+    ("Depreciation", "depreciation_usd", fmt.money),
+    ("Power", "power_cost_usd", fmt.money),
+    ("Facility", "facility_cost_usd", fmt.money),
+    ("Opex", "opex_usd", fmt.money),
+    ("COGS", "cogs_usd", fmt.money),
+    ("Gross profit", "gross_profit_usd", fmt.money),
+    ("Gross margin", "gross_margin", fmt.percent),
+    ("EBITDA", "ebitda_usd", fmt.money),
+    ("Energy", "energy_kwh", fmt.energy),
+)
+
+INVESTMENT_ROWS = (
+    ("Capex", "capex_usd", fmt.money),
+    ("NPV", "npv_usd", fmt.money),
+    ("IRR", "irr", fmt.percent),
+    ("Payback", "payback_years", fmt.years),
+    ("Break-even price (age 0)", "breakeven_price_usd_per_gpu_hour", fmt.price),
+    ("Break-even utilization", "breakeven_utilization", fmt.percent),
+    ("Cost per billed GPU-hour", "cost_usd_per_billed_gpu_hour", fmt.price),
+    ("Lifetime gross margin", "lifetime_gross_margin", fmt.percent),
+)
+
+
+def make_console() -> Console:
+    """A console that is wide enough for the report when output is not a terminal."""
+    import sys
+
+    return Console() if sys.stdout.isatty() else Console(width=160)
+
+
+def render(result: Result, console: Console | None = None) -> None:
+    """Print the report of one evaluated scenario."""
+    console = console or make_console()
+    s = result.scenario
+    end = s.start_year + s.horizon_years
+    console.print(f"[bold]{s.name}[/bold] — {s.description}")
+    console.print(
+        f"window {s.start_year:.4f} to {end:.4f} ({s.n_periods} periods of 1/{s.periods_per_year} year), "
+        f"{len(s.cohorts)} cohort(s), backend {result.backend} ({result.dtype}), "
+        f"model time {1000 * result.model_seconds:.1f} ms"
+    )
+
+    pnl = Table(title="Window P&L", show_header=True, header_style="bold")
+    pnl.add_column("")
+    pnl.add_column("fleet", justify="right")
+    pnl.add_column("per rented $", justify="right")
+    revenue = result.figures["revenue_usd"]
+    for label, key, f in PNL_ROWS:
+        value = result.figures[key]
+        share = fmt.percent(value / revenue) if key.endswith("_usd") and revenue else ""
+        pnl.add_row(label, f(value), share)
+    console.print(pnl)
+
+    inv = Table(title="Investment view (every cohort's whole service life, discounted to start_year)",
+                header_style="bold")
+    inv.add_column("")
+    inv.add_column("fleet", justify="right")
+    for label, key, f in INVESTMENT_ROWS:
+        inv.add_row(label, f(result.figures[key]))
+    console.print(inv)
+
+    cohorts = Table(title="Cohorts (window P&L; investment view on each cohort's own clock)", header_style="bold")
+    for column in ("cohort", "GPUs", "in service", "revenue", "gross margin", "EBITDA", "NPV", "IRR", "payback",
+                   "break-even price", "break-even util."):
+        cohorts.add_column(column, justify="left" if column == "cohort" else "right")
+    for row in result.cohorts:
+        cohorts.add_row(
+            row["name"], f"{row['gpus']:,.0f}", f"{row['in_service_year']:.2f}", fmt.money(row["revenue_usd"]),
+            fmt.percent(row["gross_margin"]), fmt.money(row["ebitda_usd"]), fmt.money(row["npv_usd"]),
+            fmt.percent(row["irr"]), fmt.years(row["payback_years"]),
+            fmt.price(row["breakeven_price_usd_per_gpu_hour"]), fmt.percent(row["breakeven_utilization"]),
+        )
+    console.print(cohorts)
+
+    used = sources_used(s)
+    if used:
+        sources = Table(title="Sources behind the inputs", header_style="bold")
+        sources.add_column("id")
+        sources.add_column("source")
+        sources.add_column("as of")
+        sources.add_column("fields")
+        for entry in used:
+            title = entry.get("title", "(command line)" if entry["id"] == "--set" else "")
+            url = entry.get("url", "")
+            sources.add_row(entry["id"], f"{title}\n{url}" if url else title, entry.get("as_of", ""),
+                            ", ".join(entry["fields"]))
+        console.print(sources)
