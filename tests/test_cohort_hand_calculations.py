@@ -343,3 +343,15 @@ def test_fleet_investment_figures_combine_cohorts(xp_backend, periods_per_year):
     assert f["breakeven_price_usd_per_gpu_hour"] == pytest.approx((be * w).sum() / w.sum(), rel=1e-12)
     # Fleet capex at the two dates: 100 * 30,000 + 50 * 40,000 = 5,000,000.
     assert f["capex_usd"] == pytest.approx(5_000_000.0, rel=1e-12)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("periods_per_year", [1, 12])
+def test_hand_calculated_fleet_on_cupy_matches_numpy(cupy_backend, periods_per_year):
+    # The CuPy path runs the same array-API code; its figures equal NumPy's (skipped without a GPU).
+    sc = scenario(cohorts=FLEET_COHORTS, periods_per_year=periods_per_year)
+    on_gpu = dcecon.evaluate(sc, backend=cupy_backend)
+    on_cpu = dcecon.evaluate(sc, backend="numpy")
+    assert on_gpu.backend == "cupy"
+    for name, value in on_cpu.figures.items():
+        assert on_gpu.figures[name] == pytest.approx(value, rel=1e-9, abs=1e-9), name

@@ -72,22 +72,13 @@ def test_irr_matches_numpy_financial_on_random_conventional_flows(xp_backend, to
     # numpy_financial.irr: the root of the NPV polynomial, one row at a time.
     expected = np.array([npf.irr(row) for row in flows])
     assert np.all(np.isfinite(expected))
-    # Agreement to 1e-7 (see the xfail test below for the 1e-10 the docstring promises).
-    np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-9)
+    # Agreement to 1e-10 (the solver stops at a step of 1e-12 * (1 + |r|)).
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
     # NPV at the IRR is ~0 relative to each row's capex.
     npv_at_irr = np.array([npf.npv(r, row) for r, row in zip(got, flows)])
     np.testing.assert_allclose(npv_at_irr / -flows[:, 0], 0.0, atol=1e-6)
 
 
-IRR_EXACT_ZERO_BUG = (
-    "finance.irr: when the NPV at an iterate is exactly 0.0 the iterate is marked done, but x is still "
-    "overwritten by the bisection midpoint of [lo, hi] (hi was just set to x, so Newton's step is rejected); "
-    "the returned IRR is off by half the last bracket (1e-9 on random flows, -0.445 instead of 0.1 when the "
-    "first guess 0.1 is the root). Fix: x = xp.where(active & (value != 0.0), candidate, x)."
-)
-
-
-@pytest.mark.xfail(strict=True, reason=IRR_EXACT_ZERO_BUG)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_npv_at_irr_is_zero_to_solver_tolerance(xp_backend, to_np, seed):
     # The solver stops at a step of 1e-12 * (1 + |r|) (finance.IRR_TOLERANCE), so NPV(IRR) / capex
@@ -100,7 +91,6 @@ def test_npv_at_irr_is_zero_to_solver_tolerance(xp_backend, to_np, seed):
     np.testing.assert_allclose(got, [npf.irr(row) for row in flows], rtol=0, atol=1e-10)
 
 
-@pytest.mark.xfail(strict=True, reason=IRR_EXACT_ZERO_BUG)
 def test_irr_when_the_first_guess_is_the_root(xp_backend, to_np):
     # Capex 100 / 1.1^2 = 82.6446..., +100 in year 2: IRR exactly 10% (hand calculation:
     # (1 + r)^2 = 100 / 82.6446 = 1.21). The NPV at the solver's first guess 0.1 is exactly 0.0 in
@@ -227,3 +217,17 @@ def test_capital_recovery_factor_zero_rate_is_one_over_n(xp_backend, to_np):
     a = xp_backend.asarray
     got = to_np(capital_recovery_factor(xp_backend.xp, a([0.0, 0.0, 0.0]), a([1.0, 4.0, 5.5])))
     np.testing.assert_allclose(got, [1.0, 0.25, 1 / 5.5], rtol=1e-15)
+
+
+@pytest.mark.gpu
+def test_npv_irr_payback_on_cupy_match_numpy_financial(cupy_backend, to_np):
+    # Same checks as above on the GPU (skipped without CuPy and a CUDA device).
+    flows = conventional_cash_flows(0)
+    a = cupy_backend.asarray
+    times = a(annual_times(flows.shape[1]))
+    got_npv = to_np(npv_usd(cupy_backend.xp, a(np.full((ROWS, 1), 0.1)), a(flows), times))
+    np.testing.assert_allclose(got_npv, [npf.npv(0.1, row) for row in flows], rtol=1e-12, atol=1e-9)
+    got_irr = to_np(irr(cupy_backend.xp, a(flows), times))
+    np.testing.assert_allclose(got_irr, [npf.irr(row) for row in flows], rtol=1e-7, atol=1e-9)
+    # capex 100, 30 a year -> 3.3333 years (hand calculation above)
+    assert to_np(_payback(cupy_backend, [30.0] * 6, 100.0))[0] == pytest.approx(3 + 1 / 3, rel=1e-12)

@@ -99,7 +99,7 @@ def irr(xp, cash_flows_usd, time_years):
         candidate = xp.where(use_newton, newton, 0.5 * (lo + hi))
         step = xp.abs(candidate - x)
         done = (value == 0.0) | (step <= tolerance * (1.0 + xp.abs(x)))
-        x = xp.where(active, candidate, x)
+        x = xp.where(active & (value != 0.0), candidate, x)
         active = active & ~done
         if not bool(xp.any(active)):
             break

@@ -1,0 +1,309 @@
+"""Grid axes and sampled dimensions: parsing and checking (``--axis``, ``[grid]``).
+
+An axis is a dotted scenario path with values:
+
+- ``start:stop:num`` - ``num`` evenly spaced values, both ends included;
+- ``v1,v2,v3`` - a list (``[v1, v2]`` in a ``[grid]`` table);
+- ``uniform(a,b)``, ``triangular(lo,mode,hi)``, ``normal(mu,sigma)``,
+  ``lognormal(mu,sigma)`` - a distribution, sampled with ``--sample N``.
+
+``cohorts.*.field`` moves that field of every cohort together (same value).
+Every value (or a distribution's support) is checked against the field's
+schema bounds before anything runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import re
+
+import numpy as np
+
+from dcecon.scenario import paths
+from dcecon.scenario.errors import ScenarioError
+from dcecon.scenario.loader import validate
+
+FORBIDDEN_AXES = {"start_year", "horizon_years", "periods_per_year"}
+"""Fields that set the period grid itself and so cannot vary inside one grid run."""
+
+DISTRIBUTIONS = {"uniform": 2, "triangular": 3, "normal": 2, "lognormal": 2}
+"""Distribution names and their number of parameters."""
+
+NORMAL_TAIL_SIGMAS = 8.0
+"""Normal and lognormal draws are truncated to the field's bounds and to mu +- 8 sigma."""
+
+_DIST_RE = re.compile(r"^\s*([a-z_]+)\s*\((.*)\)\s*$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Distribution:
+    """A one-dimensional distribution sampled by inverse CDF.
+
+    Attributes
+    ----------
+    kind : str
+        ``uniform``, ``triangular``, ``normal`` or ``lognormal`` (parameters of
+        the underlying normal, as numpy's ``lognormal``).
+    params : tuple of float
+        Its parameters, in the order written.
+    lower, upper : float
+        Truncation bounds (field bounds, tails) [units of the field].
+    """
+
+    kind: str
+    params: tuple
+    lower: float
+    upper: float
+
+    @property
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest value a draw can take."""
+        p = self.params
+        if self.kind == "uniform":
+            return p[0], p[1]
+        if self.kind == "triangular":
+            return p[0], p[2]
+        return self.lower, self.upper
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Inverse CDF at ``u`` in [0, 1) [units of the field] (host NumPy).
+
+        Normal and lognormal are truncated to ``[lower, upper]`` exactly:
+        ``Phi^-1(Phi(a) + u (Phi(b) - Phi(a)))``.
+        """
+        from scipy.special import ndtr, ndtri
+
+        p = self.params
+        if self.kind == "uniform":
+            return p[0] + (p[1] - p[0]) * u
+        if self.kind == "triangular":
+            lo, mode, hi = p
+            if hi == lo:
+                return np.full_like(u, lo)
+            split = (mode - lo) / (hi - lo)
+            left = lo + np.sqrt(u * (hi - lo) * (mode - lo))
+            right = hi - np.sqrt((1.0 - u) * (hi - lo) * (hi - mode))
+            return np.where(u < split, left, right)
+        mu, sigma = p
+        if self.kind == "normal":
+            a, b = (self.lower - mu) / sigma, (self.upper - mu) / sigma
+            lo_cdf, hi_cdf = ndtr(a), ndtr(b)
+            return np.clip(mu + sigma * ndtri(lo_cdf + u * (hi_cdf - lo_cdf)), self.lower, self.upper)
+        a = (math.log(self.lower) - mu) / sigma if self.lower > 0 else -np.inf
+        b = (math.log(self.upper) - mu) / sigma
+        lo_cdf, hi_cdf = ndtr(a), ndtr(b)
+        return np.clip(np.exp(mu + sigma * ndtri(lo_cdf + u * (hi_cdf - lo_cdf))), self.lower, self.upper)
+
+    def describe(self) -> str:
+        """``uniform(0.3, 0.9)``."""
+        return f"{self.kind}({', '.join(f'{v:g}' for v in self.params)})"
+
+
+@dataclasses.dataclass(frozen=True)
+class Axis:
+    """One dimension of a grid run: listed values or a sampled distribution.
+
+    Attributes
+    ----------
+    path : str
+        As given (may hold ``*``).
+    concrete_paths : tuple of str
+        The scenario fields it sets.
+    values : numpy.ndarray or None
+        Listed values (cartesian axis), or None for a sampled dimension.
+    distribution : Distribution or None
+        For a sampled dimension.
+    spec : str
+        The text it was parsed from.
+    """
+
+    path: str
+    concrete_paths: tuple
+    values: np.ndarray | None
+    distribution: Distribution | None
+    spec: str
+
+    @property
+    def is_sampled(self) -> bool:
+        """True for a distribution (``--sample``), False for listed values."""
+        return self.distribution is not None
+
+    @property
+    def size(self) -> int:
+        """Number of listed values (1 for a sampled dimension)."""
+        return 1 if self.values is None else len(self.values)
+
+    @property
+    def extremes(self) -> tuple[float, float]:
+        """Smallest and largest value the axis can take."""
+        if self.values is not None:
+            return float(np.min(self.values)), float(np.max(self.values))
+        return self.distribution.support
+
+
+def _number(text: str, option: str, path: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ScenarioError(option, path, f"{text.strip()!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ScenarioError(option, path, f"{text.strip()!r} is not a finite number")
+    return value
+
+
+def parse_values(spec, path: str, option: str = "--axis"):
+    """Parse an axis spec into listed values (ndarray) or ``(kind, params)``."""
+    if isinstance(spec, (list, tuple)):
+        if not spec:
+            raise ScenarioError(option, path, "empty list of values")
+        values = [_number(str(v), option, path) if not isinstance(v, bool) else None for v in spec]
+        if any(v is None for v in values):
+            raise ScenarioError(option, path, "values must be numbers")
+        return np.asarray(values, dtype=np.float64)
+    if isinstance(spec, (int, float)) and not isinstance(spec, bool):
+        return np.asarray([_number(str(spec), option, path)], dtype=np.float64)
+    if not isinstance(spec, str):
+        raise ScenarioError(option, path, "expected start:stop:num, a list v1,v2,... or a distribution")
+    text = spec.strip()
+    if not text:
+        raise ScenarioError(option, path, "empty list of values")
+    match = _DIST_RE.match(text)
+    if match:
+        kind, inner = match.group(1), match.group(2)
+        if kind not in DISTRIBUTIONS:
+            raise ScenarioError(option, path, f"malformed distribution {text!r}: unknown {kind!r}; "
+                                              f"use {', '.join(f'{k}(...)' for k in DISTRIBUTIONS)}")
+        parts = [p for p in inner.split(",")]
+        if len(parts) != DISTRIBUTIONS[kind] or any(not p.strip() for p in parts):
+            raise ScenarioError(option, path, f"malformed distribution {text!r}: {kind} takes "
+                                              f"{DISTRIBUTIONS[kind]} numbers")
+        return kind, tuple(_number(p, option, path) for p in parts)
+    if ":" in text:
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise ScenarioError(option, path, f"malformed range {text!r}: expected start:stop:num")
+        start, stop = _number(parts[0], option, path), _number(parts[1], option, path)
+        try:
+            num = int(parts[2])
+        except ValueError:
+            raise ScenarioError(option, path, f"malformed range {text!r}: num must be a whole number") from None
+        if num <= 0:
+            raise ScenarioError(option, path, f"the range {text!r} has {num} points; a grid needs at least 1")
+        return np.linspace(start, stop, num)
+    items = [p for p in text.split(",")]
+    if any(not p.strip() for p in items):
+        raise ScenarioError(option, path, f"malformed list {text!r} (an empty item)")
+    return np.asarray([_number(p, option, path) for p in items], dtype=np.float64)
+
+
+def _distribution(kind: str, params: tuple, field: paths.FieldSpec, option: str, path: str) -> Distribution:
+    lower = field.lower if field.lower is not None else -math.inf
+    upper = field.upper if field.upper is not None else math.inf
+    if kind == "uniform":
+        a, b = params
+        if not a <= b:
+            raise ScenarioError(option, path, f"malformed distribution uniform({a:g}, {b:g}): needs a <= b")
+    elif kind == "triangular":
+        lo, mode, hi = params
+        if not lo <= mode <= hi:
+            raise ScenarioError(option, path, f"malformed distribution triangular({lo:g}, {mode:g}, {hi:g}): "
+                                              "needs lo <= mode <= hi")
+    else:
+        mu, sigma = params
+        if sigma <= 0:
+            raise ScenarioError(option, path, f"malformed distribution {kind}({mu:g}, {sigma:g}): needs sigma > 0")
+        if kind == "normal":
+            lower = max(lower, mu - NORMAL_TAIL_SIGMAS * sigma)
+            upper = min(upper, mu + NORMAL_TAIL_SIGMAS * sigma)
+        else:
+            lower = max(lower, 0.0, math.exp(mu - NORMAL_TAIL_SIGMAS * sigma))
+            upper = min(upper, math.exp(mu + NORMAL_TAIL_SIGMAS * sigma))
+        if field.lower is not None and not field.lower_inclusive:
+            lower = max(lower, field.lower + 1e-12 * max(1.0, abs(field.lower)))
+        if field.upper is not None and not field.upper_inclusive:
+            upper = min(upper, field.upper - 1e-12 * max(1.0, abs(field.upper)))
+        if not lower < upper:
+            raise ScenarioError(option, path, f"{kind}({mu:g}, {sigma:g}) has no mass inside the field's bounds")
+    return Distribution(kind, tuple(params), lower, upper)
+
+
+def parse_axis(raw: dict, path: str, spec, option: str = "--axis") -> Axis:
+    """Parse and check one axis against the scenario's schema (no values checked yet)."""
+    try:
+        field = paths.field_spec(path)
+        concrete = tuple(paths.expand(raw, path))
+    except ScenarioError as exc:
+        raise ScenarioError(option, exc.field, exc.message) from None
+    if field.name in FORBIDDEN_AXES and field.model.__name__ == "Scenario":
+        raise ScenarioError(option, path, "sets the period grid itself and cannot be a grid axis")
+    if not field.numeric or field.name == "periods_per_year":
+        raise ScenarioError(option, path, "is not a numeric field, so it cannot be an axis")
+    parsed = parse_values(spec, path, option)
+    text = spec if isinstance(spec, str) else ",".join(f"{v:g}" for v in np.atleast_1d(parsed))
+    if isinstance(parsed, tuple):
+        distribution = _distribution(parsed[0], parsed[1], field, option, path)
+        axis = Axis(path, concrete, None, distribution, text)
+        for value in distribution.support:
+            reason = field.check(value) if math.isfinite(value) else None
+            if reason:
+                raise ScenarioError(option, path, f"{distribution.describe()} reaches outside the field's bounds: "
+                                                  f"{reason}")
+        return axis
+    for value in parsed:
+        reason = field.check(float(value))
+        if reason:
+            raise ScenarioError(option, path, f"value {value:g} is out of bounds: {reason}")
+    return Axis(path, concrete, parsed, None, text)
+
+
+def check_axis_against_scenario(raw: dict, provenance: dict, file, axis: Axis, option: str = "--axis") -> None:
+    """Validate the scenario with each extreme value of the axis set (cross-field rules)."""
+    lo, hi = axis.extremes
+    probes = [lo, hi]
+    if axis.values is not None:
+        probes = sorted(set(float(v) for v in axis.values))
+        if len(probes) > 64:
+            probes = probes[:32] + probes[-32:]
+    for value in probes:
+        if not math.isfinite(value):
+            continue
+        trial = copy.deepcopy(raw)
+        for concrete in axis.concrete_paths:
+            paths.set_value(trial, concrete, value)
+        try:
+            validate(trial, dict(provenance), file)
+        except ScenarioError as exc:
+            raise ScenarioError(option, axis.path, f"value {value:g} makes the scenario invalid: "
+                                                   f"{exc.field + ': ' if exc.field else ''}{exc.message}") from None
+
+
+def parse_axes(raw: dict, provenance: dict, file, specs, grid_table=None) -> list[Axis]:
+    """Axes from ``--axis PATH=SPEC`` strings and a scenario's ``[grid]`` table.
+
+    Command-line axes replace a ``[grid]`` axis on the same path.
+    """
+    from dcecon.scenario.loader import parse_assignment
+
+    ordered: dict[str, object] = {}
+    for path, spec in (grid_table or {}).items():
+        ordered[path] = ("[grid]", spec)
+    seen = set()
+    for text in specs:
+        path, spec = parse_assignment(text, "--axis")
+        if path in seen:
+            raise ScenarioError("--axis", path, "given twice")
+        seen.add(path)
+        ordered[path] = ("--axis", spec)
+    axes = []
+    covered: dict[str, str] = {}
+    for path, (option, spec) in ordered.items():
+        axis = parse_axis(raw, path, spec, option if option == "--axis" else f"{file} [grid]")
+        for concrete in axis.concrete_paths:
+            if concrete in covered:
+                raise ScenarioError(option, path, f"sets {concrete}, which the axis {covered[concrete]} sets too")
+            covered[concrete] = path
+        check_axis_against_scenario(raw, provenance, file, axis, option)
+        axes.append(axis)
+    return axes
