@@ -23,7 +23,7 @@ from dcecon.model.fleet import (
     investment_view,
     lifetime_period_range,
     pnl_totals,
-    sum_flows,
+    window_and_lifetime,
     window_flows,
 )
 from dcecon.scenario.resolve import fleet_parameters, schedule_years
@@ -167,15 +167,14 @@ def evaluate(scenario: Scenario, backend: str | Backend = "auto", dtype: str = "
     discount = chosen.asarray([scenario.finance.discount_rate])
     tax = chosen.asarray([[scenario.finance.tax_rate]])
 
-    window = window_flows(xp, fleet, scenario.start_year, scenario.n_periods, ppy, n_years)
-    fleet_window = sum_flows(window)
-    pnl = pnl_totals(xp, fleet_window)
     period_range = lifetime_period_range(
         [p["in_service_year"] - scenario.start_year for p, _ in host_fleet],
         [p["service_life_years"] for p, _ in host_fleet],
         ppy,
     )
-    fleet_view = investment_view(xp, fleet, discount[..., None], tax, scenario.start_year, period_range, ppy, n_years)
+    pnl, fleet_window, fleet_view = window_and_lifetime(xp, fleet, discount[..., None], tax, scenario.start_year,
+                                                        scenario.n_periods, period_range, ppy, n_years)
+    window = window_flows(xp, fleet, scenario.start_year, scenario.n_periods, ppy, n_years)
 
     cohort_arrays = []
     for (host_params, _), (params, method), flows in zip(host_fleet, fleet, window):

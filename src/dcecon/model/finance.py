@@ -16,6 +16,8 @@ References
 
 from __future__ import annotations
 
+import math
+
 IRR_LOWER_BOUND = -0.99
 """Lowest IRR searched [-/year]; the NPV must change sign inside the bracket."""
 
@@ -47,12 +49,11 @@ def npv_usd(xp, rate_per_year, cash_flows_usd, time_years):
     return xp.sum(cash_flows_usd * discount_factor(rate_per_year, time_years), axis=-1)
 
 
-def _npv_and_slope(xp, rate, cash_flows_usd, time_years):
-    growth = 1.0 + rate
-    factors = growth ** (-time_years)
-    value = xp.sum(cash_flows_usd * factors, axis=-1)
-    slope = xp.sum(-time_years * cash_flows_usd * factors / growth, axis=-1)
-    return value, slope
+def _npv_and_slope_in_log_rate(xp, log_growth, cash_flows_usd, time_years):
+    """NPV and its derivative as functions of ``y = ln(1 + r)``: ``sum(cf * exp(-t y))``."""
+    factors = xp.exp(-time_years * log_growth)
+    weighted = cash_flows_usd * factors
+    return xp.sum(weighted, axis=-1), -xp.sum(time_years * weighted, axis=-1)
 
 
 def irr(xp, cash_flows_usd, time_years):
@@ -70,41 +71,72 @@ def irr(xp, cash_flows_usd, time_years):
 
     Notes
     -----
-    Safeguarded Newton: every element keeps a bracket ``[lo, hi]`` with the
-    NPV of opposite signs at its ends; a Newton step that leaves the bracket
-    is replaced by bisection. Converges for any row with a sign change; each
-    element stops when its step falls below ``1e-12 * (1 + |r|)``
-    (numpy-financial ``rate`` uses the same per-element mask).
+    Safeguarded Newton on ``y = ln(1 + r)``, where the NPV of a conventional
+    project (outflows, then inflows) is convex and decreasing, so Newton
+    converges in a few steps. Every element keeps a bracket ``[lo, hi]`` with
+    the NPV of opposite signs at its ends; a Newton step that leaves it is
+    replaced by a false-position step (Illinois variant, which halves the
+    stale end's value so that the bracket shrinks from both sides). The first guess is exact for one outflow and one
+    inflow: ``y0 = ln(P / N) / (T_P - T_N)`` with ``P``, ``N`` the sums of
+    inflows and outflows and ``T_P``, ``T_N`` their mean times. Each element
+    stops when its step in ``y`` falls below ``1e-13`` (numpy-financial
+    ``rate`` uses the same per-element mask).
     """
     leading = cash_flows_usd.shape[:-1]
     dtype = cash_flows_usd.dtype
-    lo = xp.full(leading, IRR_LOWER_BOUND, dtype=dtype)
-    hi = xp.full(leading, IRR_UPPER_BOUND, dtype=dtype)
-    f_lo, _ = _npv_and_slope(xp, lo[..., None], cash_flows_usd, time_years)
-    f_hi, _ = _npv_and_slope(xp, hi[..., None], cash_flows_usd, time_years)
+    y_min = math.log1p(IRR_LOWER_BOUND)
+    y_max = math.log1p(IRR_UPPER_BOUND)
+    lo = xp.full(leading, y_min, dtype=dtype)
+    hi = xp.full(leading, y_max, dtype=dtype)
+    f_lo, _ = _npv_and_slope_in_log_rate(xp, lo[..., None], cash_flows_usd, time_years)
+    f_hi, _ = _npv_and_slope_in_log_rate(xp, hi[..., None], cash_flows_usd, time_years)
     exact_lo = f_lo == 0.0
     exact_hi = f_hi == 0.0
-    bracketed = (f_lo * f_hi < 0.0) | exact_lo | exact_hi
-    x = xp.full(leading, 0.1, dtype=dtype)
+    bracketed = ((f_lo > 0.0) != (f_hi > 0.0)) | exact_lo | exact_hi
+    bracketed = bracketed & xp.isfinite(f_lo) & xp.isfinite(f_hi)
+
+    inflow = xp.clip(cash_flows_usd, 0.0, None)
+    outflow = xp.clip(-cash_flows_usd, 0.0, None)
+    total_in = xp.sum(inflow, axis=-1)
+    total_out = xp.sum(outflow, axis=-1)
+    usable = (total_in > 0.0) & (total_out > 0.0)
+    t_in = xp.sum(inflow * time_years, axis=-1) / xp.where(usable, total_in, 1.0)
+    t_out = xp.sum(outflow * time_years, axis=-1) / xp.where(usable, total_out, 1.0)
+    spread = t_in - t_out
+    guess = xp.log(xp.where(usable, total_in, 1.1)) - xp.log(xp.where(usable, total_out, 1.0))
+    guess = guess / xp.where(usable & (spread > 0.0), spread, 1.0)
+    y = xp.where(usable & (spread > 0.0), guess, math.log1p(0.1))
+    y = xp.clip(y, y_min + 1e-3, y_max - 1e-3)
+
     active = bracketed & ~exact_lo & ~exact_hi
-    tolerance = 1e-6 if dtype == xp.float32 else IRR_TOLERANCE
+    tolerance = 1e-6 if dtype == xp.float32 else IRR_TOLERANCE * 0.1
+    lo_moved_last = xp.zeros(leading, dtype=xp.bool)
     for _ in range(IRR_MAX_ITERATIONS):
-        value, slope = _npv_and_slope(xp, x[..., None], cash_flows_usd, time_years)
+        value, slope = _npv_and_slope_in_log_rate(xp, y[..., None], cash_flows_usd, time_years)
         same_side_as_lo = (value > 0.0) == (f_lo > 0.0)
-        lo = xp.where(active & same_side_as_lo, x, lo)
-        f_lo = xp.where(active & same_side_as_lo, value, f_lo)
-        hi = xp.where(active & ~same_side_as_lo, x, hi)
-        newton = x - value / xp.where(slope == 0.0, 1.0, slope)
+        move_lo = active & same_side_as_lo
+        move_hi = active & ~same_side_as_lo
+        # Illinois: when the same end moves twice running, halve the other end's value
+        f_hi = xp.where(move_lo & lo_moved_last, 0.5 * f_hi, f_hi)
+        f_lo = xp.where(move_hi & ~lo_moved_last, 0.5 * f_lo, f_lo)
+        lo = xp.where(move_lo, y, lo)
+        f_lo = xp.where(move_lo, value, f_lo)
+        hi = xp.where(move_hi, y, hi)
+        f_hi = xp.where(move_hi, value, f_hi)
+        lo_moved_last = xp.where(active, move_lo, lo_moved_last)
+        newton = y - value / xp.where(slope == 0.0, 1.0, slope)
         use_newton = (slope != 0.0) & (newton > lo) & (newton < hi)
-        candidate = xp.where(use_newton, newton, 0.5 * (lo + hi))
-        step = xp.abs(candidate - x)
-        done = (value == 0.0) | (step <= tolerance * (1.0 + xp.abs(x)))
-        x = xp.where(active & (value != 0.0), candidate, x)
+        denominator = f_hi - f_lo
+        secant = (lo * f_hi - hi * f_lo) / xp.where(denominator == 0.0, 1.0, denominator)
+        secant = xp.where((denominator != 0.0) & (secant > lo) & (secant < hi), secant, 0.5 * (lo + hi))
+        candidate = xp.where(use_newton, newton, secant)
+        done = (value == 0.0) | (xp.abs(candidate - y) <= tolerance) | (hi - lo <= tolerance)
+        y = xp.where(active & (value != 0.0), candidate, y)
         active = active & ~done
         if not bool(xp.any(active)):
             break
-    x = xp.where(exact_lo, IRR_LOWER_BOUND, xp.where(exact_hi, IRR_UPPER_BOUND, x))
-    return xp.where(bracketed & ~active, x, xp.nan)
+    y = xp.where(exact_lo, y_min, xp.where(exact_hi, y_max, y))
+    return xp.where(bracketed & ~active, xp.expm1(y), xp.nan)
 
 
 def payback_years(xp, free_cash_flow_usd, period_start_years, period_years, capex_usd, origin_years):

@@ -111,19 +111,31 @@ def investment_view(xp, cohorts, discount_rate, tax_rate, valuation_year, period
     * idle)``; ``u* = F / S`` (``+inf`` when ``S <= 0``).
     """
     j_lo, j_hi = period_range
-    n_periods = j_hi - j_lo
-    period_years = 1.0 / periods_per_year
-    grid_start = valuation_year + j_lo * period_years
+    grid_start = valuation_year + j_lo / periods_per_year
     flows_list = [
-        cohort_flows(xp, params, method, grid_start, n_periods, periods_per_year, n_schedule_years)
+        cohort_flows(xp, params, method, grid_start, j_hi - j_lo, periods_per_year, n_schedule_years)
         for params, method in cohorts
     ]
+    return investment_view_from_flows(xp, cohorts, flows_list, discount_rate, tax_rate, valuation_year, j_lo,
+                                      periods_per_year)
+
+
+def investment_view_from_flows(xp, cohorts, flows_list, discount_rate, tax_rate, valuation_year, j_lo,
+                               periods_per_year):
+    """:func:`investment_view` from cohort flows already computed on the grid that starts at period ``j_lo``.
+
+    The grid must cover every cohort's whole life (flows outside it are zero,
+    so lifetime sums are sums over the grid).
+    """
+    period_years = 1.0 / periods_per_year
+    j_hi = j_lo + flows_list[0]["revenue_usd"].shape[-1]
     fleet = sum_flows(flows_list)
     probe = fleet["revenue_usd"]
     period_start = xp.astype(xp.arange(j_lo, j_hi), probe.dtype) * period_years
     period_end = period_start + period_years
 
     free_cash_flow = fleet["ebitda_usd"] - tax_rate * xp.clip(fleet["gross_profit_usd"], 0.0, None)
+    # (the capex columns broadcast against the scenarios of any flow)
     terminal = 0.0 * probe
     capex_flows, capex_times = [], []
     for (params, _), flows in zip(cohorts, flows_list):
@@ -212,3 +224,30 @@ def lifetime_period_range(in_service_offsets_years, service_lives_years, periods
     j_lo = math.ceil(min(offsets) - tol)
     j_hi = math.ceil(max(ends) - tol) + 1
     return j_lo, max(j_hi, j_lo + 1)
+
+
+def window_and_lifetime(xp, cohorts, discount_rate, tax_rate, start_year, n_window_periods, lifetime_range,
+                        periods_per_year, n_schedule_years):
+    """Window P&L and fleet investment view from one evaluation of the cohort flows.
+
+    The flows are computed once on the union of the window (periods ``0 ..
+    n_window_periods - 1`` from ``start_year``) and the lifetime grid
+    (``lifetime_range``), then sliced: the grid engine's hot path.
+
+    Returns
+    -------
+    tuple of dict
+        ``(pnl_totals, window_fleet_flows, investment_view)``.
+    """
+    j_lo = min(lifetime_range[0], 0)
+    j_hi = max(lifetime_range[1], n_window_periods)
+    grid_start = start_year + j_lo / periods_per_year
+    flows_list = [
+        cohort_flows(xp, params, method, grid_start, j_hi - j_lo, periods_per_year, n_schedule_years)
+        for params, method in cohorts
+    ]
+    lo, hi = -j_lo, -j_lo + n_window_periods
+    window = sum_flows([{name: f[name][..., lo:hi] for name in FLOW_NAMES} for f in flows_list])
+    view = investment_view_from_flows(xp, cohorts, flows_list, discount_rate, tax_rate, start_year, j_lo,
+                                      periods_per_year)
+    return pnl_totals(xp, window), window, view

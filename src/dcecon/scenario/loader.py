@@ -18,6 +18,7 @@ Any failure raises :class:`ScenarioError` naming the file and the field.
 from __future__ import annotations
 
 import copy
+import difflib
 import tomllib
 from pathlib import Path
 
@@ -158,10 +159,17 @@ def validate(raw: dict, provenance: dict, file) -> Scenario:
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        error = exc.errors()[0]
+        errors = exc.errors()
+        extra = [e for e in errors if e["type"] == "extra_forbidden"]
+        error = extra[0] if extra else errors[0]
         field = _field_of(error["loc"]) or None
         if error["type"] == "extra_forbidden":
             message = "unknown field (not in the scenario schema; check the spelling)"
+            missing = [str(e["loc"][-1]) for e in errors
+                       if e["type"] == "missing" and tuple(e["loc"][:-1]) == tuple(error["loc"][:-1])]
+            close = difflib.get_close_matches(str(error["loc"][-1]), missing, n=1)
+            if close:
+                message = f"unknown field; did you mean {close[0]!r}?"
         elif error["type"] == "missing":
             message = "is required but missing"
         else:

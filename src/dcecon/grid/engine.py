@@ -1,0 +1,167 @@
+"""Walk a grid run chunk by chunk in bounded memory (``dcecon grid``, ``dcecon.grid``).
+
+Chunk size follows a memory budget (``max_memory``): the engine estimates the
+bytes one scenario needs on the backend (the model's ``(m, periods)``
+intermediates and the reduction buffers) and takes as many scenarios per
+chunk as fit, so peak memory stays flat however large the grid. Chunks are
+processed in index order and merged as they finish; with an output folder
+each chunk's reductions are also saved, so a killed run resumes where it
+stopped and ends identical to an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+
+import numpy as np
+
+from dcecon.backends import Backend, resolve_backend, to_numpy
+from dcecon.grid.batch import METRICS, evaluate_chunk
+from dcecon.grid.plan import GridPlan
+from dcecon.grid.reduce import Layout, chunk_bounds, make_layout, merge, reduce_chunk
+
+DEFAULT_MAX_MEMORY_BYTES = 1 << 30
+"""Default memory budget of a run: 1 GiB."""
+
+MIN_CHUNK = 256
+MAX_CHUNK = 1 << 22
+
+BYTES_PER_VALUE = {"float64": 8, "float32": 4}
+LIVE_ARRAYS_PER_PERIOD = 48
+"""Arrays of shape (m, periods) alive at once in the model, per cohort (measured with tracemalloc)."""
+
+LIVE_ARRAYS_PER_METRIC = 14
+"""Arrays of shape (m, metrics) alive at once in the reductions."""
+
+
+def bytes_per_scenario(plan: GridPlan, extents: dict, dtype: str = "float64") -> int:
+    """Estimated peak bytes one scenario of a chunk needs [bytes]."""
+    n_cohorts = len(plan.host_fleet)
+    j_lo, j_hi = extents["lifetime_range"]
+    periods = extents["window_periods"] + (j_hi - j_lo)
+    per_value = BYTES_PER_VALUE[dtype]
+    model = n_cohorts * periods * LIVE_ARRAYS_PER_PERIOD * per_value
+    reductions = len(METRICS) * LIVE_ARRAYS_PER_METRIC * 8
+    return model + reductions + 64 * (len(plan.dimensions) + 1)
+
+
+def chunk_size_for(plan: GridPlan, extents: dict, max_memory_bytes: int, dtype: str = "float64") -> int:
+    """Scenarios per chunk that fit the memory budget."""
+    fixed = 200 * 1024 * 1024  # interpreter, libraries, tables and sketches of the run
+    usable = max(max_memory_bytes - fixed, max_memory_bytes // 4)
+    size = usable // bytes_per_scenario(plan, extents, dtype)
+    return int(min(MAX_CHUNK, max(MIN_CHUNK, size)))
+
+
+@dataclasses.dataclass
+class RunStats:
+    """How a run went."""
+
+    n_scenarios: int
+    n_chunks: int
+    chunk_size: int
+    seconds: float
+    backend: str
+    dtype: str
+    resumed_chunks: int = 0
+
+    @property
+    def scenarios_per_second(self) -> float:
+        return self.n_scenarios / self.seconds if self.seconds > 0 else math.inf
+
+
+def row_coordinates(plan: GridPlan, layout: Layout, start: int, stop: int) -> list[np.ndarray]:
+    """Coordinate of each row of a chunk on every cartesian axis (host)."""
+    row = layout.block_cells * layout.n_samples
+    m = stop - start
+    if m % row == 0 and m >= row:
+        rows = m // row
+        first_cells = start // plan.n_samples + np.arange(rows, dtype=np.int64) * layout.block_cells
+    else:
+        first_cells = np.asarray([start // plan.n_samples], dtype=np.int64)
+    return [(first_cells // stride) % size for stride, size in zip(plan.strides, plan.shape)]
+
+
+def evaluate_and_reduce(backend: Backend, plan: GridPlan, extents: dict, layout: Layout, start: int, stop: int,
+                        keep_metrics: bool = False):
+    """Evaluate scenarios ``start .. stop - 1`` and reduce them; optionally return host metrics too."""
+    values, groups = plan.dimension_values(start, stop)
+    metrics = evaluate_chunk(backend, plan, extents, values, stop - start)
+    sampled_groups = groups[len(plan.axes):]
+    partial = reduce_chunk(backend.xp, layout, start, stop, metrics, sampled_groups,
+                           row_coordinates(plan, layout, start, stop))
+    host = None
+    if keep_metrics:
+        host = {"scenario_index": np.arange(start, stop, dtype=np.int64)}
+        for axis, v in zip(plan.dimensions, values):
+            host[axis.path] = np.asarray(v, dtype=np.float64)
+        for name in METRICS:
+            host[name] = to_numpy(metrics[name]).astype(np.float64)
+    return partial, host
+
+
+def run(plan: GridPlan, backend="auto", dtype="float64", max_memory_bytes=DEFAULT_MAX_MEMORY_BYTES,
+        chunk_size=None, store=None, on_chunk=None, on_estimate=None, chunk_order=None):
+    """Run a grid plan; return ``(merged Partial, layout, RunStats)``.
+
+    Parameters
+    ----------
+    plan : GridPlan
+    backend : str or Backend
+    dtype : {'float64', 'float32'}
+    max_memory_bytes : int
+        Memory budget that sets the chunk size (ignored if ``chunk_size`` is given).
+    chunk_size : int, optional
+        Scenarios per chunk (rounded to whole rows of the layout).
+    store : grid.output.PartialStore, optional
+        Saves each chunk's reductions and supplies those of an earlier,
+        interrupted run.
+    on_chunk : callable(done_scenarios, total), optional
+        Progress callback.
+    on_estimate : callable(seconds_estimate, chunk_size), optional
+        Called once after the first evaluated chunk.
+    chunk_order : list of int, optional
+        Order in which to evaluate the chunks (tests use it to show that the
+        order does not matter).
+    """
+    chosen = backend if isinstance(backend, Backend) else resolve_backend(backend, dtype)
+    extents = plan.static_extents()
+    size = chunk_size or chunk_size_for(plan, extents, max_memory_bytes, chosen.dtype_name)
+    layout = make_layout(plan.shape, plan.n_samples, len(plan.sampled), METRICS, size)
+    bounds = chunk_bounds(layout, plan.n_scenarios, size)
+    order = chunk_order if chunk_order is not None else range(len(bounds))
+    started = time.perf_counter()
+    partials = []
+    merged = None
+    done = 0
+    resumed = 0
+    estimated = False
+    for position, k in enumerate(order):
+        start, stop = bounds[k]
+        partial = store.load(start, stop) if store is not None else None
+        if partial is None:
+            t0 = time.perf_counter()
+            partial, host = evaluate_and_reduce(chosen, plan, extents, layout, start, stop,
+                                                keep_metrics=store is not None and store.keep_scenarios)
+            if store is not None:
+                store.save(partial, host)
+            if not estimated and on_estimate is not None:
+                elapsed = time.perf_counter() - t0
+                on_estimate(elapsed * plan.n_scenarios / max(stop - start, 1), stop - start)
+            estimated = True
+        else:
+            resumed += 1
+        done += stop - start
+        if chunk_order is None:
+            merged = partial if merged is None else merge([merged, partial])
+        else:
+            partials.append(partial)
+        if on_chunk is not None:
+            on_chunk(done, plan.n_scenarios)
+    if chunk_order is not None:
+        merged = merge(partials)
+    stats = RunStats(plan.n_scenarios, len(bounds), size, time.perf_counter() - started, chosen.name,
+                     chosen.dtype_name, resumed)
+    return merged, layout, stats

@@ -1,0 +1,273 @@
+"""A grid run's plan: dimensions, mixed-radix index decoding, parameter binding.
+
+Flat scenario index ``i`` of a run with cartesian axes of sizes
+``n_0 .. n_{K-1}`` and ``N`` samples decodes as (mixed radix, samples
+fastest)::
+
+    sample = i % N
+    cell   = i // N
+    coord_k = (cell // stride_k) % n_k,  stride_k = n_{k+1} * ... * n_{K-1}
+
+so a 10^10-point grid costs no memory for its inputs: a chunk decodes its
+own coordinates from its index range.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+
+import numpy as np
+
+from dcecon.grid.sampling import uniforms
+from dcecon.grid.spec import Axis
+from dcecon.model.cohort import COHORT_PARAMETERS
+from dcecon.model.fleet import lifetime_period_range
+from dcecon.scenario import paths
+from dcecon.scenario.errors import ScenarioError
+from dcecon.scenario.resolve import SITE_OVERRIDES, fleet_parameters, schedule_years
+from dcecon.scenario.schema import Scenario
+
+FINANCE = "finance"
+
+
+@dataclasses.dataclass
+class GridPlan:
+    """Everything a chunk needs to evaluate its scenarios.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The base scenario.
+    axes : list of Axis
+        Cartesian axes, outermost first.
+    sampled : list of Axis
+        Sampled dimensions.
+    n_samples : int
+        Samples per grid cell (1 without ``--sample``).
+    sampler : str
+    seed : int
+    host_fleet : list of (dict, str)
+        Resolved base parameters and method of each cohort.
+    bindings : dict of str to list of (int or 'finance', str)
+        For each axis path, the resolved parameters it sets.
+    power_sized : list of int
+        Cohorts sized by ``it_power_mw`` (GPUs follow power per GPU).
+    """
+
+    scenario: Scenario
+    axes: list
+    sampled: list
+    n_samples: int
+    sampler: str
+    seed: int
+    host_fleet: list
+    bindings: dict
+    power_sized: dict
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Sizes of the cartesian axes."""
+        return tuple(a.size for a in self.axes)
+
+    @property
+    def n_cells(self) -> int:
+        """Points of the cartesian grid."""
+        return math.prod(self.shape)
+
+    @property
+    def n_scenarios(self) -> int:
+        """Scenarios in the run: grid points times samples."""
+        return self.n_cells * self.n_samples
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        """Cell-index stride of each cartesian axis."""
+        out, stride = [], 1
+        for size in reversed(self.shape):
+            out.append(stride)
+            stride *= size
+        return tuple(reversed(out))
+
+    @property
+    def dimensions(self) -> list:
+        """All axes, cartesian then sampled."""
+        return list(self.axes) + list(self.sampled)
+
+    def static_extents(self) -> dict:
+        """Period counts that must be known before evaluating (host ints)."""
+        s = self.scenario
+        in_service, lives, books = [], [], []
+        for k, (params, _) in enumerate(self.host_fleet):
+            in_service.append(self._range(k, "in_service_year"))
+            lives.append(self._range(k, "service_life_years"))
+            books.append(self._range(k, "book_life_years"))
+        offsets = [t - s.start_year for pair in in_service for t in pair]
+        longest = [hi for lo, hi in lives for _ in (0, 1)]
+        j_lo, j_hi = lifetime_period_range(offsets, longest, s.periods_per_year)
+        return {
+            "n_schedule_years": schedule_years([hi for lo, hi in books]),
+            "window_periods": s.n_periods,
+            "lifetime_range": (j_lo, j_hi),
+        }
+
+    def _range(self, cohort: int, name: str) -> tuple[float, float]:
+        base = self.host_fleet[cohort][0][name]
+        lo, hi = base, base
+        for axis in self.dimensions:
+            for target in self.bindings[axis.path]:
+                if target == (cohort, name):
+                    lo, hi = axis.extremes
+        return lo, hi
+
+    def fingerprint(self) -> str:
+        """Hash of everything that defines the run's results (for resume and manifests)."""
+        payload = {
+            "scenario": self.scenario.model_dump(mode="json", exclude={"provenance"}),
+            "axes": [(a.path, a.values.tolist() if a.values is not None else a.distribution.describe())
+                     for a in self.dimensions],
+            "n_samples": self.n_samples,
+            "sampler": self.sampler,
+            "seed": self.seed,
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+    # --- decoding -------------------------------------------------------------------------------------------
+
+    def decode(self, start: int, stop: int) -> tuple[list[np.ndarray], np.ndarray]:
+        """Cartesian coordinates and sample indices of flat indices ``start .. stop - 1`` (host int64)."""
+        index = np.arange(start, stop, dtype=np.int64)
+        sample = index % self.n_samples
+        cell = index // self.n_samples
+        coords = [(cell // stride) % size for stride, size in zip(self.strides, self.shape)]
+        return coords, sample
+
+    def dimension_values(self, start: int, stop: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Values of every dimension for the chunk, and each dimension's group index.
+
+        The group of a cartesian axis is its coordinate; of a sampled
+        dimension, the decile of its uniform variate (main effects of a
+        sampled input are reported by decile).
+        """
+        coords, sample = self.decode(start, stop)
+        values, groups = [], []
+        for axis, coord in zip(self.axes, coords):
+            values.append(axis.values[coord])
+            groups.append(coord)
+        if self.sampled:
+            unique = np.unique(sample) if stop - start > self.n_samples else None
+            if unique is not None and len(unique) == self.n_samples:
+                u = uniforms(self.sampler, self.n_samples, len(self.sampled), 0, self.n_samples, self.seed)[sample]
+            else:
+                lo, hi = int(sample.min()), int(sample.max()) + 1
+                u = uniforms(self.sampler, self.n_samples, len(self.sampled), lo, hi, self.seed)[sample - lo]
+            for k, axis in enumerate(self.sampled):
+                values.append(axis.distribution.ppf(u[:, k]))
+                groups.append(np.minimum((u[:, k] * 10).astype(np.int64), 9))
+        return values, groups
+
+    def parameters_at(self, index: int) -> dict[str, float]:
+        """Every dimension's value for one flat index (host)."""
+        values, _ = self.dimension_values(index, index + 1)
+        return {axis.path: float(v[0]) for axis, v in zip(self.dimensions, values)}
+
+
+def _site_targets(scenario: Scenario, name: str, path: str, option: str):
+    targets = []
+    site = scenario.site
+    for k, cohort in enumerate(scenario.cohorts):
+        if name in SITE_OVERRIDES:
+            if getattr(cohort, name) is None:
+                targets.append((k, name))
+            continue
+        own_lease, own_building = cohort.colocation_usd_per_kw_month, cohort.facility_capex_usd_per_mw
+        if name == "colocation_usd_per_kw_month":
+            if site.colocation_usd_per_kw_month is None:
+                raise ScenarioError(option, path, "the site is owned (facility_capex_usd_per_mw); a colocation rent "
+                                                  "axis would change the facility type")
+            if own_lease is None and own_building is None:
+                targets.append((k, name))
+        elif name == "facility_capex_usd_per_mw":
+            if site.facility_capex_usd_per_mw is None:
+                raise ScenarioError(option, path, "the site is leased (colocation_usd_per_kw_month); a facility "
+                                                  "capex axis would change the facility type")
+            if own_lease is None and own_building is None:
+                targets.append((k, name))
+        elif name == "facility_life_years":
+            owned_by_site = own_lease is None and own_building is None and site.facility_capex_usd_per_mw is not None
+            if (owned_by_site or own_building is not None) and cohort.facility_life_years is None:
+                targets.append((k, name))
+    return targets
+
+
+def bindings_for(scenario: Scenario, concrete_path: str, option: str = "--axis"):
+    """The resolved model parameters that a scenario field sets.
+
+    Site values reach every cohort that does not override them; a cohort's
+    ``book_life_years`` also moves its service life when that defaults to the
+    book life; ``it_power_mw`` sizes the cohort's GPU count.
+    """
+    parts = paths.split(concrete_path)
+    if parts[0] == "finance":
+        return [(FINANCE, parts[1])]
+    if parts[0] == "site":
+        return _site_targets(scenario, parts[1], concrete_path, option)
+    if parts[0] == "cohorts":
+        k, name = int(parts[1]), parts[2]
+        cohort = scenario.cohorts[k]
+        if name == "gpus":
+            if cohort.gpus is None:
+                raise ScenarioError(option, concrete_path, "this cohort is sized by it_power_mw; put the axis on "
+                                                           "it_power_mw")
+            return [(k, "gpus")]
+        if name == "it_power_mw":
+            if cohort.it_power_mw is None:
+                raise ScenarioError(option, concrete_path, "this cohort is sized by gpus; put the axis on gpus")
+            return [(k, "it_power_mw")]
+        if name == "book_life_years" and cohort.service_life_years is None:
+            return [(k, "book_life_years"), (k, "service_life_years")]
+        if name in ("colocation_usd_per_kw_month", "facility_capex_usd_per_mw", "facility_life_years"):
+            resolved = fleet_parameters(scenario)[k][0]
+            leased = resolved["colocation_usd_per_kw_month"] > 0 or resolved["facility_capex_usd_per_mw"] == 0
+            if name == "colocation_usd_per_kw_month" and not leased:
+                raise ScenarioError(option, concrete_path, "this cohort's facility is owned; a colocation axis would "
+                                                           "change the facility type")
+            if name != "colocation_usd_per_kw_month" and leased:
+                raise ScenarioError(option, concrete_path, "this cohort's facility is leased; a building axis would "
+                                                           "change the facility type")
+        if name in COHORT_PARAMETERS or name in ("pue", "electricity_usd_per_kwh", "electricity_escalation_per_year"):
+            return [(k, name)]
+    raise ScenarioError(option, concrete_path, "cannot be a grid axis")
+
+
+def make_plan(scenario: Scenario, axes: list[Axis], n_samples: int = 0, sampler: str = "sobol", seed: int = 0):
+    """Build the :class:`GridPlan` of a run.
+
+    Raises
+    ------
+    ScenarioError
+        Sampled dimensions without ``--sample``, or ``--sample`` without any.
+    """
+    grid_axes = [a for a in axes if not a.is_sampled]
+    sampled = [a for a in axes if a.is_sampled]
+    if sampled and n_samples <= 0:
+        raise ScenarioError("--sample", sampled[0].path, f"{sampled[0].distribution.describe()} is a distribution; "
+                                                          "give --sample N to draw N samples")
+    if n_samples > 0 and not sampled:
+        raise ScenarioError("--sample", None, "--sample needs at least one axis given as a distribution, "
+                                              "e.g. --axis cohorts.0.utilization='uniform(0.5,0.9)'")
+    if not axes:
+        raise ScenarioError("--axis", None, "a grid needs at least one --axis (or a [grid] table in the scenario)")
+    bindings = {}
+    for axis in axes:
+        targets = []
+        for concrete in axis.concrete_paths:
+            targets += bindings_for(scenario, concrete)
+        if not targets:
+            raise ScenarioError("--axis", axis.path, "sets nothing: every cohort overrides this site value")
+        bindings[axis.path] = targets
+    power_sized = {k: c.it_power_mw is not None for k, c in enumerate(scenario.cohorts)}
+    return GridPlan(scenario, grid_axes, sampled, max(n_samples, 1), sampler, seed, fleet_parameters(scenario),
+                    bindings, power_sized)

@@ -1,0 +1,398 @@
+"""Mergeable reductions of a grid run's per-scenario metrics.
+
+A chunk becomes a :class:`Partial` (host NumPy arrays, small): per metric the
+count, mean and sum of squared deviations (Chan et al.'s parallel update),
+min/max with the flat index of the scenario that attains them, the counts of
+NaN, infinite and negative values, and a quantile sketch; per dimension value
+(main effects) and per pair of cartesian axes (2-D tables) the sum, count,
+min and max of each metric plus the counts of scenarios with a positive gross
+margin and a positive NPV.
+
+:func:`merge` combines partials *sorted by their start index*, so the result
+does not depend on the order in which chunks finish (on one machine or
+many); counts, min/max, argmin/argmax and sketches are exact, sums and
+moments agree to rounding whatever the chunk size.
+
+Cartesian tables are computed densely: a chunk covers whole blocks of the
+inner axes, so its metrics reshape to ``(rows, n_j, ..., n_{K-1}, N, M)`` and
+every table is a reduction over tensor axes; only the per-row outer
+coordinates (few) and sampled deciles are scattered.
+
+References
+----------
+.. [1] Chan, Golub, LeVeque, "Updating formulae and a pairwise algorithm for
+   computing sample variances", Stanford CS report STAN-CS-79-773, 1979.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import array_api_compat
+import numpy as np
+
+from dcecon.backends import to_numpy
+from dcecon.grid import sketch
+
+MAX_MARGINAL_VALUES = 10_000
+"""Axes with more values than this get no main-effects table."""
+
+MAX_TABLE_CELLS = 250_000
+"""Pairs of axes with more cells than this get no 2-D table."""
+
+DECILES = 10
+"""Main effects of a sampled dimension are reported per decile of its draw."""
+
+STATS = ("sum", "count", "min", "max")
+
+
+@dataclasses.dataclass
+class Layout:
+    """How the chunk's metrics map onto tables.
+
+    Attributes
+    ----------
+    shape : tuple of int
+        Cartesian axis sizes.
+    n_samples : int
+    inner_from : int
+        Axes ``inner_from ..`` are whole within every chunk (dense); earlier
+        ones are outer (constant along a row).
+    block_cells : int
+        Cells per row: the product of the inner axis sizes.
+    marginal_dims : list of int
+        Dimensions (cartesian then sampled) that get main effects.
+    pairs : list of (int, int)
+        Cartesian axis pairs that get 2-D tables.
+    n_sampled : int
+    metrics : tuple of str
+    """
+
+    shape: tuple
+    n_samples: int
+    inner_from: int
+    block_cells: int
+    marginal_dims: list
+    pairs: list
+    n_sampled: int
+    metrics: tuple
+
+    @property
+    def n_dims(self) -> int:
+        return len(self.shape) + self.n_sampled
+
+    def dim_size(self, d: int) -> int:
+        """Groups of dimension ``d`` (values, or deciles)."""
+        return self.shape[d] if d < len(self.shape) else DECILES
+
+
+def make_layout(shape, n_samples, n_sampled, metrics, target_chunk) -> Layout:
+    """Pick the inner axes so that one row (block of cells times samples) fits the target chunk."""
+    k = len(shape)
+    inner_from = k
+    block = 1
+    for j in range(k - 1, -1, -1):
+        if block * shape[j] * n_samples <= target_chunk:
+            block *= shape[j]
+            inner_from = j
+        else:
+            break
+    marginal = [d for d in range(k) if shape[d] <= MAX_MARGINAL_VALUES] + [k + s for s in range(n_sampled)]
+    pairs = [(a, b) for a in range(k) for b in range(a + 1, k)
+             if a in marginal and b in marginal and shape[a] * shape[b] <= MAX_TABLE_CELLS]
+    return Layout(tuple(shape), n_samples, inner_from, block, marginal, pairs, n_sampled, tuple(metrics))
+
+
+def chunk_bounds(layout: Layout, n_scenarios: int, target_chunk: int) -> list[tuple[int, int]]:
+    """Chunk boundaries: whole rows (block of cells x samples), or sample ranges inside one cell."""
+    row = layout.block_cells * layout.n_samples
+    if row <= target_chunk:
+        step = max(1, target_chunk // row) * row
+    else:  # samples of one cell are split; never cross a cell boundary
+        per_cell = math.ceil(layout.n_samples / math.ceil(layout.n_samples / target_chunk))
+        bounds = []
+        for cell_start in range(0, n_scenarios, layout.n_samples):
+            for s in range(0, layout.n_samples, per_cell):
+                bounds.append((cell_start + s, cell_start + min(s + per_cell, layout.n_samples)))
+        return bounds
+    return [(a, min(a + step, n_scenarios)) for a in range(0, n_scenarios, step)]
+
+
+@dataclasses.dataclass
+class Partial:
+    """Reductions of the scenarios ``start .. stop - 1`` (host arrays)."""
+
+    start: int
+    stop: int
+    count: np.ndarray
+    mean: np.ndarray
+    m2: np.ndarray
+    nan: np.ndarray
+    posinf: np.ndarray
+    neginf: np.ndarray
+    negative: np.ndarray
+    minimum: np.ndarray
+    argmin: np.ndarray
+    maximum: np.ndarray
+    argmax: np.ndarray
+    sketch: np.ndarray
+    marginals: dict
+    tables: dict
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Flat dict of arrays (for ``np.savez``)."""
+        out = {"range": np.asarray([self.start, self.stop], dtype=np.int64)}
+        for name in ("count", "mean", "m2", "nan", "posinf", "neginf", "negative", "minimum", "argmin", "maximum",
+                     "argmax"):
+            out[name] = getattr(self, name)
+        nz = np.nonzero(self.sketch)
+        out["sketch_index"] = np.stack(nz).astype(np.int64)
+        out["sketch_count"] = self.sketch[nz]
+        out["sketch_shape"] = np.asarray(self.sketch.shape, dtype=np.int64)
+        for d, table in self.marginals.items():
+            for stat, arr in table.items():
+                out[f"marginal_{d}_{stat}"] = arr
+        for (a, b), table in self.tables.items():
+            for stat, arr in table.items():
+                out[f"table_{a}_{b}_{stat}"] = arr
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays) -> "Partial":
+        """Inverse of :meth:`to_arrays`."""
+        start, stop = (int(v) for v in arrays["range"])
+        sk = np.zeros(tuple(arrays["sketch_shape"]), dtype=np.int64)
+        sk[tuple(arrays["sketch_index"])] = arrays["sketch_count"]
+        marginals, tables = {}, {}
+        for key in arrays:
+            parts = key.split("_")
+            if parts[0] == "marginal":
+                marginals.setdefault(int(parts[1]), {})["_".join(parts[2:])] = np.asarray(arrays[key])
+            elif parts[0] == "table":
+                tables.setdefault((int(parts[1]), int(parts[2])), {})["_".join(parts[3:])] = np.asarray(arrays[key])
+        fields = {n: np.asarray(arrays[n]) for n in ("count", "mean", "m2", "nan", "posinf", "neginf", "negative",
+                                                      "minimum", "argmin", "maximum", "argmax")}
+        return cls(start, stop, sketch=sk, marginals=marginals, tables=tables, **fields)
+
+
+# --- group reductions -------------------------------------------------------------------------------------------
+
+def _scatter(xp, groups, n_groups, values, kind):
+    """Reduce ``values`` (rows, M) by ``groups`` (rows,) into (n_groups, M): sum, min or max."""
+    m = values.shape[1]
+    if array_api_compat.is_numpy_namespace(xp) or array_api_compat.is_cupy_namespace(xp):
+        if array_api_compat.is_numpy_namespace(xp):
+            import numpy as lib
+        else:
+            import cupy as lib
+        flat = (groups[:, None] * m + lib.arange(m)[None, :]).reshape(-1)
+        vals = values.reshape(-1)
+        if kind == "sum":
+            return lib.bincount(flat, weights=vals, minlength=n_groups * m).reshape(n_groups, m)
+        fill = math.inf if kind == "min" else -math.inf
+        out = lib.full(n_groups * m, fill)
+        if lib is np:
+            (np.minimum if kind == "min" else np.maximum).at(out, flat, vals)
+        else:
+            import cupyx
+
+            (cupyx.scatter_min if kind == "min" else cupyx.scatter_max)(out, flat, vals)
+        return out.reshape(n_groups, m)
+    rows = []
+    for g in range(n_groups):
+        mask = (groups == g)[:, None]
+        if kind == "sum":
+            rows.append(xp.sum(xp.where(mask, values, 0.0), axis=0))
+        elif kind == "min":
+            rows.append(xp.min(xp.where(mask, values, math.inf), axis=0))
+        else:
+            rows.append(xp.max(xp.where(mask, values, -math.inf), axis=0))
+    return xp.stack(rows, axis=0)
+
+
+def _reduce_axes(xp, kind, array, axes):
+    if not axes:
+        return array
+    if kind == "sum":
+        return xp.sum(array, axis=axes)
+    return xp.min(array, axis=axes) if kind == "min" else xp.max(array, axis=axes)
+
+
+KIND = {"sum": "sum", "count": "sum", "positive_margin": "sum", "positive_npv": "sum", "min": "min", "max": "max"}
+
+
+def reduce_chunk(xp, layout: Layout, start: int, stop: int, metrics: dict, sampled_groups, row_coords) -> Partial:
+    """Reduce a chunk's per-scenario metrics into a :class:`Partial`.
+
+    Parameters
+    ----------
+    metrics : dict of str to array
+        ``(m,)`` arrays on the backend, ``m = stop - start``.
+    sampled_groups : list of numpy.ndarray
+        Decile of each scenario for each sampled dimension (host).
+    row_coords : list of numpy.ndarray
+        Coordinate of each row on each outer cartesian axis (host), shape ``(rows,)``.
+    """
+    names = layout.metrics
+    X = xp.stack([metrics[n] for n in names], axis=1)
+    m, M = X.shape
+    nan = xp.isnan(X)
+    finite = xp.isfinite(X)
+    F = xp.astype(finite, X.dtype)
+    Xs = xp.where(finite, X, 0.0)
+    Xlo = xp.where(nan, math.inf, X)
+    Xhi = xp.where(nan, -math.inf, X)
+
+    count = xp.sum(F, axis=0)
+    total = xp.sum(Xs, axis=0)
+    mean = total / xp.where(count > 0, count, 1.0)
+    m2 = xp.sum(xp.where(finite, (X - mean) ** 2, 0.0), axis=0)
+    argmin = xp.argmin(Xlo, axis=0)
+    argmax = xp.argmax(Xhi, axis=0)
+    minimum = xp.min(Xlo, axis=0)
+    maximum = xp.max(Xhi, axis=0)
+    all_nan = xp.all(nan, axis=0)
+
+    ids = sketch.bucket_ids(xp, X)
+    valid = ids >= 0
+    offsets = xp.reshape(xp.arange(M, dtype=xp.int64) * sketch.N_BUCKETS, (1, M))
+    flat_ids = xp.reshape(xp.where(valid, ids + offsets, 0), (-1,))
+    weights = xp.reshape(xp.astype(valid, X.dtype), (-1,))
+    sk = _scatter(xp, flat_ids, M * sketch.N_BUCKETS, xp.reshape(weights, (-1, 1)), "sum")
+    sk = xp.reshape(sk, (M, sketch.N_BUCKETS))
+
+    margin_col = names.index("gross_margin")
+    npv_col = names.index("npv_usd")
+    stats = {
+        "sum": Xs, "count": F, "min": Xlo, "max": Xhi,
+        "positive_margin": xp.astype(X[:, margin_col:margin_col + 1] > 0.0, X.dtype),
+        "positive_npv": xp.astype(X[:, npv_col:npv_col + 1] > 0.0, X.dtype),
+    }
+
+    k = len(layout.shape)
+    inner_shape = layout.shape[layout.inner_from:]
+    rows = m // (layout.block_cells * layout.n_samples) if m % (layout.block_cells * layout.n_samples) == 0 else 0
+    if rows == 0:  # a sample range inside one cell
+        rows, inner_shape = 1, ()
+        cell = {name: _reduce_axes(xp, KIND[name], a, (0,))[None, :] for name, a in stats.items()}
+        inner_axes_first = k
+    else:
+        cell = {}
+        for name, a in stats.items():
+            shaped = xp.reshape(a, (rows,) + tuple(inner_shape) + (layout.n_samples, a.shape[1]))
+            cell[name] = _reduce_axes(xp, KIND[name], shaped, (len(inner_shape) + 1,))
+        inner_axes_first = layout.inner_from
+    n_inner = len(inner_shape)
+
+    def tensor_axis(d):  # axis of cartesian dim d in the cell tensor (rows, *inner, M)
+        return 1 + (d - inner_axes_first) if d >= inner_axes_first else None
+
+    marginals = {}
+    for d in layout.marginal_dims:
+        table = {}
+        if d >= k:  # sampled dimension: scatter per scenario
+            groups = _on_device(xp, sampled_groups[d - k], X)
+            for name, a in stats.items():
+                table[name] = _scatter(xp, groups, DECILES, a, KIND[name])
+        else:
+            axis = tensor_axis(d)
+            for name, a in cell.items():
+                if axis is not None:
+                    keep = tuple(i for i in range(n_inner + 1) if i != axis)
+                    table[name] = _reduce_axes(xp, KIND[name], a, keep)
+                else:
+                    per_row = _reduce_axes(xp, KIND[name], a, tuple(range(1, n_inner + 1)))
+                    table[name] = _scatter(xp, _on_device(xp, row_coords[d], X), layout.shape[d], per_row,
+                                           KIND[name])
+        marginals[d] = {name: to_numpy(v) for name, v in table.items()}
+
+    tables = {}
+    for a_dim, b_dim in layout.pairs:
+        table = {}
+        ax_a, ax_b = tensor_axis(a_dim), tensor_axis(b_dim)
+        for name, arr in cell.items():
+            kind = KIND[name]
+            width = arr.shape[-1]
+            if ax_a is not None and ax_b is not None:
+                keep = tuple(i for i in range(n_inner + 1) if i not in (ax_a, ax_b))
+                value = _reduce_axes(xp, kind, arr, keep)
+            elif ax_b is not None:  # a outer, b inner
+                keep = tuple(i for i in range(1, n_inner + 1) if i != ax_b)
+                per_row = _reduce_axes(xp, kind, arr, keep)  # (rows, n_b, width)
+                flat = xp.reshape(per_row, (rows, layout.shape[b_dim] * width))
+                value = _scatter(xp, _on_device(xp, row_coords[a_dim], X), layout.shape[a_dim], flat, kind)
+                value = xp.reshape(value, (layout.shape[a_dim], layout.shape[b_dim], width))
+            else:  # both outer
+                per_row = _reduce_axes(xp, kind, arr, tuple(range(1, n_inner + 1)))
+                groups = row_coords[a_dim] * layout.shape[b_dim] + row_coords[b_dim]
+                value = _scatter(xp, _on_device(xp, groups, X), layout.shape[a_dim] * layout.shape[b_dim], per_row,
+                                 kind)
+                value = xp.reshape(value, (layout.shape[a_dim], layout.shape[b_dim], width))
+            table[name] = to_numpy(value)
+        tables[(a_dim, b_dim)] = table
+
+    host = {n: to_numpy(v) for n, v in dict(count=count, mean=mean, m2=m2, minimum=minimum, maximum=maximum,
+                                              argmin=argmin, argmax=argmax, all_nan=all_nan, sk=sk).items()}
+    host_counts = {n: to_numpy(xp.sum(xp.astype(c, xp.int64), axis=0)) for n, c in
+                   dict(nan=nan, posinf=(X == math.inf), neginf=(X == -math.inf),
+                        negative=(X < 0.0)).items()}
+    argmin_h = np.where(host["all_nan"], -1, host["argmin"].astype(np.int64) + start)
+    argmax_h = np.where(host["all_nan"], -1, host["argmax"].astype(np.int64) + start)
+    return Partial(start, stop, host["count"].astype(np.int64), host["mean"].astype(np.float64),
+                   host["m2"].astype(np.float64), host_counts["nan"], host_counts["posinf"], host_counts["neginf"],
+                   host_counts["negative"], host["minimum"].astype(np.float64), argmin_h,
+                   host["maximum"].astype(np.float64), argmax_h, np.rint(host["sk"]).astype(np.int64),
+                   marginals, tables)
+
+
+def _on_device(xp, host_array, like):
+    if array_api_compat.is_numpy_namespace(xp):
+        return np.asarray(host_array, dtype=np.int64)
+    return xp.asarray(np.asarray(host_array, dtype=np.int64), device=array_api_compat.device(like))
+
+
+def _merge_two(a: Partial, b: Partial) -> Partial:
+    """Combine ``a`` (earlier scenarios) with ``b`` (later ones)."""
+    n = a.count + b.count
+    safe = np.where(n > 0, n, 1)
+    delta = b.mean - a.mean
+    mean = np.where(n > 0, (a.count * a.mean + b.count * b.mean) / safe, 0.0)
+    m2 = a.m2 + b.m2 + delta**2 * a.count * b.count / safe
+    take_b_min = (b.minimum < a.minimum) | ((a.argmin < 0) & (b.argmin >= 0))
+    take_b_max = (b.maximum > a.maximum) | ((a.argmax < 0) & (b.argmax >= 0))
+    marginals = {}
+    for d in a.marginals:
+        marginals[d] = _merge_tables(a.marginals[d], b.marginals[d])
+    tables = {key: _merge_tables(a.tables[key], b.tables[key]) for key in a.tables}
+    return Partial(
+        min(a.start, b.start), max(a.stop, b.stop), n, mean, m2, a.nan + b.nan, a.posinf + b.posinf,
+        a.neginf + b.neginf, a.negative + b.negative,
+        np.where(take_b_min, b.minimum, a.minimum), np.where(take_b_min, b.argmin, a.argmin),
+        np.where(take_b_max, b.maximum, a.maximum), np.where(take_b_max, b.argmax, a.argmax),
+        a.sketch + b.sketch, marginals, tables,
+    )
+
+
+def _merge_tables(a: dict, b: dict) -> dict:
+    out = {}
+    for name in a:
+        kind = KIND[name]
+        if kind == "sum":
+            out[name] = a[name] + b[name]
+        elif kind == "min":
+            out[name] = np.minimum(a[name], b[name])
+        else:
+            out[name] = np.maximum(a[name], b[name])
+    return out
+
+
+def merge(partials) -> Partial:
+    """Merge partials in order of their start index (the result is independent of arrival order)."""
+    ordered = sorted(partials, key=lambda p: p.start)
+    if not ordered:
+        raise ValueError("nothing to merge")
+    result = ordered[0]
+    for nxt in ordered[1:]:
+        result = _merge_two(result, nxt)
+    return result
