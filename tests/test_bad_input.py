@@ -100,7 +100,8 @@ CASES = [
          prefix="--set: cohorts.0.utilization: ", contains=("PATH=VALUE",)),
     # Double declining balance runs whole years only (model-spec section 3; schema Cohort._checks).
     Case("ddb_fractional_book_life",
-         _edited((METHOD, 'depreciation_method = "double_declining_balance"'), (BOOK_LIFE, BOOK_LIFE.replace("5", "5.5"))),
+         _edited((METHOD, 'depreciation_method = "double_declining_balance"'),
+                 (BOOK_LIFE, BOOK_LIFE.replace("5", "5.5"))),
          prefix="bad.toml: cohorts.0", contains=("book_life_years", "5.5")),
     # A site is leased or owned, not both (model-spec section 2).
     Case("colocation_and_facility_capex",

@@ -1,38 +1,48 @@
-"""A mergeable quantile sketch with a relative-error guarantee (DDSketch-style).
+"""A mergeable quantile sketch with a relative-error guarantee (log-linear buckets).
 
-A value ``x`` with ``|x| >= MIN_MAGNITUDE`` falls in bucket
-``k = ceil(log_gamma |x|)`` on its sign's side, with ``gamma = (1 + a) / (1 - a)``;
-a bucket is reported as ``2 gamma^k / (gamma + 1)``, within relative error ``a``
-of every value in it. ``|x| < MIN_MAGNITUDE`` counts as zero (absolute error
-below ``MIN_MAGNITUDE``); magnitudes above ``MAX_MAGNITUDE`` go to the last
-bucket; infinities have their own end buckets; NaN is not counted. Buckets are
-laid out in increasing order of ``x``, so a quantile is a cumulative-count
-search, and merging two sketches is adding their counts - exact and
-order-free.
+A finite value ``x`` with ``MIN_MAGNITUDE <= |x| < MAX_MAGNITUDE`` falls in the
+bucket of its binary exponent ``e`` (``2^e <= |x| < 2^(e+1)``) and of the first
+``SUB_BITS`` bits of its mantissa, ``s = floor((|x| / 2^e - 1) * 2^SUB_BITS)``,
+on its sign's side (the layout of HDR histograms and of DDSketch's
+"log-linear" mapping). A bucket spans a factor ``1 + 2^-SUB_BITS``, so its
+midpoint is within relative error ``2^-(SUB_BITS+1)`` (0.39%) of every value in
+it. ``|x| < MIN_MAGNITUDE`` counts as zero; magnitudes above
+``MAX_MAGNITUDE`` go to the outermost bucket; infinities have their own end
+buckets; NaN is not counted.
+
+Buckets are laid out in increasing order of ``x``, so a quantile is a
+cumulative-count search, and merging two sketches adds their counts: exact
+and independent of order. On NumPy and CuPy the bucket comes straight from
+the float's bits; other namespaces compute the same bucket exactly with
+``log2`` and a power-of-two correction.
 
 References
 ----------
 .. [1] Masson, Rim, Lee, "DDSketch: a fast and fully-mergeable quantile sketch
    with relative-error guarantees", PVLDB 12(12), 2019.
+.. [2] Tene, HdrHistogram (log-linear bucketing of IEEE-754 values).
 """
 
 from __future__ import annotations
 
 import math
 
+import array_api_compat
 import numpy as np
 
-RELATIVE_ACCURACY = 0.005
-"""Relative error bound of every reported quantile [-] (0.5%)."""
+SUB_BITS = 7
+RELATIVE_ACCURACY = 2.0 ** -(SUB_BITS + 1)
+"""Relative error bound of every reported quantile [-] (0.39%)."""
 
-MIN_MAGNITUDE = 1e-9
-MAX_MAGNITUDE = 1e18
+E_MIN = -30
+"""Smallest binary exponent kept: ``MIN_MAGNITUDE = 2^-30`` (about 9.3e-10)."""
+E_MAX = 60
+"""Largest binary exponent kept: ``MAX_MAGNITUDE = 2^61`` (about 2.3e18)."""
 
-GAMMA = (1.0 + RELATIVE_ACCURACY) / (1.0 - RELATIVE_ACCURACY)
-LOG_GAMMA = math.log(GAMMA)
-K_MIN = math.ceil(math.log(MIN_MAGNITUDE) / LOG_GAMMA)
-K_MAX = math.ceil(math.log(MAX_MAGNITUDE) / LOG_GAMMA)
-SIDE = K_MAX - K_MIN + 1
+MIN_MAGNITUDE = 2.0 ** E_MIN
+MAX_MAGNITUDE = 2.0 ** (E_MAX + 1)
+SUB = 1 << SUB_BITS
+SIDE = (E_MAX - E_MIN + 1) * SUB
 """Buckets on each sign's side."""
 
 N_BUCKETS = 2 * SIDE + 3
@@ -41,35 +51,46 @@ N_BUCKETS = 2 * SIDE + 3
 ZERO = SIDE + 1
 
 
+def _magnitude_index(xp, magnitude):
+    """``(e - E_MIN) * SUB + s`` for magnitudes in ``[MIN_MAGNITUDE, MAX_MAGNITUDE)`` (float array)."""
+    if array_api_compat.is_numpy_namespace(xp) or array_api_compat.is_cupy_namespace(xp):
+        bits = magnitude.astype(np.float64).view(np.int64)
+        key = (bits >> (52 - SUB_BITS)) - ((E_MIN + 1023) << SUB_BITS)
+        return key
+    e = xp.floor(xp.log2(magnitude))
+    e = xp.where(2.0**e > magnitude, e - 1.0, e)
+    e = xp.where(2.0 ** (e + 1.0) <= magnitude, e + 1.0, e)
+    s = xp.floor((magnitude / 2.0**e - 1.0) * SUB)
+    return xp.astype((e - E_MIN) * SUB + s, xp.int64)
+
+
 def bucket_ids(xp, values):
     """Bucket of each value (int64 array; NaN gets -1)."""
     magnitude = xp.abs(values)
-    finite = xp.isfinite(values)
-    safe = xp.where(finite & (magnitude >= MIN_MAGNITUDE), magnitude, 1.0)
-    k = xp.clip(xp.ceil(xp.log(safe) / LOG_GAMMA), float(K_MIN), float(K_MAX)) - K_MIN
-    positive = ZERO + 1.0 + k
-    negative = ZERO - 1.0 - k
-    ids = xp.where(values > 0, positive, negative)
-    ids = xp.where(magnitude < MIN_MAGNITUDE, float(ZERO), ids)
-    ids = xp.where(values == math.inf, float(N_BUCKETS - 1), ids)
-    ids = xp.where(values == -math.inf, 0.0, ids)
-    ids = xp.where(xp.isnan(values), -1.0, ids)
-    return xp.astype(ids, xp.int64)
+    inside = magnitude >= MIN_MAGNITUDE
+    clipped = xp.clip(xp.where(inside & xp.isfinite(values), magnitude, MIN_MAGNITUDE), MIN_MAGNITUDE,
+                      MAX_MAGNITUDE * (1.0 - 2.0**-52))
+    k = _magnitude_index(xp, clipped)
+    ids = xp.where(values > 0, ZERO + 1 + k, ZERO - 1 - k)
+    ids = xp.where(inside, ids, ZERO)
+    ids = xp.where(values == math.inf, N_BUCKETS - 1, ids)
+    ids = xp.where(values == -math.inf, 0, ids)
+    return xp.where(xp.isnan(values), -1, ids)
 
 
 def bucket_value(bucket: int) -> float:
-    """The value a bucket reports."""
+    """The value a bucket reports: the midpoint of its range."""
     if bucket == 0:
         return -math.inf
     if bucket == N_BUCKETS - 1:
         return math.inf
     if bucket == ZERO:
         return 0.0
-    if bucket > ZERO:
-        k = bucket - ZERO - 1 + K_MIN
-        return 2.0 * GAMMA**k / (GAMMA + 1.0)
-    k = ZERO - 1 - bucket + K_MIN
-    return -2.0 * GAMMA**k / (GAMMA + 1.0)
+    k = bucket - ZERO - 1 if bucket > ZERO else ZERO - 1 - bucket
+    e, s = divmod(k, SUB)
+    low = 2.0 ** (e + E_MIN) * (1.0 + s / SUB)
+    mid = low * (1.0 + 0.5 / SUB)
+    return mid if bucket > ZERO else -mid
 
 
 def quantiles(counts: np.ndarray, qs) -> list[float]:

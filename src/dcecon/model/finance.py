@@ -83,25 +83,30 @@ def irr(xp, cash_flows_usd, time_years):
     ``rate`` uses the same per-element mask).
     """
     leading = cash_flows_usd.shape[:-1]
-    dtype = cash_flows_usd.dtype
+    n_flows = cash_flows_usd.shape[-1]
+    time_years = xp.broadcast_to(time_years, cash_flows_usd.shape)
+    flows = xp.reshape(cash_flows_usd, (-1, n_flows))
+    times = xp.reshape(time_years, (-1, n_flows))
+    dtype = flows.dtype
+    rows = flows.shape[0]
     y_min = math.log1p(IRR_LOWER_BOUND)
     y_max = math.log1p(IRR_UPPER_BOUND)
-    lo = xp.full(leading, y_min, dtype=dtype)
-    hi = xp.full(leading, y_max, dtype=dtype)
-    f_lo, _ = _npv_and_slope_in_log_rate(xp, lo[..., None], cash_flows_usd, time_years)
-    f_hi, _ = _npv_and_slope_in_log_rate(xp, hi[..., None], cash_flows_usd, time_years)
+    lo = xp.full((rows,), y_min, dtype=dtype)
+    hi = xp.full((rows,), y_max, dtype=dtype)
+    f_lo, _ = _npv_and_slope_in_log_rate(xp, lo[:, None], flows, times)
+    f_hi, _ = _npv_and_slope_in_log_rate(xp, hi[:, None], flows, times)
     exact_lo = f_lo == 0.0
     exact_hi = f_hi == 0.0
     bracketed = ((f_lo > 0.0) != (f_hi > 0.0)) | exact_lo | exact_hi
     bracketed = bracketed & xp.isfinite(f_lo) & xp.isfinite(f_hi)
 
-    inflow = xp.clip(cash_flows_usd, 0.0, None)
-    outflow = xp.clip(-cash_flows_usd, 0.0, None)
+    inflow = xp.clip(flows, 0.0, None)
+    outflow = xp.clip(-flows, 0.0, None)
     total_in = xp.sum(inflow, axis=-1)
     total_out = xp.sum(outflow, axis=-1)
     usable = (total_in > 0.0) & (total_out > 0.0)
-    t_in = xp.sum(inflow * time_years, axis=-1) / xp.where(usable, total_in, 1.0)
-    t_out = xp.sum(outflow * time_years, axis=-1) / xp.where(usable, total_out, 1.0)
+    t_in = xp.sum(inflow * times, axis=-1) / xp.where(usable, total_in, 1.0)
+    t_out = xp.sum(outflow * times, axis=-1) / xp.where(usable, total_out, 1.0)
     spread = t_in - t_out
     guess = xp.log(xp.where(usable, total_in, 1.1)) - xp.log(xp.where(usable, total_out, 1.0))
     guess = guess / xp.where(usable & (spread > 0.0), spread, 1.0)
@@ -109,10 +114,30 @@ def irr(xp, cash_flows_usd, time_years):
     y = xp.clip(y, y_min + 1e-3, y_max - 1e-3)
 
     active = bracketed & ~exact_lo & ~exact_hi
-    tolerance = 1e-6 if dtype == xp.float32 else IRR_TOLERANCE * 0.1
-    lo_moved_last = xp.zeros(leading, dtype=xp.bool)
-    for _ in range(IRR_MAX_ITERATIONS):
-        value, slope = _npv_and_slope_in_log_rate(xp, y[..., None], cash_flows_usd, time_years)
+    state = [y, lo, hi, f_lo, f_hi, xp.zeros((rows,), dtype=xp.bool), active]
+    y, active = _irr_iterate(xp, flows, times, state, IRR_MAX_ITERATIONS)
+    y = xp.where(exact_lo, y_min, xp.where(exact_hi, y_max, y))
+    result = xp.where(bracketed & ~active, xp.expm1(y), xp.nan)
+    return xp.reshape(result, leading)
+
+
+IRR_COMPACT_AFTER = 4
+"""Iterations after which the rows still iterating are gathered into smaller arrays."""
+
+
+def _irr_iterate(xp, flows, times, state, iterations):
+    """Iterate the safeguarded Newton of :func:`irr`; returns ``(y, still_active)``.
+
+    When fewer than a quarter of the rows are still active after
+    :data:`IRR_COMPACT_AFTER` iterations, those rows are gathered (boolean
+    indexing) and iterated on their own, then put back with ``take``, so the
+    slow tail of a grid does not cost a pass over every row.
+    """
+    y, lo, hi, f_lo, f_hi, lo_moved_last, active = state
+    tolerance = 1e-6 if flows.dtype == xp.float32 else IRR_TOLERANCE * 0.1
+    rows = flows.shape[0]
+    for iteration in range(iterations):
+        value, slope = _npv_and_slope_in_log_rate(xp, y[:, None], flows, times)
         same_side_as_lo = (value > 0.0) == (f_lo > 0.0)
         move_lo = active & same_side_as_lo
         move_hi = active & ~same_side_as_lo
@@ -133,10 +158,19 @@ def irr(xp, cash_flows_usd, time_years):
         done = (value == 0.0) | (xp.abs(candidate - y) <= tolerance) | (hi - lo <= tolerance)
         y = xp.where(active & (value != 0.0), candidate, y)
         active = active & ~done
-        if not bool(xp.any(active)):
+        n_active = int(xp.sum(xp.astype(active, xp.int32)))
+        if n_active == 0:
             break
-    y = xp.where(exact_lo, y_min, xp.where(exact_hi, y_max, y))
-    return xp.where(bracketed & ~active, xp.expm1(y), xp.nan)
+        if iteration + 1 >= IRR_COMPACT_AFTER and 4 * n_active < rows and rows > 64:
+            picked = [a[active] for a in (y, lo, hi, f_lo, f_hi, lo_moved_last)]
+            sub_y, sub_active = _irr_iterate(xp, flows[active], times[active],
+                                             picked + [xp.ones((n_active,), dtype=xp.bool)],
+                                             iterations - iteration - 1)
+            position = xp.clip(xp.cumulative_sum(xp.astype(active, xp.int64)) - 1, 0, n_active - 1)
+            y = xp.where(active, xp.take(sub_y, position), y)
+            active = active & xp.take(sub_active, position)
+            break
+    return y, active
 
 
 def payback_years(xp, free_cash_flow_usd, period_start_years, period_years, capex_usd, origin_years):
