@@ -7,11 +7,17 @@ Library quickstart::
     result = dcecon.evaluate(scenario, backend="numpy")
     result.gross_margin, result.npv_usd
     periods, cohorts = result.to_pandas()
+    sweep = dcecon.grid(scenario, axes={"cohorts.0.utilization": "0.3:0.95:14"})
+    sweep.summary, sweep.table(...), sweep.best("npv_usd")
 """
-
-from dcecon.evaluate import RESULT_FIELDS, Result, evaluate
-from dcecon.scenario import Scenario, ScenarioError, load_scenario
 
 __version__ = "0.1.0"
 
-__all__ = ["RESULT_FIELDS", "Result", "Scenario", "ScenarioError", "evaluate", "load_scenario", "__version__"]
+from dcecon.evaluate import RESULT_FIELDS, Result, evaluate
+from dcecon.grid_engine.api import grid
+from dcecon.grid_engine.result import GridResult
+from dcecon.scenario import Scenario, ScenarioError, load_scenario
+
+
+__all__ = ["RESULT_FIELDS", "GridResult", "Result", "Scenario", "ScenarioError", "evaluate", "grid", "load_scenario",
+           "__version__"]

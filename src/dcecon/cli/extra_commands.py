@@ -5,4 +5,6 @@ from __future__ import annotations
 
 def register(sub) -> None:
     """Add the extra sub-commands to ``sub`` (an argparse sub-parsers object)."""
-    return None
+    from dcecon.cli import grid_command
+
+    grid_command.register(sub)

@@ -19,6 +19,13 @@ from dcecon.scenario.errors import ScenarioError
 EXIT_BAD_INPUT = 2
 
 
+def file_mode() -> int:
+    """Permissions of a new file under the process umask (temporary files are created 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 class UsageError(Exception):
     """Bad command-line usage (reported like bad scenario input)."""
 
@@ -37,6 +44,7 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

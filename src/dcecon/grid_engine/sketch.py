@@ -64,8 +64,35 @@ def _magnitude_index(xp, magnitude):
     return xp.astype((e - E_MIN) * SUB + s, xp.int64)
 
 
+_SIGN_MASK = np.int64(0x7FFFFFFFFFFFFFFF)
+_EXPONENT_ALL_ONES = np.int64(0x7FF0000000000000)
+_KEY_BASE = (E_MIN + 1023) << SUB_BITS
+
+
+def _bucket_ids_from_bits(lib, values):
+    """NumPy/CuPy fast path of :func:`bucket_ids`: the bucket from the IEEE-754 bits."""
+    bits = values.astype(lib.float64, copy=False).view(lib.int64)
+    magnitude = bits & _SIGN_MASK
+    key = (magnitude >> (52 - SUB_BITS)) - _KEY_BASE
+    lib.clip(key, -1, SIDE - 1, out=key)  # -1: below MIN_MAGNITUDE, the zero bucket
+    ids = key + (ZERO + 1)
+    lib.subtract(2 * ZERO, ids, out=ids, where=bits < 0)
+    special = magnitude >= _EXPONENT_ALL_ONES  # inf or nan
+    if bool(special.any()):
+        ids[special & (magnitude == _EXPONENT_ALL_ONES) & (bits > 0)] = N_BUCKETS - 1
+        ids[special & (magnitude == _EXPONENT_ALL_ONES) & (bits < 0)] = 0
+        ids[special & (magnitude > _EXPONENT_ALL_ONES)] = -1
+    return ids
+
+
 def bucket_ids(xp, values):
     """Bucket of each value (int64 array; NaN gets -1)."""
+    if array_api_compat.is_numpy_namespace(xp):
+        return _bucket_ids_from_bits(np, values)
+    if array_api_compat.is_cupy_namespace(xp):
+        import cupy
+
+        return _bucket_ids_from_bits(cupy, values)
     magnitude = xp.abs(values)
     inside = magnitude >= MIN_MAGNITUDE
     clipped = xp.clip(xp.where(inside & xp.isfinite(values), magnitude, MIN_MAGNITUDE), MIN_MAGNITUDE,

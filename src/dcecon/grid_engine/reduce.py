@@ -33,7 +33,7 @@ import array_api_compat
 import numpy as np
 
 from dcecon.backends import to_numpy
-from dcecon.grid import sketch
+from dcecon.grid_engine import sketch
 
 MAX_MARGINAL_VALUES = 10_000
 """Axes with more values than this get no main-effects table."""
@@ -264,86 +264,95 @@ def reduce_chunk(xp, layout: Layout, start: int, stop: int, metrics: dict, sampl
 
     margin_col = names.index("gross_margin")
     npv_col = names.index("npv_usd")
-    stats = {
-        "sum": Xs, "count": F, "min": Xlo, "max": Xhi,
-        "positive_margin": xp.astype(X[:, margin_col:margin_col + 1] > 0.0, X.dtype),
-        "positive_npv": xp.astype(X[:, npv_col:npv_col + 1] > 0.0, X.dtype),
-    }
+    summed = xp.concat([Xs, F, xp.astype(X[:, margin_col:margin_col + 1] > 0.0, X.dtype),
+                        xp.astype(X[:, npv_col:npv_col + 1] > 0.0, X.dtype)], axis=1)
+    groups = {"sum": summed, "min": Xlo, "max": Xhi}
 
     k = len(layout.shape)
-    inner_shape = layout.shape[layout.inner_from:]
-    rows = m // (layout.block_cells * layout.n_samples) if m % (layout.block_cells * layout.n_samples) == 0 else 0
-    if rows == 0:  # a sample range inside one cell
-        rows, inner_shape = 1, ()
-        cell = {name: _reduce_axes(xp, KIND[name], a, (0,))[None, :] for name, a in stats.items()}
-        inner_axes_first = k
-    else:
-        cell = {}
-        for name, a in stats.items():
-            shaped = xp.reshape(a, (rows,) + tuple(inner_shape) + (layout.n_samples, a.shape[1]))
-            cell[name] = _reduce_axes(xp, KIND[name], shaped, (len(inner_shape) + 1,))
-        inner_axes_first = layout.inner_from
+    inner_shape = tuple(layout.shape[layout.inner_from:])
+    row_size = layout.block_cells * layout.n_samples
+    if m % row_size == 0:
+        rows = m // row_size
+        inner_first = layout.inner_from
+        cell = {kind: _reduce_axes(xp, kind, xp.reshape(a, (rows,) + inner_shape + (layout.n_samples, a.shape[1])),
+                                   (len(inner_shape) + 1,)) for kind, a in groups.items()}
+    else:  # a sample range inside one cell
+        rows, inner_shape, inner_first = 1, (), k
+        cell = {kind: _reduce_axes(xp, kind, a, (0,))[None, :] for kind, a in groups.items()}
     n_inner = len(inner_shape)
+    inner_dims = list(range(inner_first, k))
 
-    def tensor_axis(d):  # axis of cartesian dim d in the cell tensor (rows, *inner, M)
-        return 1 + (d - inner_axes_first) if d >= inner_axes_first else None
+    def axis_of(d):  # tensor axis of cartesian dim d in the cell tensor (rows, *inner, w)
+        return 1 + d - inner_first
 
-    marginals = {}
-    for d in layout.marginal_dims:
-        table = {}
-        if d >= k:  # sampled dimension: scatter per scenario
-            groups = _on_device(xp, sampled_groups[d - k], X)
-            for name, a in stats.items():
-                table[name] = _scatter(xp, groups, DECILES, a, KIND[name])
+    marginals = {d: {} for d in layout.marginal_dims}
+    tables = {pair: {} for pair in layout.pairs}
+    needed_inner = {d for d in inner_dims if d in layout.marginal_dims or any(d in p for p in layout.pairs)}
+    for kind, tensor in cell.items():
+        width = tensor.shape[-1]
+        per_dim = {}  # inner dim -> (rows, n_d, width)
+        for d in needed_inner:
+            others = tuple(axis_of(e) for e in inner_dims if e != d)
+            per_dim[d] = _reduce_axes(xp, kind, tensor, others)
+        if per_dim:
+            any_dim = next(iter(per_dim))
+            per_row = _reduce_axes(xp, kind, per_dim[any_dim], (1,))
         else:
-            axis = tensor_axis(d)
-            for name, a in cell.items():
-                if axis is not None:
-                    keep = tuple(i for i in range(n_inner + 1) if i != axis)
-                    table[name] = _reduce_axes(xp, KIND[name], a, keep)
-                else:
-                    per_row = _reduce_axes(xp, KIND[name], a, tuple(range(1, n_inner + 1)))
-                    table[name] = _scatter(xp, _on_device(xp, row_coords[d], X), layout.shape[d], per_row,
-                                           KIND[name])
-        marginals[d] = {name: to_numpy(v) for name, v in table.items()}
-
-    tables = {}
-    for a_dim, b_dim in layout.pairs:
-        table = {}
-        ax_a, ax_b = tensor_axis(a_dim), tensor_axis(b_dim)
-        for name, arr in cell.items():
-            kind = KIND[name]
-            width = arr.shape[-1]
-            if ax_a is not None and ax_b is not None:
-                keep = tuple(i for i in range(n_inner + 1) if i not in (ax_a, ax_b))
-                value = _reduce_axes(xp, kind, arr, keep)
-            elif ax_b is not None:  # a outer, b inner
-                keep = tuple(i for i in range(1, n_inner + 1) if i != ax_b)
-                per_row = _reduce_axes(xp, kind, arr, keep)  # (rows, n_b, width)
-                flat = xp.reshape(per_row, (rows, layout.shape[b_dim] * width))
-                value = _scatter(xp, _on_device(xp, row_coords[a_dim], X), layout.shape[a_dim], flat, kind)
-                value = xp.reshape(value, (layout.shape[a_dim], layout.shape[b_dim], width))
+            per_row = _reduce_axes(xp, kind, tensor, tuple(range(1, n_inner + 1)))
+        for d in layout.marginal_dims:
+            if d >= k:
+                continue
+            if d in per_dim:
+                value = _reduce_axes(xp, kind, per_dim[d], (0,))
+            else:
+                value = _scatter(xp, _on_device(xp, row_coords[d], X), layout.shape[d], per_row, kind)
+            marginals[d][kind] = to_numpy(value)
+        for a_dim, b_dim in layout.pairs:
+            n_a, n_b = layout.shape[a_dim], layout.shape[b_dim]
+            if a_dim in per_dim and b_dim in per_dim:
+                others = tuple(axis_of(e) for e in inner_dims if e not in (a_dim, b_dim))
+                value = _reduce_axes(xp, kind, tensor, (0,) + others)
+            elif b_dim in per_dim:  # a outer, b inner
+                flat = xp.reshape(per_dim[b_dim], (rows, n_b * width))
+                value = xp.reshape(_scatter(xp, _on_device(xp, row_coords[a_dim], X), n_a, flat, kind),
+                                   (n_a, n_b, width))
             else:  # both outer
-                per_row = _reduce_axes(xp, kind, arr, tuple(range(1, n_inner + 1)))
-                groups = row_coords[a_dim] * layout.shape[b_dim] + row_coords[b_dim]
-                value = _scatter(xp, _on_device(xp, groups, X), layout.shape[a_dim] * layout.shape[b_dim], per_row,
-                                 kind)
-                value = xp.reshape(value, (layout.shape[a_dim], layout.shape[b_dim], width))
-            table[name] = to_numpy(value)
-        tables[(a_dim, b_dim)] = table
+                coords = row_coords[a_dim] * n_b + row_coords[b_dim]
+                value = xp.reshape(_scatter(xp, _on_device(xp, coords, X), n_a * n_b, per_row, kind),
+                                   (n_a, n_b, width))
+            tables[(a_dim, b_dim)][kind] = to_numpy(value)
+    for d in layout.marginal_dims:
+        if d >= k:  # sampled dimension: scatter every scenario by decile
+            deciles = _on_device(xp, sampled_groups[d - k], X)
+            for kind, a in groups.items():
+                marginals[d][kind] = to_numpy(_scatter(xp, deciles, DECILES, a, kind))
+    marginals = {d: _split_stats(t, M) for d, t in marginals.items()}
+    tables = {pair: _split_stats(t, M) for pair, t in tables.items()}
 
     host = {n: to_numpy(v) for n, v in dict(count=count, mean=mean, m2=m2, minimum=minimum, maximum=maximum,
-                                              argmin=argmin, argmax=argmax, all_nan=all_nan, sk=sk).items()}
-    host_counts = {n: to_numpy(xp.sum(xp.astype(c, xp.int64), axis=0)) for n, c in
-                   dict(nan=nan, posinf=(X == math.inf), neginf=(X == -math.inf),
-                        negative=(X < 0.0)).items()}
+                                              argmin=argmin, argmax=argmax, all_nan=all_nan, sk=sk,
+                                              negative=xp.sum(xp.astype(X < 0.0, xp.int64), axis=0)).items()}
+    sk_host = np.rint(host["sk"]).astype(np.int64)
+    counted = sk_host.sum(axis=1)
     argmin_h = np.where(host["all_nan"], -1, host["argmin"].astype(np.int64) + start)
     argmax_h = np.where(host["all_nan"], -1, host["argmax"].astype(np.int64) + start)
     return Partial(start, stop, host["count"].astype(np.int64), host["mean"].astype(np.float64),
-                   host["m2"].astype(np.float64), host_counts["nan"], host_counts["posinf"], host_counts["neginf"],
-                   host_counts["negative"], host["minimum"].astype(np.float64), argmin_h,
-                   host["maximum"].astype(np.float64), argmax_h, np.rint(host["sk"]).astype(np.int64),
-                   marginals, tables)
+                   host["m2"].astype(np.float64), m - counted, sk_host[:, -1].copy(), sk_host[:, 0].copy(),
+                   host["negative"].astype(np.int64), host["minimum"].astype(np.float64), argmin_h,
+                   host["maximum"].astype(np.float64), argmax_h, sk_host, marginals, tables)
+
+
+def _split_stats(grouped: dict, n_metrics: int) -> dict:
+    """``{'sum': S, 'min': L, 'max': H}`` -> the named stats of a table (last axis: metrics)."""
+    summed = grouped["sum"]
+    return {
+        "sum": summed[..., :n_metrics],
+        "count": summed[..., n_metrics:2 * n_metrics],
+        "positive_margin": summed[..., 2 * n_metrics:2 * n_metrics + 1],
+        "positive_npv": summed[..., 2 * n_metrics + 1:2 * n_metrics + 2],
+        "min": grouped["min"],
+        "max": grouped["max"],
+    }
 
 
 def _on_device(xp, host_array, like):

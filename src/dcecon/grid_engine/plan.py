@@ -21,8 +21,8 @@ import math
 
 import numpy as np
 
-from dcecon.grid.sampling import uniforms
-from dcecon.grid.spec import Axis
+from dcecon.grid_engine.sampling import uniforms
+from dcecon.grid_engine.spec import Axis
 from dcecon.model.cohort import COHORT_PARAMETERS
 from dcecon.model.fleet import lifetime_period_range
 from dcecon.scenario import paths

@@ -8,7 +8,7 @@ axis is done once per chunk, not once per scenario.
 from __future__ import annotations
 
 from dcecon.evaluate import RESULT_FIELDS
-from dcecon.grid.plan import FINANCE, GridPlan
+from dcecon.grid_engine.plan import FINANCE, GridPlan
 from dcecon.model.fleet import window_and_lifetime
 
 METRICS = RESULT_FIELDS

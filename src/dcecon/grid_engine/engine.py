@@ -18,15 +18,19 @@ import time
 import numpy as np
 
 from dcecon.backends import Backend, resolve_backend, to_numpy
-from dcecon.grid.batch import METRICS, evaluate_chunk
-from dcecon.grid.plan import GridPlan
-from dcecon.grid.reduce import Layout, chunk_bounds, make_layout, merge, reduce_chunk
+from dcecon.grid_engine.batch import METRICS, evaluate_chunk
+from dcecon.grid_engine.plan import GridPlan
+from dcecon.grid_engine.reduce import Layout, chunk_bounds, make_layout, merge, reduce_chunk
 
 DEFAULT_MAX_MEMORY_BYTES = 1 << 30
 """Default memory budget of a run: 1 GiB."""
 
 MIN_CHUNK = 256
 MAX_CHUNK = 1 << 22
+
+HOST_CHUNK_CAP = 1 << 15
+"""Largest chunk on a CPU backend: 32,768 scenarios keep the model's intermediates in cache
+(measured: 0.45 M scenarios/s at 32k vs 0.35 M/s at 123k on the CI machine)."""
 
 BYTES_PER_VALUE = {"float64": 8, "float32": 4}
 LIVE_ARRAYS_PER_PERIOD = 48
@@ -47,11 +51,14 @@ def bytes_per_scenario(plan: GridPlan, extents: dict, dtype: str = "float64") ->
     return model + reductions + 64 * (len(plan.dimensions) + 1)
 
 
-def chunk_size_for(plan: GridPlan, extents: dict, max_memory_bytes: int, dtype: str = "float64") -> int:
-    """Scenarios per chunk that fit the memory budget."""
+def chunk_size_for(plan: GridPlan, extents: dict, max_memory_bytes: int, dtype: str = "float64",
+                   on_host: bool = True) -> int:
+    """Scenarios per chunk that fit the memory budget (and, on a CPU, the cache)."""
     fixed = 200 * 1024 * 1024  # interpreter, libraries, tables and sketches of the run
     usable = max(max_memory_bytes - fixed, max_memory_bytes // 4)
     size = usable // bytes_per_scenario(plan, extents, dtype)
+    if on_host:
+        size = min(size, HOST_CHUNK_CAP)
     return int(min(MAX_CHUNK, max(MIN_CHUNK, size)))
 
 
@@ -128,7 +135,8 @@ def run(plan: GridPlan, backend="auto", dtype="float64", max_memory_bytes=DEFAUL
     """
     chosen = backend if isinstance(backend, Backend) else resolve_backend(backend, dtype)
     extents = plan.static_extents()
-    size = chunk_size or chunk_size_for(plan, extents, max_memory_bytes, chosen.dtype_name)
+    size = chunk_size or chunk_size_for(plan, extents, max_memory_bytes, chosen.dtype_name,
+                                        on_host=chosen.name != "cupy")
     layout = make_layout(plan.shape, plan.n_samples, len(plan.sampled), METRICS, size)
     bounds = chunk_bounds(layout, plan.n_scenarios, size)
     order = chunk_order if chunk_order is not None else range(len(bounds))

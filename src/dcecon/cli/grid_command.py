@@ -1,0 +1,177 @@
+"""``dcecon grid``: sweep a scenario over axes and samples, print a summary, write the results."""
+
+from __future__ import annotations
+
+import json
+import math
+import shlex
+import sys
+
+from dcecon.backends import BACKEND_CHOICES
+from dcecon.cli import format as fmt
+
+KEY_METRICS = (
+    ("gross_margin", fmt.percent),
+    ("npv_usd", fmt.money),
+    ("irr", fmt.percent),
+    ("payback_years", fmt.years),
+    ("breakeven_price_usd_per_gpu_hour", fmt.price),
+    ("breakeven_utilization", fmt.percent),
+    ("cost_usd_per_billed_gpu_hour", fmt.price),
+    ("revenue_usd", fmt.money),
+    ("gross_profit_usd", fmt.money),
+)
+
+
+def register(sub) -> None:
+    """Add ``dcecon grid`` to the sub-parsers."""
+    p = sub.add_parser("grid", help="evaluate a scenario over a grid or a sample of parameters")
+    p.add_argument("scenario", help="scenario TOML file (its [grid] table adds axes)")
+    p.add_argument("--axis", action="append", default=[], metavar="PATH=SPEC",
+                   help="an axis: start:stop:num, v1,v2,..., or a distribution uniform(a,b), triangular(lo,mode,hi), "
+                        "normal(mu,sigma), lognormal(mu,sigma) (with --sample); '*' moves every cohort")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a field first")
+    p.add_argument("--sample", type=int, default=None, metavar="N", help="draws per grid point for distribution axes")
+    p.add_argument("--sampler", default="sobol", choices=("sobol", "lhs", "random"), help="sampling design")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sampler")
+    p.add_argument("--backend", default="auto", choices=BACKEND_CHOICES, help="array backend")
+    p.add_argument("--dtype", default="float64", choices=("float64", "float32"))
+    p.add_argument("--max-memory", default="1GiB", help="memory budget that sets the chunk size (default 1GiB)")
+    p.add_argument("--out", metavar="DIR", help="write summary.json, Parquet tables and a manifest here")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out DIR")
+    p.add_argument("--save-scenarios", action="store_true", help="also write every scenario (partitioned Parquet)")
+    p.add_argument("--max-output", default="1GiB", help="refuse --save-scenarios above this size (default 1GiB)")
+    p.add_argument("--force", action="store_true", help="write --save-scenarios output above --max-output")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or estimate")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.set_defaults(func=_cmd_grid)
+
+
+def _cmd_grid(args) -> int:
+    from dcecon.grid_engine.api import execute, prepare
+    from dcecon.scenario.loader import apply_overrides, load_raw
+
+    raw, provenance = load_raw(args.scenario)
+    apply_overrides(raw, args.set, provenance, args.scenario)
+    plan = prepare(raw, provenance, args.scenario, args.axis, args.sample, args.sampler, args.seed)
+    interactive = sys.stderr.isatty() and not args.quiet and not args.json
+    chatty = not args.quiet and not args.json
+
+    progress = task = None
+    if interactive:
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+
+        class _Rate(TextColumn):
+            def render(self, task_):
+                speed = task_.finished_speed or task_.speed
+                return fmt_rate(speed)
+
+        from rich.console import Console
+
+        progress = Progress(TextColumn("grid"), BarColumn(), MofNCompleteColumn(), _Rate(""),
+                            TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+
+    def on_estimate(seconds, chunk):
+        if chatty and seconds > 2.0:
+            print(f"estimated time: {seconds:,.1f} s ({chunk:,} scenarios per chunk)", file=sys.stderr)
+
+    def on_chunk(done, total):
+        if progress is not None:
+            progress.update(task, completed=done)
+
+    if chatty:
+        dims = " x ".join(f"{a.size}" for a in plan.axes) or "1"
+        samples = f" x {plan.n_samples:,} {plan.sampler} samples" if plan.sampled else ""
+        print(f"grid: {plan.n_scenarios:,} scenarios ({dims}{samples})", file=sys.stderr)
+    command = "dcecon " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else None
+    if progress is not None:
+        progress.start()
+        task = progress.add_task("grid", total=plan.n_scenarios)
+    try:
+        result = execute(plan, scenario_file=args.scenario, backend=args.backend, dtype=args.dtype,
+                         max_memory=args.max_memory, out=args.out, resume=args.resume,
+                         save_scenarios=args.save_scenarios, max_output=args.max_output, force=args.force,
+                         on_chunk=on_chunk, on_estimate=on_estimate, command=command)
+    finally:
+        if progress is not None:
+            progress.stop()
+    if args.json:
+        from dcecon.evaluate import _json_safe
+
+        print(json.dumps(_json_safe(result.to_dict()), indent=2))
+        return 0
+    render_summary(result, args.out)
+    return 0
+
+
+def fmt_rate(per_second) -> str:
+    """``1.23 M scen/s``."""
+    if not per_second:
+        return ""
+    if per_second >= 1e6:
+        return f"{per_second / 1e6:,.2f} M scen/s"
+    return f"{per_second / 1e3:,.1f} k scen/s"
+
+
+def render_summary(result, out=None) -> None:
+    """Print the readable summary of a grid run."""
+    from rich.table import Table
+
+    from dcecon.cli.report import make_console
+
+    console = make_console()
+    plan, stats = result.plan, result.stats
+    console.print(f"[bold]{plan.scenario.name}[/bold]: {plan.n_scenarios:,} scenarios in {stats.seconds:.2f} s "
+                  f"({fmt_rate(stats.scenarios_per_second)}, backend {stats.backend} {stats.dtype}, "
+                  f"{stats.n_chunks} chunk(s) of up to {stats.chunk_size:,})")
+    for axis in plan.dimensions:
+        what = axis.distribution.describe() if axis.is_sampled else f"{axis.size} values {axis.spec}"
+        console.print(f"  {axis.path}: {what}")
+    console.print(f"gross margin < 0 in [bold]{fmt.percent(result.share_gross_margin_negative)}[/bold] of scenarios; "
+                  f"NPV < 0 in [bold]{fmt.percent(result.share_npv_negative)}[/bold]")
+
+    table = Table(title=f"Distribution over the grid (quantiles within "
+                        f"{100 * result.to_dict()['quantile_relative_error']:.2f}%)", header_style="bold")
+    for column in ("metric", "mean", "min", "p5", "p50", "p95", "max", "n/a"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for metric, f in KEY_METRICS:
+        s = result.metric_summary(metric)
+        na = s["nan"] + (s["posinf"] if metric in ("payback_years",) else 0)
+        table.add_row(metric, f(s["mean"]), f(s["min"]), f(s["p5"]), f(s["p50"]), f(s["p95"]), f(s["max"]),
+                      f"{na:,}" if na else "")
+    console.print(table)
+
+    extremes = Table(title="Best and worst scenarios", header_style="bold")
+    for column in ("", "metric", "value", "parameters"):
+        extremes.add_column(column)
+    for label, pick in (("best", result.best), ("worst", result.worst)):
+        for metric, f in (("npv_usd", fmt.money), ("gross_margin", fmt.percent)):
+            entry = pick(metric)
+            params = ", ".join(f"{k}={v:.6g}" for k, v in entry.get("parameters", {}).items())
+            extremes.add_row(label, metric, f(entry["value"]), params)
+    console.print(extremes)
+
+    for d, axis in enumerate(plan.dimensions):
+        if d not in result.merged.marginals:
+            continue
+        effect = Table(title=f"Main effect of {axis.path}", header_style="bold")
+        for column in ("value", "mean gross margin", "mean NPV", "share NPV > 0"):
+            effect.add_column(column, justify="right")
+        margin = result.marginal(axis.path, "gross_margin")
+        npv = result.marginal(axis.path, "npv_usd")
+        table_data = result.merged.marginals[d]
+        from dcecon.grid_engine.batch import METRICS
+
+        scenarios = table_data["count"][:, METRICS.index("revenue_usd")]
+        share = table_data["positive_npv"][:, 0] / scenarios.clip(min=1)
+        rows = list(range(len(margin)))
+        if len(rows) > 16:
+            rows = rows[:: math.ceil(len(rows) / 16)]
+        labels = result._dim_labels(d)
+        for i in rows:
+            effect.add_row(labels[i], fmt.percent(margin["mean"].iloc[i]), fmt.money(npv["mean"].iloc[i]),
+                           fmt.percent(share[i]))
+        console.print(effect)
+    if out:
+        console.print(f"wrote {out}/summary.json, marginals.parquet, tables.parquet, manifest.json")

@@ -1,0 +1,167 @@
+"""``dcecon.grid``: run a grid from Python or from ``dcecon grid``.
+
+Example::
+
+    import dcecon
+    scenario = dcecon.load_scenario("scenarios/h100-neocloud-2024.toml")
+    result = dcecon.grid(scenario, axes={
+        "cohorts.0.utilization": "0.3:0.95:14",
+        "cohorts.0.price_usd_per_gpu_hour": "1:4:31",
+        "cohorts.0.book_life_years": [3, 4, 5, 6],
+    }, backend="numpy")
+    result.summary                      # one row per metric
+    result.table("cohorts.0.price_usd_per_gpu_hour", "cohorts.0.utilization", stat="share_npv_positive")
+    result.best("npv_usd"), result.worst("gross_margin")
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from dcecon.backends import resolve_backend
+from dcecon.grid_engine import output
+from dcecon.grid_engine.engine import DEFAULT_MAX_MEMORY_BYTES, chunk_size_for, run
+from dcecon.grid_engine.plan import make_plan
+from dcecon.grid_engine.result import GridResult
+from dcecon.grid_engine.sampling import SAMPLERS
+from dcecon.grid_engine.spec import parse_axes
+from dcecon.scenario.errors import ScenarioError
+from dcecon.scenario.loader import scenario_to_raw, validate
+from dcecon.scenario.schema import Scenario
+
+_SIZE_RE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "kib": 1024, "m": 1e6, "mb": 1e6, "mib": 1024**2, "g": 1e9,
+          "gb": 1e9, "gib": 1024**3, "t": 1e12, "tb": 1e12, "tib": 1024**4}
+
+
+def parse_size(text, option: str) -> int:
+    """``'1GiB'``, ``'512MB'``, ``'2e9'`` or an int -> bytes."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        value = float(text)
+    else:
+        match = _SIZE_RE.match(str(text))
+        unit = (match.group(2) or "").lower() if match else None
+        if not match or unit not in _UNITS:
+            try:
+                value = float(text)
+            except ValueError:
+                raise ScenarioError(option, str(text), "is not a size such as 1GiB, 512MB or 2e9") from None
+        else:
+            value = float(match.group(1)) * _UNITS[unit]
+    if value <= 0:
+        raise ScenarioError(option, str(text), "must be positive")
+    return int(value)
+
+
+def _axis_strings(axes) -> list[str]:
+    if axes is None:
+        return []
+    if isinstance(axes, dict):
+        out = []
+        for path, spec in axes.items():
+            if isinstance(spec, (list, tuple)):
+                spec = ",".join(str(v) for v in spec)
+                if not spec:
+                    spec = ""
+            out.append(f"{path}={spec}")
+        return out
+    return list(axes)
+
+
+def prepare(raw: dict, provenance: dict, file, axes=(), samples=None, sampler="sobol", seed=0, use_grid_table=True):
+    """Validate everything and build the plan (nothing is run or written)."""
+    scenario = validate(raw, dict(provenance), file)
+    if sampler not in SAMPLERS:
+        raise ScenarioError("--sampler", sampler, f"choose one of {', '.join(SAMPLERS)}")
+    if samples is not None and samples < 0:
+        raise ScenarioError("--sample", str(samples), "must be a positive number of samples")
+    parsed = parse_axes(raw, provenance, file, _axis_strings(axes), scenario.grid if use_grid_table else None)
+    plan = make_plan(scenario, parsed, samples or 0, sampler, seed)
+    if plan.n_scenarios == 0:
+        raise ScenarioError("--axis", None, "the grid has 0 points")
+    return plan
+
+
+def save_scenarios_bytes(plan) -> int:
+    """Uncompressed size of ``--save-scenarios`` output [bytes] (an upper bound of the Parquet size)."""
+    from dcecon.grid_engine.batch import METRICS
+
+    return plan.n_scenarios * 8 * (1 + len(plan.dimensions) + len(METRICS))
+
+
+def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_memory=DEFAULT_MAX_MEMORY_BYTES,
+            out=None, resume=False, save_scenarios=False, max_output=1 << 30, force=False, on_chunk=None,
+            on_estimate=None, command=None, chunk_size=None) -> GridResult:
+    """Run a prepared plan, writing the output folder if ``out`` is given."""
+    max_memory = parse_size(max_memory, "--max-memory")
+    max_output = parse_size(max_output, "--max-output")
+    chosen = resolve_backend(backend, dtype)
+    if save_scenarios and out is None:
+        raise ScenarioError("--save-scenarios", None, "needs --out DIR")
+    if save_scenarios and not force:
+        size = save_scenarios_bytes(plan)
+        if size > max_output:
+            raise ScenarioError("--save-scenarios", None, f"would write about {size / 2**30:.2f} GiB, more than "
+                                                          f"--max-output {max_output / 2**30:.2f} GiB; raise "
+                                                          f"--max-output or add --force")
+    store = None
+    extents = plan.static_extents()
+    size = chunk_size or chunk_size_for(plan, extents, max_memory, chosen.dtype_name, on_host=chosen.name != "cupy")
+    if out is not None:
+        out = Path(out)
+        previous = output.check_output_folder(out, plan.fingerprint(), resume)
+        if previous is not None:
+            size = int(previous["chunk_size"])  # the same chunks, so the result is identical
+            save_scenarios = save_scenarios or bool(previous.get("save_scenarios"))
+        out.mkdir(parents=True, exist_ok=True)
+        meta = output.manifest(plan, scenario_file, chosen.name, chosen.dtype_name, size, max_memory, "running",
+                               command)
+        meta["save_scenarios"] = bool(save_scenarios)
+        output.write_json(out / output.MANIFEST, meta)
+        store = output.PartialStore(out, keep_scenarios=save_scenarios)
+    merged, layout, stats = run(plan, chosen, chosen.dtype_name, max_memory, chunk_size=size, store=store,
+                                on_chunk=on_chunk, on_estimate=on_estimate)
+    result = GridResult(plan, merged, layout, stats)
+    if out is not None:
+        output.write_results(out, result)
+        meta["status"] = "complete"
+        meta["seconds"] = stats.seconds
+        meta["resumed_chunks"] = stats.resumed_chunks
+        output.write_json(out / output.MANIFEST, meta)
+    return result
+
+
+def grid(scenario: Scenario, axes=None, samples=None, sampler="sobol", seed=0, backend="auto", dtype="float64",
+         max_memory=DEFAULT_MAX_MEMORY_BYTES, out=None, resume=False, save_scenarios=False, max_output=1 << 30,
+         force=False, chunk_size=None) -> GridResult:
+    """Evaluate a scenario over a grid of parameters and reduce the results.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        From :func:`dcecon.load_scenario`; its ``[grid]`` table adds axes.
+    axes : dict of str to spec, or list of 'PATH=SPEC' strings
+        Spec: ``'start:stop:num'``, ``'v1,v2'`` or a list of numbers, or a
+        distribution such as ``'uniform(0.3, 0.9)'`` (needs ``samples``).
+    samples : int, optional
+        Draws per grid point for the distribution axes.
+    sampler : {'sobol', 'lhs', 'random'}
+    seed : int
+    backend : {'auto', 'numpy', 'cupy', 'array-api-strict'}
+    dtype : {'float64', 'float32'}
+    max_memory : int or str
+        Memory budget that sets the chunk size, e.g. ``'1GiB'``.
+    out : path, optional
+        Output folder (summary.json, Parquet tables, manifest); enables ``resume``.
+    save_scenarios : bool
+        Also write every scenario's inputs and outputs (refused above ``max_output`` unless ``force``).
+
+    Returns
+    -------
+    GridResult
+    """
+    raw = scenario_to_raw(scenario)
+    plan = prepare(raw, dict(scenario.provenance), scenario.name, axes, samples, sampler, seed)
+    return execute(plan, backend=backend, dtype=dtype, max_memory=max_memory, out=out, resume=resume,
+                   save_scenarios=save_scenarios, max_output=max_output, force=force, chunk_size=chunk_size)
