@@ -148,7 +148,7 @@ class PartialStore:
         try:
             np.savez(tmp, **partial.to_arrays())
             os.chmod(tmp, file_mode())
-        os.replace(tmp, self._path(partial.start, partial.stop))
+            os.replace(tmp, self._path(partial.start, partial.stop))
         except BaseException:
             if os.path.exists(tmp):
                 os.unlink(tmp)
