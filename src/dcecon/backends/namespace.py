@@ -16,8 +16,16 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
-BACKEND_CHOICES = ("auto", "numpy", "cupy", "array-api-strict")
-"""Names accepted by ``--backend`` and ``dcecon.evaluate(backend=...)``."""
+BACKEND_CHOICES = ("auto", "numpy", "native", "cupy", "cupy-array", "array-api-strict")
+"""Names accepted by ``--backend``.
+
+- ``numpy``: the array-API model on NumPy (the readable reference);
+- ``native``: the fused kernel compiled for this CPU (grids; single scenarios run on NumPy);
+- ``cupy``: the fused CUDA kernel on an NVIDIA GPU (grids; single scenarios run the array model on CuPy);
+- ``cupy-array``: the array-API model on CuPy (cross-checks);
+- ``array-api-strict``: the array-API model on the strict stand-in namespace (tests);
+- ``auto``: ``cupy`` with a usable GPU, else ``native`` for grids when a C++ compiler is there, else ``numpy``.
+"""
 
 DTYPE_CHOICES = ("float64", "float32")
 
@@ -43,6 +51,8 @@ class Backend:
     name: str
     xp: ModuleType
     dtype_name: str = "float64"
+    kernel: str | None = None
+    threads: int = 0
 
     @property
     def dtype(self) -> Any:
@@ -67,15 +77,21 @@ def _cupy_usable() -> tuple[bool, str]:
     return True, ""
 
 
-def resolve_backend(name: str = "auto", dtype: str = "float64") -> Backend:
+def resolve_backend(name: str = "auto", dtype: str = "float64", kernels: bool = False, threads: int = 0) -> Backend:
     """Return the :class:`Backend` for a backend name.
 
     Parameters
     ----------
-    name : {'auto', 'numpy', 'cupy', 'array-api-strict'}
-        ``auto`` takes CuPy when a GPU is usable, else NumPy.
+    name : str
+        One of :data:`BACKEND_CHOICES`.
     dtype : {'float64', 'float32'}
         Floating dtype of every computation; float64 unless asked otherwise.
+    kernels : bool
+        True for grid runs, where ``auto`` may pick the fused kernels
+        (``cupy``, then ``native``); single-scenario evaluation uses the
+        array model.
+    threads : int
+        Threads of the native kernel (0: all cores).
 
     Raises
     ------
@@ -84,17 +100,34 @@ def resolve_backend(name: str = "auto", dtype: str = "float64") -> Backend:
     """
     if dtype not in DTYPE_CHOICES:
         raise BackendUnavailableError(f"dtype must be one of {', '.join(DTYPE_CHOICES)}, not {dtype!r}")
+    numpy_xp = array_api_compat.array_namespace(np.empty(0))
     if name == "auto":
         usable, _ = _cupy_usable()
-        name = "cupy" if usable else "numpy"
+        if usable:
+            name = "cupy"
+        elif kernels:
+            from dcecon.backends import native
+
+            name = "native" if native.available() else "numpy"
+        else:
+            name = "numpy"
     if name == "numpy":
-        return Backend("numpy", array_api_compat.array_namespace(np.empty(0)), dtype)
-    if name == "cupy":
+        return Backend("numpy", numpy_xp, dtype)
+    if name == "native":
+        if not kernels:
+            return Backend("numpy", numpy_xp, dtype)
+        from dcecon.backends import native
+
+        if native.load_or_warn() is None:
+            return Backend("numpy", numpy_xp, dtype)
+        return Backend("native", numpy_xp, dtype, kernel="native", threads=threads)
+    if name in ("cupy", "cupy-array"):
         usable, why = _cupy_usable()
         if not usable:
-            raise BackendUnavailableError(f"backend 'cupy' is not usable: {why}")
+            raise BackendUnavailableError(f"backend {name!r} is not usable: {why}")
         cupy = importlib.import_module("cupy")
-        return Backend("cupy", array_api_compat.array_namespace(cupy.empty(0)), dtype)
+        kernel = "cuda" if (name == "cupy" and kernels) else None
+        return Backend(name, array_api_compat.array_namespace(cupy.empty(0)), dtype, kernel=kernel)
     if name == "array-api-strict":
         try:
             strict = importlib.import_module("array_api_strict")

@@ -35,7 +35,9 @@ def register(sub) -> None:
     p.add_argument("--sampler", default="sobol", choices=("sobol", "lhs", "random"), help="sampling design")
     p.add_argument("--seed", type=int, default=0, help="seed of the sampler")
     p.add_argument("--backend", default="auto", choices=BACKEND_CHOICES, help="array backend")
-    p.add_argument("--dtype", default="float64", choices=("float64", "float32"))
+    p.add_argument("--dtype", default="float64", choices=("float64", "float32"),
+                   help="float32 trades accuracy (about 1e-4 relative, see docs/backends.md) for speed")
+    p.add_argument("--threads", type=int, default=0, help="threads of the native kernel (default: all cores)")
     p.add_argument("--max-memory", default="1GiB", help="memory budget that sets the chunk size (default 1GiB)")
     p.add_argument("--out", metavar="DIR", help="write summary.json, Parquet tables and a manifest here")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out DIR")
@@ -92,7 +94,7 @@ def _cmd_grid(args) -> int:
         result = execute(plan, scenario_file=args.scenario, backend=args.backend, dtype=args.dtype,
                          max_memory=args.max_memory, out=args.out, resume=args.resume,
                          save_scenarios=args.save_scenarios, max_output=args.max_output, force=args.force,
-                         on_chunk=on_chunk, on_estimate=on_estimate, command=command)
+                         on_chunk=on_chunk, on_estimate=on_estimate, command=command, threads=args.threads)
     finally:
         if progress is not None:
             progress.stop()

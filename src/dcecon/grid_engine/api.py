@@ -92,11 +92,11 @@ def save_scenarios_bytes(plan) -> int:
 
 def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_memory=DEFAULT_MAX_MEMORY_BYTES,
             out=None, resume=False, save_scenarios=False, max_output=1 << 30, force=False, on_chunk=None,
-            on_estimate=None, command=None, chunk_size=None) -> GridResult:
+            on_estimate=None, command=None, chunk_size=None, threads=0) -> GridResult:
     """Run a prepared plan, writing the output folder if ``out`` is given."""
     max_memory = parse_size(max_memory, "--max-memory")
     max_output = parse_size(max_output, "--max-output")
-    chosen = resolve_backend(backend, dtype)
+    chosen = resolve_backend(backend, dtype, kernels=True, threads=threads)
     if save_scenarios and out is None:
         raise ScenarioError("--save-scenarios", None, "needs --out DIR")
     if save_scenarios and not force:
@@ -107,7 +107,8 @@ def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_me
                                                           f"--max-output or add --force")
     store = None
     extents = plan.static_extents()
-    size = chunk_size or chunk_size_for(plan, extents, max_memory, chosen.dtype_name, on_host=chosen.name != "cupy")
+    size = chunk_size or chunk_size_for(plan, extents, max_memory, chosen.dtype_name,
+                                        on_host=not chosen.name.startswith("cupy"), kernel=chosen.kernel)
     if out is not None:
         out = Path(out)
         previous = output.check_output_folder(out, plan.fingerprint(), resume)
@@ -134,7 +135,7 @@ def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_me
 
 def grid(scenario: Scenario, axes=None, samples=None, sampler="sobol", seed=0, backend="auto", dtype="float64",
          max_memory=DEFAULT_MAX_MEMORY_BYTES, out=None, resume=False, save_scenarios=False, max_output=1 << 30,
-         force=False, chunk_size=None) -> GridResult:
+         force=False, chunk_size=None, threads=0) -> GridResult:
     """Evaluate a scenario over a grid of parameters and reduce the results.
 
     Parameters
@@ -148,7 +149,8 @@ def grid(scenario: Scenario, axes=None, samples=None, sampler="sobol", seed=0, b
         Draws per grid point for the distribution axes.
     sampler : {'sobol', 'lhs', 'random'}
     seed : int
-    backend : {'auto', 'numpy', 'cupy', 'array-api-strict'}
+    backend : {'auto', 'numpy', 'native', 'cupy', 'cupy-array', 'array-api-strict'}
+        ``auto``: the CUDA kernel with a usable GPU, else the native CPU kernel, else NumPy.
     dtype : {'float64', 'float32'}
     max_memory : int or str
         Memory budget that sets the chunk size, e.g. ``'1GiB'``.
@@ -156,6 +158,8 @@ def grid(scenario: Scenario, axes=None, samples=None, sampler="sobol", seed=0, b
         Output folder (summary.json, Parquet tables, manifest); enables ``resume``.
     save_scenarios : bool
         Also write every scenario's inputs and outputs (refused above ``max_output`` unless ``force``).
+    threads : int
+        Threads of the native kernel (0: all cores).
 
     Returns
     -------
@@ -164,4 +168,5 @@ def grid(scenario: Scenario, axes=None, samples=None, sampler="sobol", seed=0, b
     raw = scenario_to_raw(scenario)
     plan = prepare(raw, dict(scenario.provenance), scenario.name, axes, samples, sampler, seed)
     return execute(plan, backend=backend, dtype=dtype, max_memory=max_memory, out=out, resume=resume,
-                   save_scenarios=save_scenarios, max_output=max_output, force=force, chunk_size=chunk_size)
+                   save_scenarios=save_scenarios, max_output=max_output, force=force, chunk_size=chunk_size,
+                   threads=threads)

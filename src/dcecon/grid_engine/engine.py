@@ -51,9 +51,22 @@ def bytes_per_scenario(plan: GridPlan, extents: dict, dtype: str = "float64") ->
     return model + reductions + 64 * (len(plan.dimensions) + 1)
 
 
+KERNEL_BYTES_PER_SCENARIO = 64
+"""Host bytes per scenario of a fused-kernel chunk (sampled values and deciles; outputs are reduced in place)."""
+
+NATIVE_CHUNK = 1 << 20
+"""Scenarios per chunk of the native kernel (reductions are per chunk, so chunks only bound progress updates)."""
+
+
 def chunk_size_for(plan: GridPlan, extents: dict, max_memory_bytes: int, dtype: str = "float64",
-                   on_host: bool = True) -> int:
+                   on_host: bool = True, kernel: str | None = None) -> int:
     """Scenarios per chunk that fit the memory budget (and, on a CPU, the cache)."""
+    if kernel is not None:
+        fixed = 200 * 1024 * 1024
+        size = max(max_memory_bytes - fixed, max_memory_bytes // 4) // (
+            KERNEL_BYTES_PER_SCENARIO * (1 + len(plan.sampled)))
+        cap = NATIVE_CHUNK if kernel == "native" else 1 << 26
+        return int(min(cap, max(MIN_CHUNK, size)))
     fixed = 200 * 1024 * 1024  # interpreter, libraries, tables and sketches of the run
     usable = max(max_memory_bytes - fixed, max_memory_bytes // 4)
     size = usable // bytes_per_scenario(plan, extents, dtype)
@@ -109,6 +122,52 @@ def evaluate_and_reduce(backend: Backend, plan: GridPlan, extents: dict, layout:
     return partial, host
 
 
+def _chunk_evaluator(backend: Backend, plan: GridPlan, extents: dict, layout: Layout):
+    """A function ``(start, stop, keep_metrics) -> (Partial, host metrics or None)`` for the backend."""
+    if backend.kernel is None:
+        def array_path(start, stop, keep):
+            return evaluate_and_reduce(backend, plan, extents, layout, start, stop, keep_metrics=keep)
+
+        return array_path
+    from dcecon.grid_engine import kernels
+
+    args = kernels.pack(plan, extents, layout, backend.dtype_name)
+    if backend.kernel == "native":
+        from dcecon.backends import native
+
+        lib = native.load_library()
+
+        def native_path(start, stop, keep):
+            partial = kernels.native_reduce(lib, plan, args, layout, start, stop, backend.threads)
+            host = None
+            if keep:
+                host = _scenario_rows(plan, start, stop, kernels.native_evaluate(lib, plan, args, start, stop,
+                                                                                 backend.threads))
+            return partial, host
+
+        return native_path
+    from dcecon.backends import cuda
+
+    module = cuda.grid_module(backend.dtype_name, extents)
+
+    def cuda_path(start, stop, keep):
+        partial = cuda.reduce_chunk(module, plan, args, layout, start, stop)
+        host = _scenario_rows(plan, start, stop, cuda.evaluate_chunk(module, plan, args, start, stop)) if keep else None
+        return partial, host
+
+    return cuda_path
+
+
+def _scenario_rows(plan: GridPlan, start: int, stop: int, metrics: np.ndarray) -> dict:
+    values, _ = plan.dimension_values(start, stop)
+    rows = {"scenario_index": np.arange(start, stop, dtype=np.int64)}
+    for axis, v in zip(plan.dimensions, values):
+        rows[axis.path] = np.asarray(v, dtype=np.float64)
+    for j, name in enumerate(METRICS):
+        rows[name] = np.asarray(metrics[:, j], dtype=np.float64)
+    return rows
+
+
 def run(plan: GridPlan, backend="auto", dtype="float64", max_memory_bytes=DEFAULT_MAX_MEMORY_BYTES,
         chunk_size=None, store=None, on_chunk=None, on_estimate=None, chunk_order=None):
     """Run a grid plan; return ``(merged Partial, layout, RunStats)``.
@@ -133,12 +192,13 @@ def run(plan: GridPlan, backend="auto", dtype="float64", max_memory_bytes=DEFAUL
         Order in which to evaluate the chunks (tests use it to show that the
         order does not matter).
     """
-    chosen = backend if isinstance(backend, Backend) else resolve_backend(backend, dtype)
+    chosen = backend if isinstance(backend, Backend) else resolve_backend(backend, dtype, kernels=True)
     extents = plan.static_extents()
     size = chunk_size or chunk_size_for(plan, extents, max_memory_bytes, chosen.dtype_name,
-                                        on_host=chosen.name != "cupy")
+                                        on_host=not chosen.name.startswith("cupy"), kernel=chosen.kernel)
     layout = make_layout(plan.shape, plan.n_samples, len(plan.sampled), METRICS, size)
     bounds = chunk_bounds(layout, plan.n_scenarios, size)
+    evaluate_chunk_range = _chunk_evaluator(chosen, plan, extents, layout)
     order = chunk_order if chunk_order is not None else range(len(bounds))
     started = time.perf_counter()
     partials = []
@@ -151,8 +211,7 @@ def run(plan: GridPlan, backend="auto", dtype="float64", max_memory_bytes=DEFAUL
         partial = store.load(start, stop) if store is not None else None
         if partial is None:
             t0 = time.perf_counter()
-            partial, host = evaluate_and_reduce(chosen, plan, extents, layout, start, stop,
-                                                keep_metrics=store is not None and store.keep_scenarios)
+            partial, host = evaluate_chunk_range(start, stop, store is not None and store.keep_scenarios)
             if store is not None:
                 store.save(partial, host)
             if not estimated and on_estimate is not None:

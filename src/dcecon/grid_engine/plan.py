@@ -156,17 +156,27 @@ class GridPlan:
         for axis, coord in zip(self.axes, coords):
             values.append(axis.values[coord])
             groups.append(coord)
-        if self.sampled:
-            unique = np.unique(sample) if stop - start > self.n_samples else None
-            if unique is not None and len(unique) == self.n_samples:
+        sampled_values, deciles = self.sampled_values(start, stop)
+        return values + sampled_values, groups + deciles
+
+    def sampled_values(self, start: int, stop: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Values and deciles of the sampled dimensions for flat indices ``start .. stop - 1`` (host)."""
+        if not self.sampled:
+            return [], []
+        sample = np.arange(start, stop, dtype=np.int64) % self.n_samples
+        if stop - start >= self.n_samples:
+            u = uniforms(self.sampler, self.n_samples, len(self.sampled), 0, self.n_samples, self.seed)[sample]
+        else:
+            lo, hi = int(sample.min()), int(sample.max()) + 1
+            if hi - lo > stop - start:  # the chunk wraps around the end of the samples
                 u = uniforms(self.sampler, self.n_samples, len(self.sampled), 0, self.n_samples, self.seed)[sample]
             else:
-                lo, hi = int(sample.min()), int(sample.max()) + 1
                 u = uniforms(self.sampler, self.n_samples, len(self.sampled), lo, hi, self.seed)[sample - lo]
-            for k, axis in enumerate(self.sampled):
-                values.append(axis.distribution.ppf(u[:, k]))
-                groups.append(np.minimum((u[:, k] * 10).astype(np.int64), 9))
-        return values, groups
+        values, deciles = [], []
+        for k, axis in enumerate(self.sampled):
+            values.append(axis.distribution.ppf(u[:, k]))
+            deciles.append(np.minimum((u[:, k] * 10).astype(np.int64), 9))
+        return values, deciles
 
     def parameters_at(self, index: int) -> dict[str, float]:
         """Every dimension's value for one flat index (host)."""

@@ -248,10 +248,11 @@ def reduce_chunk(xp, layout: Layout, start: int, stop: int, metrics: dict, sampl
     total = xp.sum(Xs, axis=0)
     mean = total / xp.where(count > 0, count, 1.0)
     m2 = xp.sum(xp.where(finite, (X - mean) ** 2, 0.0), axis=0)
-    argmin = xp.argmin(Xlo, axis=0)
-    argmax = xp.argmax(Xhi, axis=0)
     minimum = xp.min(Xlo, axis=0)
     maximum = xp.max(Xhi, axis=0)
+    # the first scenario attaining the extreme; NaN never counts, even when the extreme is infinite
+    argmin = xp.argmax(xp.astype((X == minimum) & ~nan, xp.int8), axis=0)
+    argmax = xp.argmax(xp.astype((X == maximum) & ~nan, xp.int8), axis=0)
     all_nan = xp.all(nan, axis=0)
 
     ids = sketch.bucket_ids(xp, X)

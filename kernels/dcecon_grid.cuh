@@ -1,0 +1,91 @@
+// dcecon grid decoding: scenario i of a run -> its parameters (dcecon.grid_engine.plan).
+//
+// Flat index i: sample = i % n_samples, cell = i / n_samples,
+// coord_d = (cell / stride_d) % size_d for the cartesian axes (outermost first).
+// Each dimension sets one or more (cohort, parameter) targets; cohort -1 is
+// finance (parameter 0: discount rate, 1: tax rate). Sampled dimensions take
+// their values from a host-drawn chunk array (m x n_sampled).
+#pragma once
+#include "dcecon_model.cuh"
+
+namespace dcecon {
+
+template <typename T>
+struct GridSpec {
+    int n_cart;                       // cartesian axes
+    const long long* sizes;           // [n_cart]
+    const long long* strides;         // [n_cart] cell strides
+    const T* axis_values;             // concatenated values of the cartesian axes
+    const long long* value_offsets;   // [n_cart]
+    int n_dims;                       // cartesian + sampled
+    const int* bind_offsets;          // [n_dims + 1]
+    const int* bind_cohort;           // target cohort, -1 for finance
+    const int* bind_param;            // target parameter
+    int n_sampled;
+    const T* sampled_values;          // [m * n_sampled], chunk-relative rows
+    long long n_samples;
+    const T* base_params;             // [n_cohorts * N_PARAMS]
+    const int* methods;               // [n_cohorts]
+    T discount, tax;
+};
+
+template <typename T>
+DCECON_HD DCECON_INLINE void apply_value(const GridSpec<T>& s, int d, T value, T* params, T& discount, T& tax) {
+    for (int b = s.bind_offsets[d]; b < s.bind_offsets[d + 1]; ++b) {
+        int c = s.bind_cohort[b], k = s.bind_param[b];
+        if (c < 0) {
+            if (k == 0) discount = value; else tax = value;
+        } else {
+            params[c * N_PARAMS + k] = value;
+        }
+    }
+}
+
+// Parameters of scenario `index` (row `row` of the chunk); fills coords[n_cart].
+template <typename T>
+DCECON_HD DCECON_INLINE void scenario_parameters(const GridSpec<T>& s, const Grid<T>& g, long long index,
+                                                 long long row, T* params, T& discount, T& tax,
+                                                 long long* coords) {
+    for (int i = 0; i < g.n_cohorts * N_PARAMS; ++i) params[i] = s.base_params[i];
+    discount = s.discount;
+    tax = s.tax;
+    long long cell = index / s.n_samples;
+    for (int d = 0; d < s.n_cart; ++d) {
+        long long coord = (cell / s.strides[d]) % s.sizes[d];
+        coords[d] = coord;
+        apply_value(s, d, s.axis_values[s.value_offsets[d] + coord], params, discount, tax);
+    }
+    for (int k = 0; k < s.n_sampled; ++k) {
+        apply_value(s, s.n_cart + k, s.sampled_values[row * s.n_sampled + k], params, discount, tax);
+    }
+    for (int c = 0; c < g.n_cohorts; ++c) {
+        T* p = params + c * N_PARAMS;
+        if (p[IT_POWER_MW] == p[IT_POWER_MW]) p[GPUS] = p[IT_POWER_MW] * T(1000) / p[POWER_KW_PER_GPU];
+    }
+}
+
+// Sketch bucket of a value (dcecon.grid_engine.sketch, log-linear buckets from the IEEE-754 bits).
+struct SketchLayout {
+    int sub_bits;
+    long long key_base, side, zero, n_buckets;
+};
+
+DCECON_HD DCECON_INLINE long long sketch_bucket(const SketchLayout& k, double value) {
+    long long bits;
+#if defined(__CUDACC__) || defined(__CUDACC_RTC__)
+    bits = __double_as_longlong(value);
+#else
+    __builtin_memcpy(&bits, &value, sizeof(bits));
+#endif
+    long long magnitude = bits & 0x7FFFFFFFFFFFFFFFLL;
+    const long long all_ones = 0x7FF0000000000000LL;
+    if (magnitude > all_ones) return -1;                       // NaN
+    if (magnitude == all_ones) return bits < 0 ? 0 : k.n_buckets - 1;  // -inf, +inf
+    long long key = (magnitude >> (52 - k.sub_bits)) - k.key_base;
+    if (key < -1) key = -1;
+    if (key > k.side - 1) key = k.side - 1;
+    long long id = key + k.zero + 1;
+    return bits < 0 ? 2 * k.zero - id : id;
+}
+
+}  // namespace dcecon

@@ -1,0 +1,215 @@
+"""Run grid chunks on the fused kernels (``native`` CPU library, ``cupy`` CUDA module).
+
+This module packs a :class:`~dcecon.grid_engine.plan.GridPlan` into the flat
+arrays the kernels take (``kernels/dcecon_grid.cuh``) and turns their
+reductions back into a :class:`~dcecon.grid_engine.reduce.Partial`, so that
+merging, results and outputs are shared with the array-API path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from dcecon.grid_engine import sketch
+from dcecon.grid_engine.batch import METRICS
+from dcecon.grid_engine.plan import FINANCE, GridPlan
+from dcecon.grid_engine.reduce import DECILES, Layout, Partial, _split_stats
+from dcecon.model.cohort import COHORT_PARAMETERS
+from dcecon.model.depreciation import METHODS
+from dcecon.model.time import hours_per_period
+
+IT_POWER_MW = len(COHORT_PARAMETERS)
+N_PARAMS = IT_POWER_MW + 1
+FINANCE_INDEX = {"discount_rate": 0, "tax_rate": 1}
+
+
+@dataclasses.dataclass
+class KernelArgs:
+    """The chunk-independent arrays of a run, in the kernels' layout."""
+
+    real: np.dtype
+    g_real: np.ndarray
+    g_int: np.ndarray
+    spec_int: np.ndarray
+    sizes: np.ndarray
+    strides: np.ndarray
+    axis_values: np.ndarray
+    value_offsets: np.ndarray
+    bind_offsets: np.ndarray
+    bind_cohort: np.ndarray
+    bind_param: np.ndarray
+    base_params: np.ndarray
+    methods: np.ndarray
+    discount: float
+    tax: float
+    n_samples: int
+    table_int: np.ndarray
+    marginal_dims: np.ndarray
+    marginal_offsets: np.ndarray
+    pair_a: np.ndarray
+    pair_b: np.ndarray
+    pair_offsets: np.ndarray
+    n_groups: int
+    sketch_int: np.ndarray
+    group_sizes: list
+
+
+def pack(plan: GridPlan, extents: dict, layout: Layout, dtype: str) -> KernelArgs:
+    """Pack a plan for the kernels (see ``kernels/dcecon_grid.cuh``)."""
+    real = np.dtype(dtype)
+    s = plan.scenario
+    ppy = s.periods_per_year
+    j_lo, j_hi = extents["lifetime_range"]
+    j0 = min(j_lo, 0)
+    j1 = max(j_hi, extents["window_periods"])
+    g_real = np.asarray([s.start_year + j0 / ppy, s.start_year, hours_per_period(ppy), 1.0 / ppy], dtype=np.float64)
+    g_int = np.asarray([ppy, j0, j1 - j0, -j0, extents["window_periods"], extents["n_schedule_years"],
+                        len(plan.host_fleet)], dtype=np.int32)
+    dims = plan.dimensions
+    sizes = np.asarray(plan.shape, dtype=np.int64)
+    strides = np.asarray(plan.strides, dtype=np.int64)
+    values = [np.asarray(a.values, dtype=real) for a in plan.axes]
+    axis_values = np.concatenate(values) if values else np.zeros(1, dtype=real)
+    value_offsets = np.cumsum([0] + [len(v) for v in values[:-1]]).astype(np.int64) if values else np.zeros(
+        1, dtype=np.int64)
+    bind_offsets, bind_cohort, bind_param = [0], [], []
+    for axis in dims:
+        for target, name in plan.bindings[axis.path]:
+            if target == FINANCE:
+                bind_cohort.append(-1)
+                bind_param.append(FINANCE_INDEX[name])
+            else:
+                bind_cohort.append(int(target))
+                bind_param.append(IT_POWER_MW if name == "it_power_mw" else COHORT_PARAMETERS.index(name))
+        bind_offsets.append(len(bind_cohort))
+    base = np.zeros((len(plan.host_fleet), N_PARAMS), dtype=np.float64)
+    for k, (params, _) in enumerate(plan.host_fleet):
+        base[k, :IT_POWER_MW] = [params[name] for name in COHORT_PARAMETERS]
+        power = s.cohorts[k].it_power_mw
+        base[k, IT_POWER_MW] = math.nan if power is None else power
+    methods = np.asarray([METHODS.index(method) for _, method in plan.host_fleet], dtype=np.int32)
+
+    group_sizes, marginal_offsets, offset = [], [], 0
+    for d in layout.marginal_dims:
+        marginal_offsets.append(offset)
+        n = layout.dim_size(d)
+        group_sizes.append(("marginal", d, n))
+        offset += n
+    pair_offsets = []
+    for a, b in layout.pairs:
+        pair_offsets.append(offset)
+        group_sizes.append(("pair", (a, b), layout.shape[a] * layout.shape[b]))
+        offset += layout.shape[a] * layout.shape[b]
+
+    def ints(values, dtype=np.int32):
+        return np.asarray(values if values else [0], dtype=dtype)
+
+    return KernelArgs(
+        real, g_real, g_int, np.asarray([len(plan.axes), len(dims), len(plan.sampled)], dtype=np.int32),
+        ints(list(sizes), np.int64), ints(list(strides), np.int64), axis_values, value_offsets,
+        np.asarray(bind_offsets, dtype=np.int32), ints(bind_cohort), ints(bind_param),
+        np.ascontiguousarray(base.astype(real).reshape(-1)), methods,
+        float(s.finance.discount_rate), float(s.finance.tax_rate), plan.n_samples,
+        np.asarray([len(layout.marginal_dims), len(layout.pairs)], dtype=np.int32),
+        ints(layout.marginal_dims), ints(marginal_offsets, np.int64), ints([a for a, _ in layout.pairs]),
+        ints([b for _, b in layout.pairs]), ints(pair_offsets, np.int64), max(offset, 1),
+        np.asarray([sketch.SUB_BITS, (sketch.E_MIN + 1023) << sketch.SUB_BITS, sketch.SIDE, sketch.ZERO,
+                    sketch.N_BUCKETS], dtype=np.int64),
+        group_sizes,
+    )
+
+
+def chunk_inputs(plan: GridPlan, args: KernelArgs, start: int, stop: int):
+    """Sampled values (m x n_sampled) and their deciles for a chunk (host)."""
+    m = stop - start
+    values, deciles = plan.sampled_values(start, stop)
+    if values:
+        sampled = np.ascontiguousarray(np.stack(values, axis=1).astype(args.real))
+        groups = np.ascontiguousarray(np.stack(deciles, axis=1).astype(np.int32))
+    else:
+        sampled = np.zeros(1, dtype=args.real)
+        groups = np.zeros(1, dtype=np.int32)
+    return sampled, groups, m
+
+
+def partial_from_buffers(args: KernelArgs, layout: Layout, start: int, stop: int, buffers: dict) -> Partial:
+    """Turn the kernels' reduction buffers into a :class:`Partial`."""
+    M = len(METRICS)
+    width = 2 * M + 2
+    sums = buffers["sums"].reshape(-1, width)
+    mins = buffers["mins"].reshape(-1, M)
+    maxs = buffers["maxs"].reshape(-1, M)
+    marginals, tables = {}, {}
+    offset = 0
+    for kind, key, n in args.group_sizes:
+        block = {"sum": sums[offset:offset + n], "min": mins[offset:offset + n], "max": maxs[offset:offset + n]}
+        if kind == "pair":
+            a, b = key
+            block = {k: v.reshape(layout.shape[a], layout.shape[b], -1) for k, v in block.items()}
+            tables[key] = {k: np.array(v) for k, v in _split_stats(block, M).items()}
+        else:
+            marginals[key] = {k: np.array(v) for k, v in _split_stats(block, M).items()}
+        offset += n
+    sk = buffers["sketch"].reshape(M, sketch.N_BUCKETS).copy()
+    m = stop - start
+    counted = sk.sum(axis=1)
+    return Partial(
+        start, stop, np.rint(buffers["count"]).astype(np.int64), buffers["mean"].copy(), buffers["m2"].copy(),
+        m - counted, sk[:, -1].copy(), sk[:, 0].copy(), buffers["negative"].copy(), buffers["minimum"].copy(),
+        buffers["argmin"].copy(), buffers["maximum"].copy(), buffers["argmax"].copy(), sk, marginals, tables,
+    )
+
+
+def empty_buffers(args: KernelArgs) -> dict:
+    """Output buffers of one reduce call."""
+    M = len(METRICS)
+    return {
+        "count": np.zeros(M), "mean": np.zeros(M), "m2": np.zeros(M), "minimum": np.zeros(M),
+        "argmin": np.zeros(M, dtype=np.int64), "maximum": np.zeros(M), "argmax": np.zeros(M, dtype=np.int64),
+        "negative": np.zeros(M, dtype=np.int64), "sketch": np.zeros(M * sketch.N_BUCKETS, dtype=np.int64),
+        "sums": np.zeros(args.n_groups * (2 * M + 2)), "mins": np.zeros(args.n_groups * M),
+        "maxs": np.zeros(args.n_groups * M),
+    }
+
+
+def _common(args: KernelArgs, sampled, start, m, threads):
+    return [args.g_real, args.g_int, args.spec_int, args.sizes, args.strides, args.axis_values, args.value_offsets,
+            args.bind_offsets, args.bind_cohort, args.bind_param, sampled, args.n_samples, args.base_params,
+            args.methods, args.discount, args.tax, start, m, threads]
+
+
+def _suffix(args: KernelArgs) -> str:
+    return "f64" if args.real == np.float64 else "f32"
+
+
+def native_evaluate(lib, plan: GridPlan, args: KernelArgs, start: int, stop: int, threads: int = 0) -> np.ndarray:
+    """Every metric of scenarios ``start .. stop - 1`` from the native kernel, shape ``(m, 16)``."""
+    sampled, _, m = chunk_inputs(plan, args, start, stop)
+    out = np.zeros((m, len(METRICS)), dtype=args.real)
+    code = getattr(lib, f"dcecon_evaluate_{_suffix(args)}")(*_common(args, sampled, start, m, threads), out)
+    if code != 0:
+        raise RuntimeError(_limit_message(code))
+    return out
+
+
+def native_reduce(lib, plan: GridPlan, args: KernelArgs, layout: Layout, start: int, stop: int,
+                  threads: int = 0) -> Partial:
+    """Evaluate and reduce scenarios ``start .. stop - 1`` with the native kernel."""
+    sampled, deciles, m = chunk_inputs(plan, args, start, stop)
+    b = empty_buffers(args)
+    code = getattr(lib, f"dcecon_reduce_{_suffix(args)}")(
+        *_common(args, sampled, start, m, threads), args.table_int, args.marginal_dims, args.marginal_offsets,
+        args.pair_a, args.pair_b, args.pair_offsets, args.n_groups, deciles, args.sketch_int,
+        b["count"], b["mean"], b["m2"], b["minimum"], b["argmin"], b["maximum"], b["argmax"], b["negative"],
+        b["sketch"], b["sums"], b["mins"], b["maxs"])
+    if code != 0:
+        raise RuntimeError(_limit_message(code))
+    return partial_from_buffers(args, layout, start, stop, b)
+
+
+def _limit_message(code: int) -> str:
+    return {1: "the scenario has more cohorts or periods than the kernels were built for",
+            2: "more than 64 cartesian axes"}.get(code, f"kernel error {code}")
