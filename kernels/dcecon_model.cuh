@@ -182,9 +182,11 @@ DCECON_HD DCECON_INLINE void cohort_period(const Grid<T>& g, int method, const T
     T ppy = T(g.periods_per_year);
     T lease = p[COLOCATION_USD_PER_KW_MONTH] * T(12) / ppy * p[POWER_KW_PER_GPU];
     T share = p[FACILITY_CAPEX_USD_PER_MW] / T(1000) * p[POWER_KW_PER_GPU];
-    T building = share / p[FACILITY_LIFE_YEARS] / ppy;
+    T building = age < p[FACILITY_LIFE_YEARS] ? share / p[FACILITY_LIFE_YEARS] / ppy : T(0);
     T gpu_opex = (p[MAINTENANCE_FRACTION] * p[CAPEX_USD_PER_GPU] + p[OTHER_OPEX_USD_PER_GPU_YEAR]) / ppy;
-    T gpu_dep = period_depreciation(g, method, p, age);
+    // the book clock starts at the cohort's first grid period (dcecon.model.cohort)
+    T book_age = f.active ? t_floor(a_p + T(1e-9)) / T(g.periods_per_year) : T(0);
+    T gpu_dep = period_depreciation(g, method, p, book_age);
     T n = p[GPUS];
     if (!f.active) n = T(0);
     f.revenue = f.active ? gpu_revenue * n : T(0);

@@ -161,7 +161,8 @@ def _scale(name: str, target: float) -> float:
     return 1.0
 
 
-def calibrate(raw: dict, provenance: dict, file, targets: dict[str, float], free_paths, backend="numpy"):
+def calibrate(raw: dict, provenance: dict, file, targets: dict[str, float], free_paths, backend="numpy",
+              dtype="float64"):
     """Solve the free parameters so that the scenario's results hit ``targets``.
 
     Parameters
@@ -200,7 +201,7 @@ def calibrate(raw: dict, provenance: dict, file, targets: dict[str, float], free
 
     def residuals(x):
         try:
-            result = evaluate(validate(build(x), dict(provenance), file), backend=backend)
+            result = evaluate(validate(build(x), dict(provenance), file), backend=backend, dtype=dtype)
         except ScenarioError:
             return np.full(len(names), 1e6)
         out = []
@@ -221,7 +222,7 @@ def calibrate(raw: dict, provenance: dict, file, targets: dict[str, float], free
         for path in parameter.concrete_paths:
             final_provenance[path] = CALIBRATION_SOURCE_ID
     scenario = validate(copy.deepcopy(final_raw), dict(final_provenance), file)
-    result = evaluate(scenario, backend=backend)
+    result = evaluate(scenario, backend=backend, dtype=dtype)
     achieved = {name: target_value(result, raw, name) for name in names}
     resid = {name: achieved[name] - targets[name] for name in names}
     return CalibrationResult(free, [float(v) for v in solution.x], dict(targets), achieved, resid, final_raw,

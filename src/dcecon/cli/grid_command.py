@@ -82,21 +82,29 @@ def _cmd_grid(args) -> int:
         if progress is not None:
             progress.update(task, completed=done)
 
-    if chatty:
-        dims = " x ".join(f"{a.size}" for a in plan.axes) or "1"
-        samples = f" x {plan.n_samples:,} {plan.sampler} samples" if plan.sampled else ""
-        print(f"grid: {plan.n_scenarios:,} scenarios ({dims}{samples})", file=sys.stderr)
+    def on_start(backend, chunk):
+        if chatty and plan.sampled and plan.sampler == "sobol" and plan.n_samples & (plan.n_samples - 1):
+            print(f"note: {plan.n_samples} is not a power of 2; Sobol' points are balanced only for powers of 2",
+                  file=sys.stderr)
+        if chatty:
+            dims = " x ".join(f"{a.size}" for a in plan.axes) or "1"
+            samples = f" x {plan.n_samples:,} {plan.sampler} samples" if plan.sampled else ""
+            print(f"grid: {plan.n_scenarios:,} scenarios ({dims}{samples}) on {backend.name} {backend.dtype_name}",
+                  file=sys.stderr)
+        if progress is not None:
+            progress.start()
+            nonlocal task
+            task = progress.add_task("grid", total=plan.n_scenarios)
+
     command = "dcecon " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else None
-    if progress is not None:
-        progress.start()
-        task = progress.add_task("grid", total=plan.n_scenarios)
     try:
         result = execute(plan, scenario_file=args.scenario, backend=args.backend, dtype=args.dtype,
                          max_memory=args.max_memory, out=args.out, resume=args.resume,
                          save_scenarios=args.save_scenarios, max_output=args.max_output, force=args.force,
-                         on_chunk=on_chunk, on_estimate=on_estimate, command=command, threads=args.threads)
+                         on_chunk=on_chunk, on_estimate=on_estimate, command=command, threads=args.threads,
+                         on_start=on_start)
     finally:
-        if progress is not None:
+        if progress is not None and task is not None:
             progress.stop()
     if args.json:
         from dcecon.evaluate import _json_safe

@@ -81,7 +81,8 @@ def _cmd_calibrate(args) -> int:
         raise ScenarioError("--write", None, f"refusing to overwrite the input scenario {args.scenario}")
     raw, provenance = load_raw(args.scenario)
     apply_overrides(raw, args.set, provenance, args.scenario)
-    calibration = calibrate(raw, provenance, args.scenario, targets, args.free, backend=args.backend)
+    calibration = calibrate(raw, provenance, args.scenario, targets, args.free, backend=args.backend,
+                            dtype=args.dtype)
 
     console = make_console()
     if not args.json:

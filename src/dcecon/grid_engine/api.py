@@ -54,6 +54,14 @@ def parse_size(text, option: str) -> int:
     return int(value)
 
 
+def human_size(n_bytes: float) -> str:
+    """``1.50 GiB``, ``12.0 MiB``, ``800 B``."""
+    for scale, unit in ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:.2f} {unit}"
+    return f"{n_bytes:.0f} B"
+
+
 def _axis_strings(axes) -> list[str]:
     if axes is None:
         return []
@@ -92,7 +100,7 @@ def save_scenarios_bytes(plan) -> int:
 
 def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_memory=DEFAULT_MAX_MEMORY_BYTES,
             out=None, resume=False, save_scenarios=False, max_output=1 << 30, force=False, on_chunk=None,
-            on_estimate=None, command=None, chunk_size=None, threads=0) -> GridResult:
+            on_estimate=None, command=None, chunk_size=None, threads=0, on_start=None) -> GridResult:
     """Run a prepared plan, writing the output folder if ``out`` is given."""
     max_memory = parse_size(max_memory, "--max-memory")
     max_output = parse_size(max_output, "--max-output")
@@ -102,8 +110,8 @@ def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_me
     if save_scenarios and not force:
         size = save_scenarios_bytes(plan)
         if size > max_output:
-            raise ScenarioError("--save-scenarios", None, f"would write about {size / 2**30:.2f} GiB, more than "
-                                                          f"--max-output {max_output / 2**30:.2f} GiB; raise "
+            raise ScenarioError("--save-scenarios", None, f"would write about {human_size(size)}, more than "
+                                                          f"--max-output {human_size(max_output)}; raise "
                                                           f"--max-output or add --force")
     store = None
     extents = plan.static_extents()
@@ -111,7 +119,7 @@ def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_me
                                         on_host=not chosen.name.startswith("cupy"), kernel=chosen.kernel)
     if out is not None:
         out = Path(out)
-        previous = output.check_output_folder(out, plan.fingerprint(), resume)
+        previous = output.check_output_folder(out, plan.fingerprint(chosen.name, chosen.dtype_name), resume)
         if previous is not None:
             size = int(previous["chunk_size"])  # the same chunks, so the result is identical
             save_scenarios = save_scenarios or bool(previous.get("save_scenarios"))
@@ -121,6 +129,8 @@ def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_me
         meta["save_scenarios"] = bool(save_scenarios)
         output.write_json(out / output.MANIFEST, meta)
         store = output.PartialStore(out, keep_scenarios=save_scenarios)
+    if on_start is not None:
+        on_start(chosen, size)
     merged, layout, stats = run(plan, chosen, chosen.dtype_name, max_memory, chunk_size=size, store=store,
                                 on_chunk=on_chunk, on_estimate=on_estimate)
     result = GridResult(plan, merged, layout, stats)

@@ -229,6 +229,10 @@ def run(plan: GridPlan, backend="auto", dtype="float64", max_memory_bytes=DEFAUL
             on_chunk(done, plan.n_scenarios)
     if chunk_order is not None:
         merged = merge(partials)
+    if chosen.name.startswith("cupy"):
+        from dcecon.backends import cuda
+
+        cuda.release_memory()
     stats = RunStats(plan.n_scenarios, len(bounds), size, time.perf_counter() - started, chosen.name,
                      chosen.dtype_name, resumed)
     return merged, layout, stats

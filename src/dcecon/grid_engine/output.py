@@ -160,7 +160,7 @@ def manifest(plan, scenario_file, backend, dtype, chunk_size, max_memory, status
     return {
         "dcecon_version": __version__,
         "status": status,
-        "fingerprint": plan.fingerprint(),
+        "fingerprint": plan.fingerprint(backend, dtype),
         "scenario": plan.scenario.name,
         "scenario_file": str(scenario_file) if scenario_file else None,
         "command": command,

@@ -122,9 +122,15 @@ class GridPlan:
                     lo, hi = axis.extremes
         return lo, hi
 
-    def fingerprint(self) -> str:
-        """Hash of everything that defines the run's results (for resume and manifests)."""
+    def fingerprint(self, backend: str = "", dtype: str = "") -> str:
+        """Hash of everything that defines the run's results (for resume and manifests).
+
+        The backend and dtype are part of it: backends agree to rounding, not
+        bitwise, so a run is only resumed on the backend and dtype it started with.
+        """
         payload = {
+            "backend": backend,
+            "dtype": dtype,
             "scenario": self.scenario.model_dump(mode="json", exclude={"provenance"}),
             "axes": [(a.path, a.values.tolist() if a.values is not None else a.distribution.describe())
                      for a in self.dimensions],

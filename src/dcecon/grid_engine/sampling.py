@@ -97,7 +97,7 @@ def uniforms(sampler: str, n_samples: int, dims: int, start: int, stop: int, see
         import warnings
 
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # the plan warns once about non-power-of-2 counts
+            warnings.simplefilter("ignore", UserWarning)  # the CLI notes a non-power-of-2 count once
             return engine.random(stop - start)
     if sampler == "lhs":
         columns = []

@@ -119,12 +119,16 @@ def cohort_flows(xp, params, method, grid_start_year, n_periods, periods_per_yea
     building = facility.owned_facility_depreciation_usd(
         p["facility_capex_usd_per_mw"], p["power_kw_per_gpu"], p["facility_life_years"], periods_per_year
     )
+    building = xp.where(age_years < p["facility_life_years"], building, 0.0)  # fully depreciated building
     gpu_opex = opex.opex_usd(
         p["maintenance_fraction_of_capex_per_year"], p["capex_usd_per_gpu"], p["other_opex_usd_per_gpu_year"],
         periods_per_year,
     )
+    # the book clock starts at the cohort's first period on the grid, so a cohort whose in-service date
+    # falls between period starts still depreciates its whole base (docs/model.md)
+    book_age_years = xp.where(active, xp.floor(age_periods + 1e-9) / periods_per_year, 0.0)
     gpu_depreciation = depreciation.period_depreciation_usd(
-        xp, method, p["capex_usd_per_gpu"], p["salvage_fraction"], p["book_life_years"], age_years,
+        xp, method, p["capex_usd_per_gpu"], p["salvage_fraction"], p["book_life_years"], book_age_years,
         periods_per_year, n_schedule_years,
     )
 

@@ -145,8 +145,11 @@ def investment_view_from_flows(xp, cohorts, flows_list, discount_rate, tax_rate,
         terminal = terminal + xp.where(last, cohort_terminal_value_usd(xp, params), 0.0)
         capex_flows.append(cohort_capex_usd(params) + 0.0 * probe[..., :1])
         capex_times.append(params["in_service_year"] - valuation_year + 0.0 * probe[..., :1])
-    capex = xp.concat(capex_flows, axis=-1)
-    capex_time = xp.concat(capex_times, axis=-1)
+    rows = max([free_cash_flow.shape[0], terminal.shape[0]] + [a.shape[0] for a in capex_flows + capex_times])
+    free_cash_flow = xp.broadcast_to(free_cash_flow, (rows, free_cash_flow.shape[-1]))
+    terminal = xp.broadcast_to(terminal, (rows, terminal.shape[-1]))
+    capex = xp.concat([xp.broadcast_to(a, (rows, 1)) for a in capex_flows], axis=-1)
+    capex_time = xp.concat([xp.broadcast_to(a, (rows, 1)) for a in capex_times], axis=-1)
 
     discount = discount_rate
     npv = (
@@ -154,7 +157,7 @@ def investment_view_from_flows(xp, cohorts, flows_list, discount_rate, tax_rate,
         - finance.npv_usd(xp, discount, capex, capex_time)
     )
     cash_flows = xp.concat([free_cash_flow + terminal, -capex], axis=-1)
-    times = xp.concat([period_end + 0.0 * probe, capex_time], axis=-1)
+    times = xp.concat([xp.broadcast_to(period_end, free_cash_flow.shape), capex_time], axis=-1)
     rate = finance.irr(xp, cash_flows, times)
     origin = xp.min(capex_time, axis=-1)
     payback = finance.payback_years(xp, free_cash_flow, period_start, period_years, xp.sum(capex, axis=-1), origin)

@@ -1,0 +1,191 @@
+"""Bad input to ``dcecon grid``: exit status 2, one line on stderr, no traceback, nothing written.
+
+The CLI contract (``dcecon.cli.main``): bad input prints exactly one line
+``dcecon: error: OPTION-OR-FILE: FIELD: what is wrong`` on standard error,
+exits with status 2, shows no traceback and writes nothing. Every case runs
+``sys.executable -m dcecon grid ... --out out`` as a real process in
+``tmp_path`` (the default, chatty mode: no ``--quiet``); the whole of
+``tmp_path`` is snapshotted (every file's path and bytes) before and after, so
+"nothing written" covers the ``--out`` folder, temporary files beside it, and
+a folder that held another run's results (which must be unchanged).
+
+Where the message's field is checked, the expected text comes from the
+scenario schema (``cohorts.0.utilization`` is a fraction, ``<= 1``) or the
+axis grammar of ``dcecon.grid_engine.spec``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NEOCLOUD = ROOT / "scenarios" / "h100-neocloud-2024.toml"
+ORACLE = ROOT / "scenarios" / "oracle-fy26q1.toml"
+
+BANNER_BUG = ("src bug: dcecon grid prints its banner 'grid: N scenarios (...)' on stderr before the output folder "
+              "and --save-scenarios are checked (cli/grid_command.py prints it before execute()), so this bad "
+              "input gives two lines on stderr, not one")
+
+
+def _grid(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dcecon", "grid", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+def _snapshot(root: Path) -> dict:
+    """Every file and folder under ``root``: relative path -> bytes (None for a folder)."""
+    return {str(p.relative_to(root)): (None if p.is_dir() else p.read_bytes()) for p in sorted(root.rglob("*"))}
+
+
+@pytest.fixture(scope="module")
+def previous_run(tmp_path_factory) -> Path:
+    """A finished ``dcecon grid`` run of one axis (made once; each test gets a byte-for-byte copy)."""
+    made = tmp_path_factory.mktemp("previous")
+    done = _grid(str(NEOCLOUD), "--axis", "cohorts.0.utilization=0.5,0.6", "--backend", "numpy", "--quiet",
+                 "--out", "out", cwd=made)
+    assert done.returncode == 0, done.stderr
+    assert (made / "out" / "manifest.json").exists()
+    return made / "out"
+
+
+def _previous_run(tmp_path: Path, request) -> None:
+    """tmp_path/out holds another, finished run (the folder a different grid must not touch)."""
+    shutil.copytree(request.getfixturevalue("previous_run"), tmp_path / "out")
+
+
+def _folder_without_manifest(tmp_path: Path, request) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("someone else's file\n")
+
+
+def _empty_folder(tmp_path: Path, request) -> None:
+    (tmp_path / "out").mkdir()
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """One bad invocation: arguments (``--out out`` and ``--backend numpy`` are added), what the line says."""
+
+    name: str
+    args: tuple
+    prefix: str                  # the line starts with "dcecon: error: " + prefix
+    contains: tuple = ()
+    setup: object = None         # callable(tmp_path, request) run before the snapshot
+    banner_first: bool = False   # see BANNER_BUG
+
+
+U = "cohorts.0.utilization"
+
+CASES = [
+    # A path the schema does not have (misspelt field, unknown site field, a cohort index past the end).
+    Case("unknown_cohort_field", (str(NEOCLOUD), "--axis", "cohorts.0.utilisation=0.3:0.9:3"),
+         "--axis: cohorts.0.utilisation: ", ("no such field 'utilisation'",)),
+    Case("unknown_site_field", (str(NEOCLOUD), "--axis", "site.pues=1.1,1.2"), "--axis: site.pues: ",
+         ("no such field",)),
+    # linspace(0.3, 1.2, 10) = 0.3, 0.4, ..., 1.2: 1.1 is the first value above the schema bound utilization <= 1.
+    Case("range_outside_bounds", (str(NEOCLOUD), "--axis", f"{U}=0.3:1.2:10"), f"--axis: {U}: ",
+         ("1.1", "<= 1")),
+    Case("empty_list", (str(NEOCLOUD), "--axis", f"{U}="), f"--axis: {U}: ", ("empty",)),
+    Case("not_a_number", (str(NEOCLOUD), "--axis", f"{U}=0.5,high"), f"--axis: {U}: ", ("'high'",)),
+    Case("uniform_one_parameter", (str(NEOCLOUD), "--axis", f"{U}=uniform(1)", "--sample", "8"), f"--axis: {U}: ",
+         ("uniform(1)", "2 numbers")),
+    Case("uniform_reversed", (str(NEOCLOUD), "--axis", "cohorts.0.price_usd_per_gpu_hour=uniform(2,1)", "--sample",
+                              "8"), "--axis: cohorts.0.price_usd_per_gpu_hour: ", ("a <= b",)),
+    Case("unknown_distribution", (str(NEOCLOUD), "--axis", f"{U}=beta(1,2)", "--sample", "8"), f"--axis: {U}: ",
+         ("beta",)),
+    Case("normal_negative_sigma", (str(NEOCLOUD), "--axis", f"{U}=normal(0,-1)", "--sample", "8"), f"--axis: {U}: ",
+         ("sigma > 0",)),
+    Case("triangular_mode_outside", (str(NEOCLOUD), "--axis", f"{U}=triangular(0.5,0.4,0.9)", "--sample", "8"),
+         f"--axis: {U}: ", ("lo <= mode <= hi",)),
+    Case("uniform_reaches_outside_bounds", (str(NEOCLOUD), "--axis", f"{U}=uniform(0.5,1.5)", "--sample", "8"),
+         f"--axis: {U}: ", ("<= 1",)),
+    Case("zero_points", (str(NEOCLOUD), "--axis", f"{U}=0.3:0.9:0"), f"--axis: {U}: ", ("0 points",)),
+    Case("distribution_without_sample", (str(NEOCLOUD), "--axis", f"{U}=uniform(0.3,0.9)"), f"--sample: {U}: ",
+         ("--sample N",)),
+    Case("sample_without_distribution", (str(NEOCLOUD), "--axis", f"{U}=0.3:0.9:3", "--sample", "8"),
+         "--sample: ", ("distribution",)),
+    Case("axis_on_start_year", (str(NEOCLOUD), "--axis", "start_year=2024,2025"), "--axis: start_year: ",
+         ("period grid",)),
+    Case("axis_given_twice", (str(NEOCLOUD), "--axis", f"{U}=0.5,0.6", "--axis", f"{U}=0.7"), f"--axis: {U}: ",
+         ("twice",)),
+    Case("wildcard_overlaps_an_axis", (str(ORACLE), "--axis", "cohorts.*.utilization=0.5,0.6", "--axis",
+                                       "cohorts.hopper.utilization=0.7"), "--axis: cohorts.hopper.utilization: ",
+         ("cohorts.0.utilization",)),
+    # Double declining balance needs whole years (model-spec section 3: VDB over L years); 4.5 is refused.
+    Case("ddb_fractional_book_life", (str(NEOCLOUD), "--set", "cohorts.0.depreciation_method=double_declining_balance",
+                                      "--axis", "cohorts.0.book_life_years=4,4.5,5"),
+         "--axis: cohorts.0.book_life_years: ", ("4.5", "whole number")),
+    # Output folders.
+    Case("folder_holds_another_run", (str(NEOCLOUD), "--axis", f"{U}=0.5,0.7"), "--out: out: ",
+         ("another run",), setup=_previous_run, banner_first=True),
+    Case("same_run_without_resume", (str(NEOCLOUD), "--axis", f"{U}=0.5,0.6"), "--out: out: ",
+         ("--resume",), setup=_previous_run, banner_first=True),
+    Case("folder_not_empty_without_manifest", (str(NEOCLOUD), "--axis", f"{U}=0.5,0.7"), "--out: out: ",
+         ("not empty",), setup=_folder_without_manifest, banner_first=True),
+    Case("resume_with_nothing_to_resume", (str(NEOCLOUD), "--axis", f"{U}=0.5,0.7", "--resume"), "--resume: out: ",
+         ("no run to resume",), banner_first=True),
+    Case("resume_an_empty_folder", (str(NEOCLOUD), "--axis", f"{U}=0.5,0.7", "--resume"), "--resume: out: ",
+         ("no run to resume",), setup=_empty_folder, banner_first=True),
+    # 100 scenarios x 8 bytes x (index + 1 input + 16 metrics) = 14,400 bytes > 1 kB.
+    Case("save_scenarios_above_max_output", (str(NEOCLOUD), "--axis", f"{U}=0.5:0.9:100", "--save-scenarios",
+                                             "--max-output", "1KB"), "--save-scenarios: ", ("--max-output",),
+         banner_first=True),
+]
+
+
+def _run_case(case: Case, tmp_path: Path, request) -> tuple[subprocess.CompletedProcess, dict]:
+    if case.setup is not None:
+        case.setup(tmp_path, request)
+    before = _snapshot(tmp_path)
+    return _grid(*case.args, "--backend", "numpy", "--out", "out", cwd=tmp_path), before
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_grid_input_exits_2_with_the_error_and_writes_nothing(case, tmp_path, request):
+    """Status 2; the error line names the option and the field; no traceback; tmp_path is unchanged.
+
+    The line is the only one on stderr, except for the cases of BANNER_BUG,
+    checked in test_bad_output_folder_input_prints_exactly_one_line.
+    """
+    done, before = _run_case(case, tmp_path, request)
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr and "Traceback" not in done.stdout
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert lines, "no error line"
+    if not case.banner_first:
+        assert len(lines) == 1, done.stderr
+    line = lines[-1]
+    assert line.startswith("dcecon: error: " + case.prefix), line
+    for text in case.contains:
+        assert text in line, (text, line)
+    assert _snapshot(tmp_path) == before
+    if case.setup is None:
+        assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.xfail(strict=True, reason=BANNER_BUG)
+@pytest.mark.parametrize("case", [c for c in CASES if c.banner_first], ids=[c.name for c in CASES if c.banner_first])
+def test_bad_output_folder_input_prints_exactly_one_line(case, tmp_path, request):
+    """Exactly one line on stderr, in the default (chatty) mode, also when the output folder is refused."""
+    done, _ = _run_case(case, tmp_path, request)
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="src bug (message): the --save-scenarios refusal rounds both sizes to GiB "
+                                       "with 2 decimals, so at --max-output 1KB it reads 'would write about 0.00 "
+                                       "GiB, more than --max-output 0.00 GiB' (api.py execute())")
+def test_save_scenarios_refusal_states_sizes_that_differ(tmp_path):
+    """100 scenarios x 8 bytes x 18 columns = 14,400 bytes against a 1,000-byte limit: the two sizes must differ."""
+    done = _grid(str(NEOCLOUD), "--axis", f"{U}=0.5:0.9:100", "--save-scenarios", "--max-output", "1KB",
+                 "--backend", "numpy", "--quiet", "--out", "out", cwd=tmp_path)
+    assert done.returncode == 2
+    line = done.stderr.splitlines()[-1]
+    assert "0.00 GiB, more than --max-output 0.00 GiB" not in line, line
