@@ -61,6 +61,12 @@ DCECON_HD DCECON_INLINE void scenario_parameters(const GridSpec<T>& s, const Gri
     for (int c = 0; c < g.n_cohorts; ++c) {
         T* p = params + c * N_PARAMS;
         if (p[IT_POWER_MW] == p[IT_POWER_MW]) p[GPUS] = p[IT_POWER_MW] * T(1000) / p[POWER_KW_PER_GPU];
+        if (p[PRICE_USD_PER_MILLION_TOKENS] == p[PRICE_USD_PER_MILLION_TOKENS]) {
+            p[PRICE_USD_PER_GPU_HOUR] = p[TOKENS_PER_SECOND_PER_GPU] * T(3600) * p[PRICE_USD_PER_MILLION_TOKENS] / T(1e6);
+        }
+        if (!(p[NEXT_GENERATION_YEAR] == p[NEXT_GENERATION_YEAR])) {  // NaN: one interval after entering service
+            p[NEXT_GENERATION_YEAR] = p[IN_SERVICE_YEAR] + p[GENERATION_INTERVAL_YEARS];
+        }
     }
 }
 

@@ -12,8 +12,11 @@
 //   10 price_decline_per_year, 11 maintenance_fraction_of_capex_per_year,
 //   12 other_opex_usd_per_gpu_year, 13 pue, 14 electricity_usd_per_kwh,
 //   15 electricity_escalation_per_year, 16 colocation_usd_per_kw_month,
-//   17 facility_capex_usd_per_mw, 18 facility_life_years
-// and 19 it_power_mw (NaN unless the cohort is sized by IT power).
+//   17 facility_capex_usd_per_mw, 18 facility_life_years, 19 price_step_year,
+//   20 price_step_cut, 21 generation_interval_years, 22 generation_price_cut,
+//   23 next_generation_year
+// then 24 it_power_mw, 25 price_usd_per_million_tokens, 26 tokens_per_second_per_gpu
+// (NaN unless the cohort is sized by IT power or priced per token).
 #pragma once
 
 #if defined(__CUDACC__) || defined(__CUDACC_RTC__)
@@ -38,7 +41,10 @@ enum Param {
     GPUS = 0, IN_SERVICE_YEAR, SERVICE_LIFE_YEARS, CAPEX_USD_PER_GPU, BOOK_LIFE_YEARS, SALVAGE_FRACTION,
     POWER_KW_PER_GPU, IDLE_POWER_FRACTION, UTILIZATION, PRICE_USD_PER_GPU_HOUR, PRICE_DECLINE_PER_YEAR,
     MAINTENANCE_FRACTION, OTHER_OPEX_USD_PER_GPU_YEAR, PUE, ELECTRICITY_USD_PER_KWH, ELECTRICITY_ESCALATION,
-    COLOCATION_USD_PER_KW_MONTH, FACILITY_CAPEX_USD_PER_MW, FACILITY_LIFE_YEARS, IT_POWER_MW, N_PARAMS
+    COLOCATION_USD_PER_KW_MONTH, FACILITY_CAPEX_USD_PER_MW, FACILITY_LIFE_YEARS, PRICE_STEP_YEAR, PRICE_STEP_CUT,
+    GENERATION_INTERVAL_YEARS, GENERATION_PRICE_CUT, NEXT_GENERATION_YEAR,
+    // inputs used only through another parameter (NaN when the cohort does not use them)
+    IT_POWER_MW, PRICE_USD_PER_MILLION_TOKENS, TOKENS_PER_SECOND_PER_GPU, N_PARAMS
 };
 
 enum Method { STRAIGHT_LINE = 0, DOUBLE_DECLINING_BALANCE = 1, SUM_OF_YEARS_DIGITS = 2 };
@@ -170,7 +176,13 @@ DCECON_HD DCECON_INLINE void cohort_period(const Grid<T>& g, int method, const T
             af.escalation *= af.escalation_step;
         }
     }
-    T decline = f.active ? af.decline : T(1);
+    // price paths (dcecon.model.price_paths): a step cut at a date and generation arrivals
+    T period_start = g.grid_start_year + T(j) / T(g.periods_per_year);
+    T step = period_start >= p[PRICE_STEP_YEAR] - T(1e-9) ? T(1) - p[PRICE_STEP_CUT] : T(1);
+    T since = period_start - p[NEXT_GENERATION_YEAR];
+    T arrivals = since >= T(-1e-9) ? t_floor(since / p[GENERATION_INTERVAL_YEARS] + T(1e-9)) + T(1) : T(0);
+    T generations = arrivals > T(0) ? t_pow(T(1) - p[GENERATION_PRICE_CUT], arrivals) : T(1);
+    T decline = (f.active ? af.decline : T(1)) * step * generations;
     T revenue_at_full = hours * p[PRICE_USD_PER_GPU_HOUR] * decline;
     T gpu_revenue = revenue_at_full * u;
     T idle = p[IDLE_POWER_FRACTION];

@@ -28,11 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 NEOCLOUD = ROOT / "scenarios" / "h100-neocloud-2024.toml"
 ORACLE = ROOT / "scenarios" / "oracle-fy26q1.toml"
 
-BANNER_BUG = ("src bug: dcecon grid prints its banner 'grid: N scenarios (...)' on stderr before the output folder "
-              "and --save-scenarios are checked (cli/grid_command.py prints it before execute()), so this bad "
-              "input gives two lines on stderr, not one")
-
-
 def _grid(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "dcecon", "grid", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=120)
@@ -77,13 +72,12 @@ class Case:
     prefix: str                  # the line starts with "dcecon: error: " + prefix
     contains: tuple = ()
     setup: object = None         # callable(tmp_path, request) run before the snapshot
-    banner_first: bool = False   # see BANNER_BUG
 
 
 U = "cohorts.0.utilization"
 
 CASES = [
-    # A path the schema does not have (misspelt field, unknown site field, a cohort index past the end).
+    # A path the schema does not have (a misspelt cohort field, an unknown site field).
     Case("unknown_cohort_field", (str(NEOCLOUD), "--axis", "cohorts.0.utilisation=0.3:0.9:3"),
          "--axis: cohorts.0.utilisation: ", ("no such field 'utilisation'",)),
     Case("unknown_site_field", (str(NEOCLOUD), "--axis", "site.pues=1.1,1.2"), "--axis: site.pues: ",
@@ -123,19 +117,20 @@ CASES = [
          "--axis: cohorts.0.book_life_years: ", ("4.5", "whole number")),
     # Output folders.
     Case("folder_holds_another_run", (str(NEOCLOUD), "--axis", f"{U}=0.5,0.7"), "--out: out: ",
-         ("another run",), setup=_previous_run, banner_first=True),
+         ("another run",), setup=_previous_run),
     Case("same_run_without_resume", (str(NEOCLOUD), "--axis", f"{U}=0.5,0.6"), "--out: out: ",
-         ("--resume",), setup=_previous_run, banner_first=True),
+         ("--resume",), setup=_previous_run),
     Case("folder_not_empty_without_manifest", (str(NEOCLOUD), "--axis", f"{U}=0.5,0.7"), "--out: out: ",
-         ("not empty",), setup=_folder_without_manifest, banner_first=True),
+         ("not empty",), setup=_folder_without_manifest),
     Case("resume_with_nothing_to_resume", (str(NEOCLOUD), "--axis", f"{U}=0.5,0.7", "--resume"), "--resume: out: ",
-         ("no run to resume",), banner_first=True),
+         ("no run to resume",)),
     Case("resume_an_empty_folder", (str(NEOCLOUD), "--axis", f"{U}=0.5,0.7", "--resume"), "--resume: out: ",
-         ("no run to resume",), setup=_empty_folder, banner_first=True),
-    # 100 scenarios x 8 bytes x (index + 1 input + 16 metrics) = 14,400 bytes > 1 kB.
+         ("no run to resume",), setup=_empty_folder),
+    # Hand: 100 scenarios x 8 bytes x (index + 1 input + 16 metrics) = 14,400 bytes = 14.06 KiB, above
+    # 1KB = 1,000 bytes (kB is a power of 1000, docs/grid.md).
     Case("save_scenarios_above_max_output", (str(NEOCLOUD), "--axis", f"{U}=0.5:0.9:100", "--save-scenarios",
-                                             "--max-output", "1KB"), "--save-scenarios: ", ("--max-output",),
-         banner_first=True),
+                                             "--max-output", "1KB"), "--save-scenarios: ",
+         ("14.06 KiB", "--max-output 1000 B")),
 ]
 
 
@@ -147,45 +142,22 @@ def _run_case(case: Case, tmp_path: Path, request) -> tuple[subprocess.Completed
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_bad_grid_input_exits_2_with_the_error_and_writes_nothing(case, tmp_path, request):
-    """Status 2; the error line names the option and the field; no traceback; tmp_path is unchanged.
+def test_bad_grid_input_exits_2_with_one_error_line_and_writes_nothing(case, tmp_path, request):
+    """Status 2; exactly one line on stderr naming the option and the field; no traceback; tmp_path unchanged.
 
-    The line is the only one on stderr, except for the cases of BANNER_BUG,
-    checked in test_bad_output_folder_input_prints_exactly_one_line.
+    Run in the default, chatty mode: the banner ``grid: N scenarios`` must not
+    come before an error found in the output folder or in --save-scenarios.
     """
     done, before = _run_case(case, tmp_path, request)
     assert done.returncode == 2, (done.returncode, done.stderr)
     assert "Traceback" not in done.stderr and "Traceback" not in done.stdout
     assert done.stdout == ""
     lines = done.stderr.splitlines()
-    assert lines, "no error line"
-    if not case.banner_first:
-        assert len(lines) == 1, done.stderr
-    line = lines[-1]
+    assert len(lines) == 1, done.stderr
+    line = lines[0]
     assert line.startswith("dcecon: error: " + case.prefix), line
     for text in case.contains:
         assert text in line, (text, line)
     assert _snapshot(tmp_path) == before
     if case.setup is None:
         assert not (tmp_path / "out").exists()
-
-
-@pytest.mark.xfail(strict=True, reason=BANNER_BUG)
-@pytest.mark.parametrize("case", [c for c in CASES if c.banner_first], ids=[c.name for c in CASES if c.banner_first])
-def test_bad_output_folder_input_prints_exactly_one_line(case, tmp_path, request):
-    """Exactly one line on stderr, in the default (chatty) mode, also when the output folder is refused."""
-    done, _ = _run_case(case, tmp_path, request)
-    assert done.returncode == 2
-    assert len(done.stderr.splitlines()) == 1, done.stderr
-
-
-@pytest.mark.xfail(strict=True, reason="src bug (message): the --save-scenarios refusal rounds both sizes to GiB "
-                                       "with 2 decimals, so at --max-output 1KB it reads 'would write about 0.00 "
-                                       "GiB, more than --max-output 0.00 GiB' (api.py execute())")
-def test_save_scenarios_refusal_states_sizes_that_differ(tmp_path):
-    """100 scenarios x 8 bytes x 18 columns = 14,400 bytes against a 1,000-byte limit: the two sizes must differ."""
-    done = _grid(str(NEOCLOUD), "--axis", f"{U}=0.5:0.9:100", "--save-scenarios", "--max-output", "1KB",
-                 "--backend", "numpy", "--quiet", "--out", "out", cwd=tmp_path)
-    assert done.returncode == 2
-    line = done.stderr.splitlines()[-1]
-    assert "0.00 GiB, more than --max-output 0.00 GiB" not in line, line

@@ -16,6 +16,7 @@ points. CLI runs are real processes (``sys.executable -m dcecon grid``) with
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import math
@@ -30,7 +31,7 @@ import pytest
 import dcecon
 from dcecon.cli import format as fmt
 from dcecon.evaluate import RESULT_FIELDS
-from dcecon.grid_engine.api import prepare
+from dcecon.grid_engine.api import execute, prepare
 from dcecon.scenario.loader import load_raw
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,19 +173,26 @@ def test_tables_parquet_has_the_documented_columns_and_brute_force_cells(cli_run
             assert row["share_gross_margin_positive"] == share_gm.loc[key]
 
 
-def test_manifest_json_says_complete_with_fingerprint_and_dimensions(cli_run):
+def test_manifest_json_says_complete_with_fingerprint_and_dimensions(cli_run, tmp_path):
     out, _ = cli_run
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete"
-    assert isinstance(manifest["fingerprint"], str) and len(manifest["fingerprint"]) == 16
+    assert len(manifest["fingerprint"]) == 16 and int(manifest["fingerprint"], 16) >= 0
     assert [d["path"] for d in manifest["dimensions"]] == list(AXES)
     assert manifest["n_scenarios"] == 24
     assert manifest["grid_shape"] == [4, 3, 2]
     assert manifest["backend"] == "numpy"
-    # The fingerprint is the plan's: the same scenario and axes prepared in this process give the same hash.
+    # The fingerprint identifies the run: the same scenario and axes run again (here in this process) write the
+    # same one, and one more axis value writes another.
     raw, provenance = load_raw(NEOCLOUD)
-    plan = prepare(raw, provenance, str(NEOCLOUD), [f"{p}={','.join(map(str, v))}" for p, v in AXES.items()])
-    assert manifest["fingerprint"] == plan.fingerprint()
+    specs = [f"{p}={','.join(map(str, v))}" for p, v in AXES.items()]
+    execute(prepare(copy.deepcopy(raw), dict(provenance), str(NEOCLOUD), specs), backend="numpy",
+            out=tmp_path / "again")
+    assert json.loads((tmp_path / "again" / "manifest.json").read_text())["fingerprint"] == manifest["fingerprint"]
+    other = specs[:-1] + ["cohorts.0.book_life_years=4,5,6"]
+    execute(prepare(copy.deepcopy(raw), dict(provenance), str(NEOCLOUD), other), backend="numpy",
+            out=tmp_path / "other")
+    assert json.loads((tmp_path / "other" / "manifest.json").read_text())["fingerprint"] != manifest["fingerprint"]
 
 
 def test_json_flag_prints_one_json_object_equal_to_summary_json(cli_run):

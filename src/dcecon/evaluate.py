@@ -19,6 +19,7 @@ import numpy as np
 
 from dcecon.backends import Backend, resolve_backend, to_numpy
 from dcecon.model.cohort import FLOW_NAMES
+from dcecon.model.price_paths import usd_per_million_tokens_from_gpu_hour
 from dcecon.model.fleet import (
     investment_view,
     lifetime_period_range,
@@ -210,6 +211,12 @@ def evaluate(scenario: Scenario, backend: str | Backend = "auto", dtype: str = "
         row["billed_gpu_hours"] = _scalar(cp["billed_gpu_hours"])
         row["capex_usd"] = _scalar(cv["capex_usd"])
         row["lifetime_gross_margin"] = _scalar(cv["lifetime_gross_margin"])
+        row["price_usd_per_gpu_hour"] = host_params["price_usd_per_gpu_hour"]
+        if cohort.price_usd_per_million_tokens is not None:
+            row["price_usd_per_million_tokens"] = cohort.price_usd_per_million_tokens
+            row["tokens_per_second_per_gpu"] = cohort.tokens_per_second_per_gpu
+            row["breakeven_price_usd_per_million_tokens"] = usd_per_million_tokens_from_gpu_hour(
+                row["breakeven_price_usd_per_gpu_hour"], cohort.tokens_per_second_per_gpu)
         cohorts.append(row)
 
     periods = []

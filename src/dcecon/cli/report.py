@@ -84,6 +84,18 @@ def render(result: Result, console: Console | None = None) -> None:
         )
     console.print(cohorts)
 
+    priced_by_token = [row for row in result.cohorts if "price_usd_per_million_tokens" in row]
+    if priced_by_token:
+        tokens = Table(title="Token pricing (revenue per billed hour = tokens/s x 3600 x price / 1e6)",
+                       header_style="bold")
+        for column in ("cohort", "price / M tokens", "tokens/s/GPU", "= price / GPU-hour", "break-even / M tokens"):
+            tokens.add_column(column, justify="left" if column == "cohort" else "right")
+        for row in priced_by_token:
+            tokens.add_row(row["name"], fmt.money(row["price_usd_per_million_tokens"]),
+                           f"{row['tokens_per_second_per_gpu']:,.0f}", fmt.price(row["price_usd_per_gpu_hour"]),
+                           fmt.money(row["breakeven_price_usd_per_million_tokens"]))
+        console.print(tokens)
+
     used = sources_used(s)
     if used:
         sources = Table(title="Sources behind the inputs", header_style="bold")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dcecon.evaluate import RESULT_FIELDS
 from dcecon.grid_engine.plan import FINANCE, GridPlan
+from dcecon.model.price_paths import usd_per_gpu_hour_from_tokens
 from dcecon.model.fleet import window_and_lifetime
 
 METRICS = RESULT_FIELDS
@@ -32,19 +33,31 @@ def chunk_parameters(backend, plan: GridPlan, dim_values):
         "discount_rate": backend.asarray([[plan.scenario.finance.discount_rate]]),
         "tax_rate": backend.asarray([[plan.scenario.finance.tax_rate]]),
     }
-    it_power = {k: backend.asarray([[c.it_power_mw]]) for k, c in enumerate(plan.scenario.cohorts)
-                if c.it_power_mw is not None}
+    derived = {}  # inputs the model takes only through another parameter
+    for k, c in enumerate(plan.scenario.cohorts):
+        if c.it_power_mw is not None:
+            derived[(k, "it_power_mw")] = backend.asarray([[c.it_power_mw]])
+        if c.price_usd_per_million_tokens is not None:
+            derived[(k, "price_usd_per_million_tokens")] = backend.asarray([[c.price_usd_per_million_tokens]])
+            derived[(k, "tokens_per_second_per_gpu")] = backend.asarray([[c.tokens_per_second_per_gpu]])
     for axis, values in zip(plan.dimensions, dim_values):
         column = xp.reshape(backend.asarray(values), (-1, 1))
         for target, name in plan.bindings[axis.path]:
             if target == FINANCE:
                 finance[name] = column
-            elif name == "it_power_mw":
-                it_power[target] = column
+            elif (target, name) in derived:
+                derived[(target, name)] = column
             else:
                 cohorts[target][name] = column
-    for k, power in it_power.items():
-        cohorts[k]["gpus"] = power * 1000.0 / cohorts[k]["power_kw_per_gpu"]
+    for k, c in enumerate(plan.scenario.cohorts):
+        params = cohorts[k]
+        if c.it_power_mw is not None:
+            params["gpus"] = derived[(k, "it_power_mw")] * 1000.0 / params["power_kw_per_gpu"]
+        if c.price_usd_per_million_tokens is not None:
+            params["price_usd_per_gpu_hour"] = usd_per_gpu_hour_from_tokens(
+                derived[(k, "price_usd_per_million_tokens")], derived[(k, "tokens_per_second_per_gpu")])
+        if c.generation_interval_years is not None and c.next_generation_year is None:
+            params["next_generation_year"] = params["in_service_year"] + params["generation_interval_years"]
     fleet = [(params, method) for params, (_, method) in zip(cohorts, plan.host_fleet)]
     return fleet, finance
 

@@ -21,8 +21,10 @@ from dcecon.model.cohort import COHORT_PARAMETERS
 from dcecon.model.depreciation import METHODS
 from dcecon.model.time import hours_per_period
 
+DERIVED_INPUTS = ("it_power_mw", "price_usd_per_million_tokens", "tokens_per_second_per_gpu")
+"""Inputs the kernels take after COHORT_PARAMETERS (see the Param enum in kernels/dcecon_model.cuh)."""
 IT_POWER_MW = len(COHORT_PARAMETERS)
-N_PARAMS = IT_POWER_MW + 1
+N_PARAMS = IT_POWER_MW + len(DERIVED_INPUTS)
 FINANCE_INDEX = {"discount_rate": 0, "tax_rate": 1}
 
 
@@ -83,13 +85,18 @@ def pack(plan: GridPlan, extents: dict, layout: Layout, dtype: str) -> KernelArg
                 bind_param.append(FINANCE_INDEX[name])
             else:
                 bind_cohort.append(int(target))
-                bind_param.append(IT_POWER_MW if name == "it_power_mw" else COHORT_PARAMETERS.index(name))
+                bind_param.append(IT_POWER_MW + DERIVED_INPUTS.index(name) if name in DERIVED_INPUTS
+                                  else COHORT_PARAMETERS.index(name))
         bind_offsets.append(len(bind_cohort))
     base = np.zeros((len(plan.host_fleet), N_PARAMS), dtype=np.float64)
     for k, (params, _) in enumerate(plan.host_fleet):
         base[k, :IT_POWER_MW] = [params[name] for name in COHORT_PARAMETERS]
-        power = s.cohorts[k].it_power_mw
-        base[k, IT_POWER_MW] = math.nan if power is None else power
+        cohort = s.cohorts[k]
+        for j, name in enumerate(DERIVED_INPUTS):
+            value = getattr(cohort, name)
+            base[k, IT_POWER_MW + j] = math.nan if value is None else value
+        if cohort.generation_interval_years is not None and cohort.next_generation_year is None:
+            base[k, COHORT_PARAMETERS.index("next_generation_year")] = math.nan  # in_service_year + interval
     methods = np.asarray([METHODS.index(method) for _, method in plan.host_fleet], dtype=np.int32)
 
     group_sizes, marginal_offsets, offset = [], [], 0

@@ -242,6 +242,20 @@ def bindings_for(scenario: Scenario, concrete_path: str, option: str = "--axis")
             if cohort.it_power_mw is None:
                 raise ScenarioError(option, concrete_path, "this cohort is sized by gpus; put the axis on gpus")
             return [(k, "it_power_mw")]
+        if name in ("price_usd_per_million_tokens", "tokens_per_second_per_gpu"):
+            if cohort.price_usd_per_million_tokens is None:
+                raise ScenarioError(option, concrete_path, "this cohort is priced per GPU-hour; put the axis on "
+                                                           "price_usd_per_gpu_hour")
+            return [(k, name)]
+        if name == "price_usd_per_gpu_hour" and cohort.price_usd_per_gpu_hour is None:
+            raise ScenarioError(option, concrete_path, "this cohort is priced per token; put the axis on "
+                                                       "price_usd_per_million_tokens")
+        if name in ("price_step_year", "price_step_cut") and cohort.price_step_year is None:
+            raise ScenarioError(option, concrete_path, "this cohort has no price step; give price_step_year first")
+        if name in ("generation_interval_years", "generation_price_cut", "next_generation_year") and \
+                cohort.generation_interval_years is None:
+            raise ScenarioError(option, concrete_path, "this cohort has no generation steps; give "
+                                                       "generation_interval_years first")
         if name == "book_life_years" and cohort.service_life_years is None:
             return [(k, "book_life_years"), (k, "service_life_years")]
         if name in ("colocation_usd_per_kw_month", "facility_capex_usd_per_mw", "facility_life_years"):

@@ -8,7 +8,7 @@ zero.
 
 from __future__ import annotations
 
-from dcecon.model import depreciation, facility, opex, power, revenue
+from dcecon.model import depreciation, facility, opex, power, price_paths, revenue
 from dcecon.model.time import age_in_periods, hours_per_period, in_service_mask
 
 COHORT_PARAMETERS = (
@@ -31,6 +31,11 @@ COHORT_PARAMETERS = (
     "colocation_usd_per_kw_month",
     "facility_capex_usd_per_mw",
     "facility_life_years",
+    "price_step_year",
+    "price_step_cut",
+    "generation_interval_years",
+    "generation_price_cut",
+    "next_generation_year",
 )
 """Numeric inputs of :func:`cohort_flows`, site values already resolved into each cohort."""
 
@@ -86,7 +91,7 @@ def cohort_flows(xp, params, method, grid_start_year, n_periods, periods_per_yea
     Model-spec section 3, per GPU at age ``a``::
 
         billed_hours  = hours * utilization
-        revenue       = billed_hours * price * (1 - decline) ** a
+        revenue       = billed_hours * price * (1 - decline) ** a * step * generations
         energy_kwh    = hours * kW * (idle + (1 - idle) * utilization) * PUE
         power_cost    = energy_kwh * electricity * (1 + escalation) ** a
         facility_cost = colocation * 12 / ppy * kW + facility_capex / 1000 * kW / facility_life / ppy
@@ -103,7 +108,13 @@ def cohort_flows(xp, params, method, grid_start_year, n_periods, periods_per_yea
     hours = hours_per_period(periods_per_year)
 
     billed = revenue.billed_hours(hours, p["utilization"])
-    decline = revenue.price_decline_factor(p["price_decline_per_year"], age_years)
+    period_start_year = grid_start_year + period_index / periods_per_year
+    decline = (
+        revenue.price_decline_factor(p["price_decline_per_year"], age_years)
+        * price_paths.step_factor(xp, period_start_year, p["price_step_year"], p["price_step_cut"])
+        * price_paths.generation_factor(xp, period_start_year, p["next_generation_year"],
+                                        p["generation_interval_years"], p["generation_price_cut"])
+    )
     revenue_at_full = hours * p["price_usd_per_gpu_hour"] * decline
     gpu_revenue = revenue_at_full * p["utilization"]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from dcecon.model.cohort import COHORT_PARAMETERS
+from dcecon.model.price_paths import usd_per_gpu_hour_from_tokens
 from dcecon.scenario.schema import Cohort, Scenario
 
 SITE_OVERRIDES = ("pue", "electricity_usd_per_kwh", "electricity_escalation_per_year")
@@ -43,6 +44,15 @@ def cohort_parameters(scenario: Scenario, cohort: Cohort) -> dict[str, float]:
         values["service_life_years"] = cohort.book_life_years
     if cohort.gpus is None:
         values["gpus"] = cohort.it_power_mw * 1000.0 / cohort.power_kw_per_gpu
+    if cohort.price_usd_per_gpu_hour is None:
+        values["price_usd_per_gpu_hour"] = usd_per_gpu_hour_from_tokens(cohort.price_usd_per_million_tokens,
+                                                                        cohort.tokens_per_second_per_gpu)
+    values["price_step_year"] = math.inf if cohort.price_step_year is None else cohort.price_step_year
+    if cohort.generation_interval_years is None:
+        values["generation_interval_years"] = 1.0  # no generations: next arrival never comes
+        values["next_generation_year"] = math.inf
+    elif cohort.next_generation_year is None:
+        values["next_generation_year"] = cohort.in_service_year + cohort.generation_interval_years
     missing = [name for name in COHORT_PARAMETERS if values.get(name) is None]
     assert not missing, missing
     return {name: float(values[name]) for name in COHORT_PARAMETERS}

@@ -102,9 +102,32 @@ class Cohort(_Strict):
     idle_power_fraction: float = Field(ge=0.0, le=1.0, description="Power drawn when not billed, as a fraction "
                                                                    "of full load [-].")
     utilization: float = Field(ge=0.0, le=1.0, description="Fraction of hours billed [-].")
-    price_usd_per_gpu_hour: float = Field(ge=0.0, description="Rental price at age 0 [USD/GPU-hour].")
+    price_usd_per_gpu_hour: Optional[float] = Field(
+        default=None, ge=0.0,
+        description="Rental price at age 0 [USD/GPU-hour]; or price the cohort per token instead.")
+    price_usd_per_million_tokens: Optional[float] = Field(
+        default=None, ge=0.0,
+        description="Token pricing: price per million tokens served at age 0 [USD/million tokens]; "
+                    "revenue per billed hour = tokens_per_second_per_gpu x 3600 x price / 1e6.")
+    tokens_per_second_per_gpu: Optional[float] = Field(
+        default=None, gt=0.0, description="Token pricing: tokens served per second per billed GPU [tokens/s/GPU].")
     price_decline_per_year: float = Field(gt=-1.0, lt=1.0, description="Yearly decline of the rental price "
                                                                        "with age [-/year].")
+    price_step_year: Optional[float] = Field(
+        default=None, ge=1990.0, le=2200.0,
+        description="Date of a one-off price cut, e.g. a DeepSeek-style shock [decimal year]; default: none.")
+    price_step_cut: float = Field(default=0.0, ge=0.0, lt=1.0,
+                                  description="Share of the price lost from price_step_year on [-]; default 0.")
+    generation_interval_years: Optional[float] = Field(
+        default=None, gt=0.0, le=50.0,
+        description="A new GPU generation arrives every this many years [years]; default: none.")
+    generation_price_cut: float = Field(
+        default=0.0, ge=0.0, lt=1.0,
+        description="Share of this cohort's price each arriving generation takes away [-]; default 0.")
+    next_generation_year: Optional[float] = Field(
+        default=None, ge=1990.0, le=2200.0,
+        description="First arrival of a newer generation [decimal year]; default in_service_year + "
+                    "generation_interval_years.")
     maintenance_fraction_of_capex_per_year: float = Field(
         default=0.0, ge=0.0, le=1.0, description="Repairs and spares per year as a fraction of capex [-/year]; "
                                                  "default 0: none.",
@@ -130,6 +153,16 @@ class Cohort(_Strict):
             raise ValueError("give exactly one of gpus or it_power_mw")
         _check_facility(self.colocation_usd_per_kw_month, self.facility_capex_usd_per_mw, self.facility_life_years,
                         required=False)
+        tokens = (self.price_usd_per_million_tokens is not None, self.tokens_per_second_per_gpu is not None)
+        if any(tokens) and not all(tokens):
+            raise ValueError("token pricing needs both price_usd_per_million_tokens and tokens_per_second_per_gpu")
+        if all(tokens) == (self.price_usd_per_gpu_hour is not None):
+            raise ValueError("give either price_usd_per_gpu_hour or token pricing (price_usd_per_million_tokens "
+                             "and tokens_per_second_per_gpu), exactly one")
+        if self.price_step_cut > 0 and self.price_step_year is None:
+            raise ValueError("price_step_cut needs price_step_year (the date of the cut)")
+        if self.generation_price_cut > 0 and self.generation_interval_years is None:
+            raise ValueError("generation_price_cut needs generation_interval_years")
         if self.depreciation_method != "straight_line" and not float(self.book_life_years).is_integer():
             raise ValueError(f"book_life_years must be a whole number of years for {self.depreciation_method} "
                              f"(got {self.book_life_years}); only straight_line takes fractional lives")
@@ -160,6 +193,10 @@ class Scenario(_Strict):
         periods = self.horizon_years * self.periods_per_year
         if abs(periods - round(periods)) > 1e-6:
             raise ValueError(f"horizon_years * periods_per_year must be a whole number of periods (got {periods:g})")
+        for k, cohort in enumerate(self.cohorts):
+            if cohort.price_step_year is not None and cohort.price_step_year < self.start_year - 1e-9:
+                raise ValueError(f"cohorts.{k}.price_step_year {cohort.price_step_year:g} is before the window "
+                                 f"starts ({self.start_year:g}); a price step must fall inside or after the window")
         names = [c.name for c in self.cohorts]
         if len(set(names)) != len(names):
             raise ValueError("cohort names must be unique")

@@ -1,0 +1,57 @@
+"""Rental price paths beyond a constant yearly decline (issue: valuation and macro).
+
+The price of a cohort in a period is its age-0 price times three factors:
+
+- the constant yearly decline with age, ``(1 - d) ** a`` (model-spec section 3);
+- a one-off step cut at a calendar date, ``1 - cut`` from the first period
+  that starts on or after ``price_step_year`` (a DeepSeek-style shock);
+- generation steps: a new GPU generation arrives every
+  ``generation_interval_years`` from ``next_generation_year``, and each
+  arrival cuts the older cohort's price by ``generation_price_cut``:
+  ``(1 - cut) ** k`` with ``k`` the arrivals up to the period start.
+
+Dates are compared at the start of each period, with a 1e-9-year tolerance.
+A cohort without a step has ``price_step_year = +inf``; without generations,
+``next_generation_year = +inf``.
+
+References
+----------
+.. [1] Epoch AI: GPU price-performance doubles about every 2.5 years
+   (shared/public-figures.md).
+.. [2] DeepSeek R1 vs OpenAI o1: output $2.19 vs $60 per million tokens.
+"""
+
+from __future__ import annotations
+
+DATE_TOLERANCE_YEARS = 1e-9
+
+
+def step_factor(xp, period_start_year, price_step_year, price_step_cut):
+    """``1 - cut`` from the step date on, 1 before it [-]."""
+    return xp.where(period_start_year >= price_step_year - DATE_TOLERANCE_YEARS, 1.0 - price_step_cut, 1.0)
+
+
+def generation_arrivals(xp, period_start_year, next_generation_year, generation_interval_years):
+    """Generations that have arrived by the period start: ``floor((t - t0) / N) + 1`` once ``t >= t0``."""
+    since = period_start_year - next_generation_year
+    arrived = xp.floor(since / generation_interval_years + DATE_TOLERANCE_YEARS) + 1.0
+    return xp.where(since >= -DATE_TOLERANCE_YEARS, arrived, 0.0)
+
+
+def generation_factor(xp, period_start_year, next_generation_year, generation_interval_years, generation_price_cut):
+    """``(1 - cut) ** arrivals`` [-]."""
+    arrivals = generation_arrivals(xp, period_start_year, next_generation_year, generation_interval_years)
+    return (1.0 - generation_price_cut) ** arrivals
+
+
+def usd_per_gpu_hour_from_tokens(price_usd_per_million_tokens, tokens_per_second_per_gpu):
+    """Revenue per billed GPU-hour of token pricing [USD / GPU-hour].
+
+    ``tokens/s x 3600 s/h x price / 1e6`` (issue: token economics).
+    """
+    return tokens_per_second_per_gpu * 3600.0 * price_usd_per_million_tokens / 1e6
+
+
+def usd_per_million_tokens_from_gpu_hour(price_usd_per_gpu_hour, tokens_per_second_per_gpu):
+    """The token price equivalent to a GPU-hour price [USD / million tokens]."""
+    return price_usd_per_gpu_hour * 1e6 / (tokens_per_second_per_gpu * 3600.0)
