@@ -224,18 +224,22 @@ int reduce_impl(const double* g_real, const int* g_int, const int* spec_int, con
     int n_threads = thread_count(threads);
     if ((long long)n_threads > m) n_threads = (int)(m > 0 ? m : 1);
     std::vector<Accumulator> acc((size_t)n_threads);
+    int team_size = 1;  // OpenMP may grant fewer threads than asked (OMP_THREAD_LIMIT, OMP_DYNAMIC)
 #ifdef _OPENMP
 #pragma omp parallel num_threads(n_threads)
 #endif
     {
 #ifdef _OPENMP
         int tid = omp_get_thread_num();
+        int team = omp_get_num_threads();
 #else
         int tid = 0;
+        int team = 1;
 #endif
+        if (tid == 0) team_size = team;
         Accumulator& a = acc[(size_t)tid];
         a.init(sk.n_buckets, n_groups);
-        long long first = m * tid / n_threads, last = m * (tid + 1) / n_threads;
+        long long first = m * tid / team, last = m * (tid + 1) / team;
         T params[DCECON_MAX_COHORTS * N_PARAMS];
         long long coords[64];
         T values[M];
@@ -248,7 +252,7 @@ int reduce_impl(const double* g_real, const int* g_int, const int* spec_int, con
             a.add(sk, lay, s.sizes, coords, s.n_cart, s.n_sampled, row, start + row, x);
         }
     }
-    for (int k = 1; k < n_threads; ++k) acc[0].merge(acc[(size_t)k]);
+    for (int k = 1; k < team_size; ++k) acc[0].merge(acc[(size_t)k]);
     const Accumulator& r = acc[0];
     for (int i = 0; i < M; ++i) {
         count[i] = r.count[i]; mean[i] = r.mean[i]; m2[i] = r.m2[i];

@@ -64,9 +64,10 @@ def make_plan(path, axes, samples=None, sampler="sobol", seed=0, sets=()):
 CARTESIAN = dict(path=ORACLE, axes=[
     "cohorts.*.utilization=0.2:0.9:5",
     "site.pue=1.1,1.25,1.4",
-    "cohorts.hopper.price_usd_per_gpu_hour=0:4.5:4",   # price 0: Hopper never pays back (infinite values)
+    "cohorts.hopper.price_usd_per_gpu_hour=0:4.5:4",
     "cohorts.1.book_life_years=4,5,6",
 ])
+"""180 scenarios, with NaN IRRs (81) and never-reached paybacks (+inf, 142), so ties and non-finite values merge too."""
 SAMPLED = dict(path=NEOCLOUD, axes=[
     "cohorts.0.book_life_years=4,5,6",
     "cohorts.0.in_service_year=2024,2024.5",
@@ -313,9 +314,9 @@ def test_a_damaged_chunk_file_is_redone_on_resume(sampled_plan, tmp_path):
 
 
 KILL_ARGS = [str(NEOCLOUD), "--axis", "cohorts.0.book_life_years=4,5,6",
-             "--axis", "cohorts.0.utilization=uniform(0.3,0.95)", "--sample", "20000", "--sampler", "random",
+             "--axis", "cohorts.0.utilization=uniform(0.3,0.95)", "--sample", "12000", "--sampler", "random",
              "--backend", "numpy", "--max-memory", "1MB", "--quiet"]
-"""60,000 scenarios; a 1 MB budget gives the smallest chunks (256 scenarios), so about 235 chunk files."""
+"""36,000 scenarios; a 1 MB budget gives the smallest chunks (256 scenarios), so about 141 chunk files."""
 
 
 def _dcecon(*args, cwd) -> subprocess.CompletedProcess:

@@ -22,6 +22,7 @@ from dcecon.model.cohort import FLOW_NAMES
 from dcecon.model.price_paths import usd_per_million_tokens_from_gpu_hour
 from dcecon.model.fleet import (
     investment_view,
+    financing_view,
     lifetime_period_range,
     pnl_totals,
     window_and_lifetime,
@@ -57,8 +58,13 @@ INVESTMENT_FIELDS = (
 RESULT_FIELDS = PNL_FIELDS + INVESTMENT_FIELDS
 """Top-level figures of ``dcecon run --json`` and of :class:`Result`."""
 
+FINANCING_FIELDS = ("interest_usd", "principal_usd", "interest_coverage", "dscr_window", "dscr_min", "dscr_avg",
+                    "equity_usd", "equity_irr")
+"""Levered figures (model/financing.py): window interest and principal, EBIT / interest, DSCR over the
+debt's life, equity invested and its IRR."""
+
 EXTRA_FIELDS = ("billed_gpu_hours", "capex_usd", "lifetime_revenue_usd", "lifetime_gross_profit_usd",
-                "lifetime_gross_margin")
+                "lifetime_gross_margin") + FINANCING_FIELDS
 
 
 @dataclasses.dataclass
@@ -173,8 +179,13 @@ def evaluate(scenario: Scenario, backend: str | Backend = "auto", dtype: str = "
         [p["service_life_years"] for p, _ in host_fleet],
         ppy,
     )
-    pnl, fleet_window, fleet_view = window_and_lifetime(xp, fleet, discount[..., None], tax, scenario.start_year,
-                                                        scenario.n_periods, period_range, ppy, n_years)
+    pnl, fleet_window, fleet_view, (union_flows, j_lo, lo, hi) = window_and_lifetime(
+        xp, fleet, discount[..., None], tax, scenario.start_year, scenario.n_periods, period_range, ppy, n_years,
+        return_flows=True)
+    f = scenario.finance
+    levered = financing_view(xp, fleet, union_flows, j_lo, (lo, hi), chosen.asarray([[f.debt_fraction]]),
+                             chosen.asarray([[f.interest_rate or 0.0]]), chosen.asarray([[f.debt_term_years or 1.0]]),
+                             tax, ppy, scenario.start_year)
     window = window_flows(xp, fleet, scenario.start_year, scenario.n_periods, ppy, n_years)
 
     cohort_arrays = []
@@ -184,6 +195,7 @@ def evaluate(scenario: Scenario, backend: str | Backend = "auto", dtype: str = "
                                own_range, ppy, n_years)
         cohort_arrays.append((pnl_totals(xp, flows), view))
 
+    host_levered = _to_host(levered)
     host_pnl = _to_host(pnl)
     host_view = _to_host(fleet_view)
     host_periods = _to_host(fleet_window)
@@ -197,6 +209,7 @@ def evaluate(scenario: Scenario, backend: str | Backend = "auto", dtype: str = "
     figures["lifetime_revenue_usd"] = _scalar(host_view["lifetime_revenue_usd"])
     figures["lifetime_gross_profit_usd"] = _scalar(host_view["lifetime_gross_profit_usd"])
     figures["lifetime_gross_margin"] = _scalar(host_view["lifetime_gross_margin"])
+    figures.update({name: _scalar(value) for name, value in host_levered.items()})
 
     cohorts = []
     for cohort, (host_params, method), (cp, cv) in zip(scenario.cohorts, host_fleet, host_cohorts):

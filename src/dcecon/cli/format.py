@@ -31,6 +31,13 @@ def percent(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
+def ratio(value: float) -> str:
+    """``0.17x``."""
+    if value is None or not math.isfinite(value):
+        return _nonfinite(value)
+    return f"{value:.2f}x"
+
+
 def years(value: float) -> str:
     """``3.42 years``, ``never``."""
     if value is None or not math.isfinite(value):

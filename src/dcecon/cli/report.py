@@ -71,6 +71,23 @@ def render(result: Result, console: Console | None = None) -> None:
         inv.add_row(label, f(result.figures[key]))
     console.print(inv)
 
+    if s.finance.debt_fraction > 0:
+        debt = Table(title=f"Financing: {fmt.percent(s.finance.debt_fraction)} debt at "
+                           f"{fmt.percent(s.finance.interest_rate)} over {s.finance.debt_term_years:g} years, "
+                           "level payments", header_style="bold")
+        debt.add_column("")
+        debt.add_column("fleet", justify="right")
+        for label, key, f in (("Interest (window)", "interest_usd", fmt.money),
+                              ("Principal (window)", "principal_usd", fmt.money),
+                              ("Interest coverage, EBIT / interest (window)", "interest_coverage", fmt.ratio),
+                              ("DSCR, CFADS / debt service (window)", "dscr_window", fmt.ratio),
+                              ("Minimum DSCR (debt life)", "dscr_min", fmt.ratio),
+                              ("Average DSCR (debt life)", "dscr_avg", fmt.ratio),
+                              ("Equity invested", "equity_usd", fmt.money),
+                              ("Equity IRR", "equity_irr", fmt.percent)):
+            debt.add_row(label, f(result.figures[key]))
+        console.print(debt)
+
     cohorts = Table(title="Cohorts (window P&L; investment view on each cohort's own clock)", header_style="bold")
     for column in ("cohort", "GPUs", "in service", "revenue", "gross margin", "EBITDA", "NPV", "IRR", "payback",
                    "break-even price", "break-even util."):

@@ -162,6 +162,7 @@ def cohort_flows(xp, params, method, grid_start_year, n_periods, periods_per_yea
         "power_cost_at_full_load_usd": total(full_load_kwh * electricity),
         "active": active,
         "age_years": age_years,
+        "age_periods": age_periods,
     }
     flows["cogs_usd"] = (
         flows["depreciation_usd"] + flows["power_cost_usd"] + flows["facility_cost_usd"] + flows["opex_usd"]

@@ -230,7 +230,7 @@ def lifetime_period_range(in_service_offsets_years, service_lives_years, periods
 
 
 def window_and_lifetime(xp, cohorts, discount_rate, tax_rate, start_year, n_window_periods, lifetime_range,
-                        periods_per_year, n_schedule_years):
+                        periods_per_year, n_schedule_years, return_flows=False):
     """Window P&L and fleet investment view from one evaluation of the cohort flows.
 
     The flows are computed once on the union of the window (periods ``0 ..
@@ -253,4 +253,90 @@ def window_and_lifetime(xp, cohorts, discount_rate, tax_rate, start_year, n_wind
     window = sum_flows([{name: f[name][..., lo:hi] for name in FLOW_NAMES} for f in flows_list])
     view = investment_view_from_flows(xp, cohorts, flows_list, discount_rate, tax_rate, start_year, j_lo,
                                       periods_per_year)
+    if return_flows:
+        return pnl_totals(xp, window), window, view, (flows_list, j_lo, lo, hi)
     return pnl_totals(xp, window), window, view
+
+
+def financing_view(xp, cohorts, flows_list, j_lo, window, debt_fraction, interest_rate_per_year,
+                   debt_term_years, tax_rate, periods_per_year, valuation_year):
+    """Levered view of a fleet on the union grid (see :mod:`dcecon.model.financing`).
+
+    Parameters
+    ----------
+    flows_list, j_lo
+        Cohort flows on the grid starting at period ``j_lo`` from ``start_year``
+        (from :func:`window_and_lifetime` with ``return_flows=True``).
+    window : tuple of int
+        ``(lo, hi)``: the window's periods on that grid.
+    debt_fraction, interest_rate_per_year, debt_term_years, tax_rate : float or array
+
+    Returns
+    -------
+    dict of str to array
+        Window ``interest_usd``, ``principal_usd``, ``interest_coverage``
+        (EBIT / interest), ``dscr_window`` (window CFADS / debt service),
+        ``dscr_min`` and ``dscr_avg`` over every period
+        with debt service, ``equity_usd`` and ``equity_irr``.
+    """
+    from dcecon.model import finance, financing
+
+    ppy = periods_per_year
+    rate = interest_rate_per_year / ppy
+    n_payments = debt_term_years * ppy
+    fleet = sum_flows(flows_list)
+    interest = 0.0 * fleet["revenue_usd"]
+    principal = 0.0 * fleet["revenue_usd"]
+    equity_flows, equity_times = [], []
+    probe = fleet["revenue_usd"][..., :1]
+    terminal = 0.0 * fleet["revenue_usd"]
+    for (params, _), flows in zip(cohorts, flows_list):
+        capex = cohort_capex_usd(params)
+        debt = debt_fraction * capex
+        # payment k falls at the end of the cohort's k-th period on the book clock (aligned as depreciation)
+        k = xp.floor(flows["age_periods"] + 1e-9)
+        i_k, p_k = financing.amortization(xp, debt, rate, n_payments, k)
+        interest = interest + i_k
+        principal = principal + p_k
+        active = flows["active"]
+        later = xp.concat([active[..., 1:], xp.zeros_like(active[..., :1])], axis=-1)
+        terminal = terminal + xp.where(active & ~later, cohort_terminal_value_usd(xp, params), 0.0)
+        equity_flows.append((1.0 - debt_fraction) * capex + 0.0 * probe)
+        equity_times.append(params["in_service_year"] - valuation_year + 0.0 * probe)
+    ebit = fleet["gross_profit_usd"]
+    taxes = tax_rate * xp.clip(ebit - interest, 0.0, None)
+    cfads = fleet["ebitda_usd"] - taxes
+    service = interest + principal
+    has_service = service > 0.0
+    dscr = cfads / xp.where(has_service, service, 1.0)
+    n_service = xp.sum(xp.astype(has_service, dscr.dtype), axis=-1)
+    lo, hi = window
+    window_interest = xp.sum(interest[..., lo:hi], axis=-1)
+    window_ebit = xp.sum(ebit[..., lo:hi], axis=-1)
+    coverage = xp.where(window_interest > 0.0, window_ebit / xp.where(window_interest > 0.0, window_interest, 1.0),
+                        float("inf"))
+    fcfe = cfads - service
+    period_years = 1.0 / ppy
+    n = fleet["revenue_usd"].shape[-1]
+    period_end = xp.astype(xp.arange(j_lo, j_lo + n), fcfe.dtype) * period_years + period_years
+    rows = max([fcfe.shape[0]] + [e.shape[0] for e in equity_flows + equity_times])
+    equity = xp.concat([xp.broadcast_to(e, (rows, 1)) for e in equity_flows], axis=-1)
+    equity_time = xp.concat([xp.broadcast_to(t, (rows, 1)) for t in equity_times], axis=-1)
+    rows = max(fcfe.shape[0], equity.shape[0], equity_time.shape[0])
+    cash = xp.concat([xp.broadcast_to(fcfe + terminal, (rows, n)), -equity], axis=-1)
+    times = xp.concat([xp.broadcast_to(period_end, (rows, n)), equity_time], axis=-1)
+    window_service = xp.sum(service[..., lo:hi], axis=-1)
+    window_cfads = xp.sum(cfads[..., lo:hi], axis=-1)
+    return {
+        "dscr_window": xp.where(window_service > 0.0, window_cfads / xp.where(window_service > 0.0, window_service,
+                                                                              1.0), float("nan")),
+        "interest_usd": window_interest,
+        "principal_usd": xp.sum(principal[..., lo:hi], axis=-1),
+        "interest_coverage": coverage,
+        "dscr_min": xp.where(n_service > 0, xp.min(xp.where(has_service, dscr, float("inf")), axis=-1),
+                             float("nan")),
+        "dscr_avg": xp.where(n_service > 0, xp.sum(xp.where(has_service, dscr, 0.0), axis=-1)
+                             / xp.where(n_service > 0, n_service, 1.0), float("nan")),
+        "equity_usd": xp.sum(equity, axis=-1),
+        "equity_irr": finance.irr(xp, cash, times),
+    }

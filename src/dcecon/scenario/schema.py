@@ -72,6 +72,20 @@ class Finance(_Strict):
     discount_rate: float = Field(ge=0.0, le=1.0, description="WACC used for NPV [-/year].")
     tax_rate: float = Field(default=0.0, ge=0.0, le=1.0,
                             description="Tax on positive gross profit [-]; default 0: pre-tax view.")
+    debt_fraction: float = Field(default=0.0, ge=0.0, le=1.0,
+                                 description="Share of each cohort's capex borrowed at its in-service date [-]; "
+                                             "default 0: unlevered.")
+    interest_rate: Optional[float] = Field(default=None, ge=0.0, le=1.0,
+                                           description="Interest rate on the debt [-/year], paid per period at "
+                                                       "interest_rate / periods_per_year.")
+    debt_term_years: Optional[float] = Field(default=None, gt=0.0, le=50.0,
+                                             description="Level-payment amortization term of the debt [years].")
+
+    @model_validator(mode="after")
+    def _debt(self):
+        if self.debt_fraction > 0 and (self.interest_rate is None or self.debt_term_years is None):
+            raise ValueError("debt_fraction > 0 needs interest_rate and debt_term_years")
+        return self
 
 
 class Cohort(_Strict):

@@ -1,0 +1,201 @@
+"""The report of a macro or circular-deal scenario: rich tables or one JSON object.
+
+``run_file`` is what ``dcecon run FILE`` calls for a file with a ``kind``, and
+what ``dcecon macro`` calls after turning its options into overrides.
+"""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+from rich.table import Table
+
+from dcecon.cli import format as fmt
+from dcecon.cli.report import make_console
+from dcecon.evaluate import _json_safe, sources_used
+from dcecon.macro.scenario import evaluate, load_macro_scenario
+from dcecon.macro.schema import MacroScenario
+
+
+def _gw(value: float) -> str:
+    return f"{value:,.2f} GW"
+
+
+def _count(value: float) -> str:
+    return f"{value / 1e6:,.1f}M" if value >= 1e6 else f"{value:,.0f}"
+
+
+def _twh(value_twh: float) -> str:
+    return fmt.energy(value_twh * 1e9)
+
+
+def _ratio(value: float) -> str:
+    return f"{value:,.2f}x"
+
+
+def _table(title: str, rows, columns=("", "value", "how"), numeric=(1,)) -> Table:
+    table = Table(title=title, header_style="bold")
+    for i, column in enumerate(columns):
+        table.add_column(column, justify="right" if i in numeric else "left")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _fleet_rows(s: MacroScenario, f: dict) -> list[tuple[str, str, str]]:
+    fl = s.fleet
+    return [
+        ("Facility demand", _gw(fl.demand_gw), f"PUE {fl.pue:g}, load {fl.load:g}"),
+        ("IT power", _gw(f["it_power_gw"]), "demand / PUE"),
+        ("GPUs", _count(f["gpus"]), f"IT power / {fl.power_kw_per_gpu:g} kW per GPU"),
+        ("Energy a year", _twh(f["energy_twh_per_year"]), "demand x 8,760 h x load"),
+        ("Power cost a year", fmt.money(f["power_cost_usd_per_year"]),
+         f"energy x ${fl.electricity_usd_per_kwh:g}/kWh"),
+        ("Capex", fmt.money(f["capex_usd"]), f"demand x {fmt.money(fl.capex_usd_per_gw)} per GW"),
+        ("  IT capital charge a year", fmt.money(f["it_capital_charge_usd_per_year"]),
+         f"{fmt.money(f['it_capex_usd'])} x crf {f['crf_it']:.4f} ({fmt.percent(fl.wacc)}, {fl.it_life_years:g} y)"),
+        ("  Facility capital charge a year", fmt.money(f["facility_capital_charge_usd_per_year"]),
+         f"{fmt.money(f['facility_capex_usd'])} x crf {f['crf_facility']:.4f} "
+         f"({fmt.percent(fl.wacc)}, {fl.facility_life_years:g} y)"),
+        ("Opex a year", fmt.money(f["opex_usd_per_year"]), f"{fmt.percent(fl.opex_fraction_of_capex_per_year)} "
+                                                           f"of capex"),
+        ("Revenue needed to earn the WACC", fmt.money(f["required_revenue_usd_per_year"]),
+         f"(capital charges + power + opex) / (1 - {fl.other_cost_share:g} other costs)"),
+    ]
+
+
+def _comparison_rows(s: MacroScenario, f: dict) -> list[tuple[str, str, str, str]]:
+    wacc_view = f.get("required_revenue_usd_per_year")
+
+    def versus(value):
+        return _ratio(wacc_view / value) if wacc_view is not None else ""
+
+    rows = []
+    if s.fleet is not None:
+        rows.append(("dcecon: earn the WACC on the fleet", fmt.money(wacc_view),
+                     f"{s.fleet.demand_gw:g} GW at {fmt.money(s.fleet.capex_usd_per_gw)}/GW, "
+                     f"WACC {fmt.percent(s.fleet.wacc)}", "1.00x"))
+    if s.bain is not None:
+        b, required = s.bain, f["bain_required_revenue_usd_per_year"]
+        how = f"capex {fmt.money(b.annual_capex_usd)}/yr / capex-to-revenue {b.capex_to_revenue:g}"
+        if "bain_shortfall_usd_per_year" in f:
+            how += f"; {fmt.money(f['bain_shortfall_usd_per_year'])} short of {fmt.money(b.revenue_expected_usd)}"
+        rows.append(("Bain: capex / capex-to-revenue", fmt.money(required), how, versus(required)))
+    if s.sequoia is not None:
+        q, required = s.sequoia, f["sequoia_required_revenue_usd_per_year"]
+        how = (f"Nvidia DC run-rate {fmt.money(q.nvidia_datacenter_run_rate_usd)} / GPU share of TCO "
+               f"{q.gpu_share_of_tco:g} / (1 - end-user margin {q.end_user_gross_margin:g})")
+        if "sequoia_gap_usd_per_year" in f:
+            how += f"; gap {fmt.money(f['sequoia_gap_usd_per_year'])} over {fmt.money(q.revenue_identified_usd)}"
+        rows.append(("Sequoia: the run-rate question", fmt.money(required), how, versus(required)))
+    return rows
+
+
+def _circular_tables(s, f: dict) -> list[Table]:
+    tables = []
+    inv, contract = s.investment, s.contract
+    if inv is not None:
+        who = f"{inv.supplier} -> {inv.customer}"
+        tables.append(_table(f"Investment: {who}", [
+            ("Investment", fmt.money(inv.investment_usd), f"for {inv.deployed_gw:g} GW"),
+            ("Investment per GW", fmt.money(f["investment_usd_per_gw"]), "investment / GW"),
+            (f"{inv.supplier} systems bought", fmt.money(f["supplier_sales_usd"]),
+             f"GW x {fmt.money(s.build.supplier_systems_usd_per_gw)}/GW"),
+            ("Self-funded share of sales", fmt.percent(f["self_funded_share_of_sales"]), "investment / systems"),
+            ("Build capex", fmt.money(f["build_capex_usd"]), f"GW x {fmt.money(s.build.capex_usd_per_gw)}/GW"),
+            ("Investment share of capex", fmt.percent(f["investment_share_of_build_capex"]), "investment / capex"),
+        ]))
+    if contract is not None:
+        tables.append(_table(f"Contract: {inv.customer if inv else 'customer'} -> {contract.intermediary}", [
+            ("Payments a year", fmt.money(contract.payments_usd_per_year),
+             f"{contract.first_year:g} to {f['last_contract_year']:g}, {contract.contracted_gw:g} GW"),
+            ("Contract total", fmt.money(f["contract_total_usd"]), f"x {contract.contract_years:g} years"),
+            ("Payments per GW-year", fmt.money(f["payments_usd_per_gw_year"]), "payments / GW"),
+            ("Customer revenue a year", fmt.money(contract.customer_revenue_usd_per_year),
+             f"{contract.customer_revenue_year:g}"),
+            ("Revenue coverage", fmt.percent(f["revenue_coverage"]), "revenue / payments"),
+            ("Funding gap a year", fmt.money(f["funding_gap_usd_per_year"]), "payments - revenue"),
+        ]))
+    if "loop_self_funded_share_of_sales" in f:
+        loop = f"{inv.supplier} -> {inv.customer} -> {contract.intermediary} -> {inv.supplier}"
+        tables.append(_table(f"The loop: {loop}", [
+            (f"{contract.intermediary} capex for the contract", fmt.money(f["intermediary_capex_usd"]),
+             "contracted GW x capex per GW (same cost per GW assumed)"),
+            (f"... of it to {inv.supplier}", fmt.money(f["intermediary_spend_with_supplier_usd"]),
+             f"contracted GW x {inv.supplier} systems per GW"),
+            (f"{inv.supplier} investment tied to those GW", fmt.money(f["supplier_investment_in_loop_usd"]),
+             "contracted GW x investment per GW (the GW count toward the deal)"),
+            (f"Self-funded share of {inv.supplier}'s sales", fmt.percent(f["loop_self_funded_share_of_sales"]),
+             "investment / sales in the loop"),
+            ("Investment share of the contract", fmt.percent(f["investment_share_of_contract"]),
+             f"investment / what {inv.customer} owes {contract.intermediary}"),
+            (f"Contract per $ of {contract.intermediary} capex", _ratio(f["contract_to_intermediary_capex"]),
+             "contract total / capex, before power, staff and financing"),
+        ]))
+    return tables
+
+
+def _sources_table(scenario) -> Table | None:
+    used = sources_used(scenario)
+    if not used:
+        return None
+    rows = []
+    for entry in used:
+        title = entry.get("title", "(command line)" if entry["id"] == "--set" else "")
+        rows.append((entry["id"], "\n".join(filter(None, (title, entry.get("url", "")))), entry.get("as_of", ""),
+                     ", ".join(entry["fields"])))
+    return _table("Sources behind the inputs", rows, columns=("id", "source", "as of", "fields"), numeric=())
+
+
+def render(scenario, figures: dict, console: Console | None = None) -> None:
+    """Print the readable report of an evaluated macro or circular-deal scenario."""
+    console = console or make_console()
+    console.print(f"[bold]{scenario.name}[/bold] ({scenario.kind}) — {scenario.description}")
+    if isinstance(scenario, MacroScenario):
+        if scenario.fleet is not None:
+            console.print(_table("The build-out and the revenue that earns the WACC (pre-tax, steady state)",
+                                 _fleet_rows(scenario, figures)))
+        console.print(_table("Revenue needed a year, side by side", _comparison_rows(scenario, figures),
+                             columns=("view", "revenue needed / yr", "arithmetic", "WACC view / this")))
+    else:
+        for table in _circular_tables(scenario, figures):
+            console.print(table)
+    sources = _sources_table(scenario)
+    if sources is not None:
+        console.print(sources)
+
+
+def to_json(scenario, figures: dict) -> str:
+    """One JSON object: name, kind, description, the figures, the inputs and the sources."""
+    inputs = scenario.model_dump(exclude={"name", "kind", "description", "notes", "sources"}, exclude_none=True)
+    document = {"name": scenario.name, "kind": scenario.kind, "description": scenario.description, **figures,
+                "inputs": inputs, "sources": sources_used(scenario)}
+    return json.dumps(_json_safe(document), indent=2)
+
+
+def run_file(path, overrides=(), as_json: bool = False) -> int:
+    """Load a macro or circular-deal scenario, print its report (or one JSON object) and return 0.
+
+    Parameters
+    ----------
+    path : str or Path
+        A scenario file with ``kind = "macro"`` or ``kind = "circular"``.
+    overrides : iterable of str
+        ``PATH=VALUE`` strings (``--set``).
+    as_json : bool
+        Print one JSON object instead of the tables.
+
+    Raises
+    ------
+    ScenarioError
+        Bad input (see :func:`dcecon.macro.scenario.load_macro_scenario`);
+        the CLI turns it into one line and exit status 2.
+    """
+    scenario, _ = load_macro_scenario(path, overrides)
+    figures = evaluate(scenario)
+    if as_json:
+        print(to_json(scenario, figures))
+    else:
+        render(scenario, figures)
+    return 0
