@@ -47,6 +47,8 @@ import pytest
 from test_native_parity import (  # noqa: F401  (native_cache is an autouse fixture)
     ALL_CASES,
     COL,
+    IRR_BUG,
+    IRR_NOT_A_ROOT,
     EXPLICIT_CASES,
     NEOCLOUD,
     SAMPLED_CASES,
@@ -122,8 +124,14 @@ def worst_errors(plan, how, lib=None):
     return scaled_errors(actual, expected, scale).max(axis=0), special_mismatch(actual, expected).sum(axis=0)
 
 
+def _with_known_bugs(plans):
+    # random-3: the float64 reference IRR is not a root (IRR_BUG); float32 finds the true root (-0.693 vs -0.465)
+    return [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=IRR_BUG)) if p[0] in IRR_NOT_A_ROOT else p
+            for p in plans]
+
+
 @pytest.mark.parametrize("how", ["numpy", "native"])
-@pytest.mark.parametrize("name_plan", list(_plans()), ids=PLAN_IDS)
+@pytest.mark.parametrize("name_plan", _with_known_bugs(_plans()), ids=PLAN_IDS)
 def test_float32_metrics_within_bounds(name_plan, how, request):
     """float32 vs float64, every metric of every scenario: scaled error <= BOUND; NaN/inf positions identical."""
     name, plan = name_plan
@@ -144,9 +152,11 @@ def test_float32_worst_error_report(native_lib, capsys):
                               "cost_usd_per_billed_gpu_hour"],
               "gross_margin": ["gross_margin"], "irr": ["irr"], "payback_years": ["payback_years"]}
     worst = np.zeros(len(METRICS))
-    for _, plan in _plans():
+    for name, plan in _plans():
         for how in ("numpy", "native"):
             errors, _ = worst_errors(plan, how, native_lib)
+            if name in IRR_NOT_A_ROOT:  # the float64 IRR is wrong there (IRR_BUG), float32's is the root
+                errors[COL["irr"]] = 0.0
             worst = np.maximum(worst, errors)
     with capsys.disabled():
         print("\nworst float32 error vs float64 (scale-aware), numpy and native:")

@@ -502,12 +502,6 @@ def test_zero_price_and_utilization_give_nan_and_inf_counts_from_evaluate():
     assert np.isposinf(bf.metrics["payback_years"]).sum() > 0
 
 
-@pytest.mark.xfail(strict=True, reason="src bug: a main-effect group or 2-D table cell whose values are all +inf "
-                                       "(payback never reached) reports min and max NaN, not +inf, while "
-                                       "metric_summary's min/max are 'over non-NaN values (infinities included)' "
-                                       "(docs/grid.md) and a group holding +inf next to a finite value does report "
-                                       "max +inf (result.py marginals: np.where(isfinite(min) | count > 0, min, "
-                                       "nan); table(): np.where(cells > 0, ...); count = finite values only)")
 def test_main_effect_min_max_of_groups_without_a_finite_value():
     """At price 0 the H100 never pays back: the brute force's min and max payback of that group are +inf."""
     bf = brute("neocloud-with-zeros")

@@ -40,6 +40,7 @@ The helpers are reused by ``tests/test_gpu_parity.py`` and
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import math
@@ -53,6 +54,7 @@ import pytest
 
 import dcecon
 from dcecon.backends import native, resolve_backend
+from dcecon.model import finance
 from dcecon.grid_engine import kernels
 from dcecon.grid_engine.api import prepare
 from dcecon.grid_engine.batch import METRICS, chunk_parameters, evaluate_chunk
@@ -142,7 +144,11 @@ class CohortOptions:
 
     ``overrides`` may hold ``pue``, ``electricity``, ``escalation`` (own
     values instead of the site's), ``owned`` (own building capex and life) and
-    ``leased`` (own colocation rent).
+    ``leased`` (own colocation rent). ``tokens``: priced per million tokens
+    instead of per GPU-hour; ``price_step``: ``(years after start_year,
+    cut)`` of a one-off price cut; ``generations``: ``(interval, cut, first
+    arrival in years after start_year or None for the default
+    in_service_year + interval)``.
     """
 
     method: str = "straight_line"
@@ -152,6 +158,9 @@ class CohortOptions:
     sized_by_power: bool = False
     overrides: tuple = ()
     facility_life: float | None = None
+    tokens: bool = False
+    price_step: tuple | None = None
+    generations: tuple | None = None
 
 
 def make_raw(seed: int, *, periods_per_year: int, horizon_years: float, owned_site: bool, cohorts, taxed=True,
@@ -179,9 +188,21 @@ def make_raw(seed: int, *, periods_per_year: int, horizon_years: float, owned_si
             "name": f"cohort{k}", "in_service_year": start_year + c.in_service_offset,
             "capex_usd_per_gpu": u(20000, 60000), "book_life_years": c.book_life, "depreciation_method": c.method,
             "salvage_fraction": u(0.0, 0.2), "power_kw_per_gpu": u(0.7, 1.8), "idle_power_fraction": u(0.1, 0.5),
-            "utilization": u(0.3, 1.0), "price_usd_per_gpu_hour": u(1.0, 5.0), "price_decline_per_year": u(-0.05, 0.3),
+            "utilization": u(0.3, 1.0), "price_decline_per_year": u(-0.05, 0.3),
             "maintenance_fraction_of_capex_per_year": u(0.0, 0.05), "other_opex_usd_per_gpu_year": u(0.0, 3000.0),
         }
+        if c.tokens:  # 0.3-2 USD per million tokens at 500-2,000 tokens/s: 0.5-14 USD per GPU-hour
+            entry["price_usd_per_million_tokens"] = u(0.3, 2.0)
+            entry["tokens_per_second_per_gpu"] = u(500.0, 2000.0)
+        else:
+            entry["price_usd_per_gpu_hour"] = u(1.0, 5.0)
+        if c.price_step is not None:
+            entry["price_step_year"] = start_year + c.price_step[0]
+            entry["price_step_cut"] = c.price_step[1]
+        if c.generations is not None:
+            entry["generation_interval_years"], entry["generation_price_cut"] = c.generations[:2]
+            if c.generations[2] is not None:
+                entry["next_generation_year"] = start_year + c.generations[2]
         if c.sized_by_power:
             entry["it_power_mw"] = u(1.0, 50.0)
         else:
@@ -290,6 +311,20 @@ EXPLICIT_CASES = [
              CohortOptions(SL, 4.0, service_life=4.0, in_service_offset=-3.4),
              CohortOptions(DDB, 6.0, in_service_offset=-1.0, overrides=("leased",))]),
          ("cohorts.0.service_life_years=2,4.5,8", "cohorts.*.price_decline_per_year=-0.1,0,0.3")),
+    # price paths: a step cut inside the window, generation steps (default first arrival, which follows an
+    # in-service axis), token pricing with an explicit first arrival
+    Case("price-paths-quarterly",
+         make_raw(9, periods_per_year=4, horizon_years=5, owned_site=False, cohorts=[
+             CohortOptions(SL, 5.0, in_service_offset=-0.5, price_step=(1.3, 0.4), generations=(1.5, 0.2, None)),
+             CohortOptions(DDB, 4.0, in_service_offset=0.25, tokens=True, generations=(2.0, 0.3, 0.9))]),
+         ("cohorts.0.price_step_cut=0,0.3,0.6", "cohorts.0.generation_interval_years=1,2.5",
+          "cohorts.0.in_service_year=2024.3,2025.1", "cohorts.1.price_usd_per_million_tokens=0,0.5,2")),
+    Case("price-paths-monthly-tokens",
+         make_raw(10, periods_per_year=12, horizon_years=2.5, owned_site=True, cohorts=[
+             CohortOptions(SYD, 3.0, tokens=True, price_step=(0.55, 0.25)),
+             CohortOptions(SL, 5.5, in_service_offset=-1.2, generations=(0.75, 0.1, -0.3))]),
+         ("cohorts.0.tokens_per_second_per_gpu=400,1500,3000", "cohorts.0.price_step_year=2025.2,2026.05",
+          "cohorts.1.next_generation_year=2025.1,2026.3", "cohorts.1.generation_price_cut=0,0.35")),
 ]
 
 SAMPLED_CASES = [
@@ -309,6 +344,12 @@ SAMPLED_CASES = [
              CohortOptions(SL, 5.5, service_life=6.0), CohortOptions(SL, 3.0, in_service_offset=-1.5)]),
          ("cohorts.0.utilization=0.3,1", "cohorts.0.in_service_year=uniform(2023.5, 2026.2)"),
          samples=12, sampler="random"),
+    Case("sampled-price-paths",
+         make_raw(14, periods_per_year=4, horizon_years=3, owned_site=False, cohorts=[
+             CohortOptions(SL, 4.0, tokens=True, price_step=(1.0, 0.3), generations=(1.0, 0.15, None))]),
+         ("cohorts.0.price_step_cut=uniform(0, 0.8)", "cohorts.0.tokens_per_second_per_gpu=triangular(300, 900, 2500)",
+          "cohorts.0.generation_interval_years=uniform(0.5, 3)"),
+         samples=16, sampler="lhs"),
 ]
 
 
@@ -327,10 +368,19 @@ def random_case(seed: int) -> Case:
         overrides = tuple(o for o in ("pue", "electricity", "escalation") if rng.random() < 0.3)
         facility = rng.random()
         overrides += ("leased",) if owned_site and facility < 0.3 else ("owned",) if facility < 0.3 else ()
-        cohorts.append(CohortOptions(method, book, service, offset, bool(rng.random() < 0.3), overrides))
+        tokens = bool(rng.random() < 0.25)
+        step = (float(rng.choice([0.0, 0.6, 1.75])), round(float(rng.uniform(0.1, 0.5)), 3)) if rng.random() < 0.3 \
+            else None
+        generations = (float(rng.choice([0.5, 1.0, 2.5])), round(float(rng.uniform(0.05, 0.4)), 3),
+                       None if rng.random() < 0.5 else float(rng.choice([-0.4, 0.3, 1.0]))) if rng.random() < 0.3 \
+            else None
+        cohorts.append(CohortOptions(method, book, service, offset, bool(rng.random() < 0.3), overrides, None,
+                                     tokens, step, generations))
     raw = make_raw(seed, periods_per_year=ppy, horizon_years=horizon, owned_site=owned_site, cohorts=cohorts,
                    taxed=bool(rng.random() < 0.7))
-    pool = ["cohorts.*.utilization=0,0.5,1", "cohorts.0.price_usd_per_gpu_hour=0.5,2,6", "finance.discount_rate=0,0.2",
+    price_axis = ("cohorts.0.price_usd_per_million_tokens=0.2,1.5" if cohorts[0].tokens
+                  else "cohorts.0.price_usd_per_gpu_hour=0.5,2,6")
+    pool = ["cohorts.*.utilization=0,0.5,1", price_axis, "finance.discount_rate=0,0.2",
             "finance.tax_rate=0,0.35", "cohorts.0.price_decline_per_year=-0.1,0,0.25", "cohorts.0.salvage_fraction=0,0.3",
             "cohorts.*.capex_usd_per_gpu=15000,70000", f"cohorts.0.in_service_year={2025 - 1.3},{2025 + 0.7}"]
     if not all("escalation" in c.overrides for c in cohorts):
@@ -653,6 +703,11 @@ def test_cases_cover_every_option():
     assert any(s.finance.tax_rate > 0 for s in scenarios)
     assert any(c.salvage_fraction > 0 for _, c in cohorts)
     assert {c.sampler for c in SAMPLED_CASES} == {"sobol", "lhs", "random"}
+    # price paths (token pricing, step cut, generation steps with a default and an explicit first arrival)
+    assert any(c.price_usd_per_million_tokens is not None for _, c in cohorts)
+    assert any(c.price_step_year is not None and c.price_step_cut > 0 for _, c in cohorts)
+    assert any(c.generation_interval_years is not None and c.next_generation_year is None for _, c in cohorts)
+    assert any(c.next_generation_year is not None for _, c in cohorts)
 
 
 # --- tests: grid reductions ------------------------------------------------------------------------------------
@@ -709,19 +764,19 @@ def test_native_threads_one_vs_two(native_lib):
             assert np.array_equal(table[stat], two.merged.tables[key][stat]), (key, stat)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG kernels/dcecon_native.cpp reduce_impl: it sizes the per-thread "
-                   "accumulators by the requested thread count and assumes OpenMP grants that many threads; with "
-                   "OMP_THREAD_LIMIT=1 (or OMP_DYNAMIC=true) the team is smaller, acc[1..] stay uninitialized and "
-                   "their scenarios unevaluated, and merging them segfaults (exit -11)")
-def test_native_threads_with_omp_thread_limit(native_cache, native_lib):
-    """``--threads 2`` under ``OMP_THREAD_LIMIT=1`` gives the ``--threads 1`` result (OpenMP may grant fewer threads)."""
+@pytest.mark.parametrize("omp_env", [{"OMP_THREAD_LIMIT": 1}, {"OMP_DYNAMIC": "true"}],
+                         ids=["OMP_THREAD_LIMIT=1", "OMP_DYNAMIC=true"])
+def test_native_threads_when_openmp_grants_fewer(omp_env, native_cache, native_lib):
+    """``--threads 2`` (and the default, all cores) where OpenMP may grant fewer threads than asked give the
+    ``--threads 1`` result (regression: reduce_impl used to size its blocks by the request and crashed, -11)."""
     args = ["grid", str(NEOCLOUD), "--axis", "cohorts.0.utilization=0.1:1:10", "--backend", "native", "--json"]
     one = run_cli(args + ["--threads", "1"], subprocess_env(native_cache))
-    limited = run_cli(args + ["--threads", "2"], subprocess_env(native_cache, OMP_THREAD_LIMIT=1), check=False)
-    assert limited.returncode == 0, f"exit {limited.returncode}: {limited.stderr[-500:]}"
-    ours, theirs = json.loads(limited.stdout), json.loads(one.stdout)
-    reference_ = GridReference.of(file_plan(NEOCLOUD, ["cohorts.0.utilization=0.1:1:10"]))
-    assert_summaries_close(ours, theirs, reference_, rtol=1e-12)
+    for threads in ("2", "0"):
+        limited = run_cli(args + ["--threads", threads], subprocess_env(native_cache, **omp_env), check=False)
+        assert limited.returncode == 0, f"--threads {threads}: exit {limited.returncode}: {limited.stderr[-500:]}"
+        ours, theirs = json.loads(limited.stdout), json.loads(one.stdout)
+        reference_ = GridReference.of(file_plan(NEOCLOUD, ["cohorts.0.utilization=0.1:1:10"]))
+        assert_summaries_close(ours, theirs, reference_, rtol=1e-12)
 
 
 # --- tests: the CLI ----------------------------------------------------------------------------------------------
@@ -738,3 +793,107 @@ def test_cli_native_and_numpy_print_the_same_summary(native_cache, native_lib):
     assert ours["backend"] == "native" and theirs["backend"] == "numpy"
     assert ours["dtype"] == theirs["dtype"] == "float64"
     assert_summaries_close(ours, theirs, GridReference.of(file_plan(NEOCLOUD, axes)))
+
+
+# --- known bugs ----------------------------------------------------------------------------------------------------
+
+IRR_NOT_A_ROOT = {"random-3": "utilization 0: no revenue, capex, then opex and a late salvage; the float64 IRR "
+                              "stops at its first guess (see test_irr_returns_a_root)"}
+"""Cases with a finite IRR that is not a root of the NPV (the IRR bug below), by case id."""
+
+IRR_BUG = ("BUG src/dcecon/model/finance.py irr (and irr in kernels/dcecon_model.cuh, the same iteration): when "
+           "the first Newton step leaves the bracket, the false-position step from a lopsided bracket "
+           "(f(lo) ~ 1e25 at r = -99%, where late flows are multiplied by e^46) moves y by ~1e-17, which the "
+           "stopping test |candidate - y| <= tol takes for convergence: the initial guess is returned as the IRR "
+           "although the NPV there is -9.4e8 (the only root in [-0.99, 1000] is -0.689)")
+
+
+def irr_inputs(plan, monkeypatch):
+    """The cash flows and times each scenario's IRR is solved from (captured from ``finance.irr``)."""
+    captured = []
+    real = finance.irr
+
+    def spy(xp, flows, times):
+        captured.append((np.asarray(flows, dtype=np.float64), np.asarray(times, dtype=np.float64)))
+        return real(xp, flows, times)
+
+    monkeypatch.setattr(finance, "irr", spy)
+    reference(plan)
+    monkeypatch.undo()
+    flows, times = captured[-1]
+    m = plan.n_scenarios
+    flows = np.broadcast_to(flows.reshape(-1, flows.shape[-1]), (m, flows.shape[-1]))
+    return flows, np.broadcast_to(times.reshape(-1, times.shape[-1]), flows.shape)
+
+
+def npv_residual(flows, times, rate):
+    """``|sum cf (1 + r)^-t| / sum |cf (1 + r)^-t|`` per row (0 at a root, 1 with no cancellation)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        terms = flows * np.exp(-times * np.log1p(rate)[:, None])
+        return np.abs(terms.sum(axis=1)) / np.abs(terms).sum(axis=1)
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=IRR_BUG))
+                                  if c.id in IRR_NOT_A_ROOT else c for c in ALL_CASES], ids=CASE_IDS)
+def test_every_finite_irr_is_a_root(case, native_lib, monkeypatch):
+    """Every finite IRR (NumPy and native) makes the NPV of its cash flows vanish: residual <= 1e-9 of the
+    discounted terms' size (the solver stops at a step of 1e-13 in ln(1 + r))."""
+    plan = case.plan()
+    flows, times = irr_inputs(plan, monkeypatch)
+    _, args = kernel_inputs(plan)
+    for what, rates in (("numpy", reference(plan)[:, COL["irr"]]),
+                        ("native", kernels.native_evaluate(native_lib, plan, args, 0, plan.n_scenarios)[:, COL["irr"]])):
+        finite = np.isfinite(rates)
+        residual = npv_residual(flows[finite], times[finite], rates[finite])
+        bad = np.flatnonzero(finite)[residual > 1e-9]
+        assert not bad.size, (f"{what}: IRR of {bad.size} scenario(s) is not a root, e.g. #{bad[0]} "
+                              f"irr={rates[bad[0]]!r} at {plan.parameters_at(int(bad[0]))}")
+
+
+@pytest.mark.xfail(strict=True, reason=IRR_BUG)
+def test_irr_returns_a_root():
+    """``finance.irr`` of capex, losses and a late salvage: the one root in [-0.99, 1000] (-0.6887, from a dense
+    scan of the NPV in y = ln(1 + r), 2e5 points), not the first guess (-0.4648, where the NPV is -9.4e8)."""
+    flows = np.array([[-26.6e6, -249.3e6, -1.4e6, -16.7e6, -16.8e6, -16.9e6, -17.0e6, 13.7e6, -1.4e6, -1.4e6,
+                       -1.4e6, 0.56e6]])
+    times = np.array([[0.0, 0.37, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]])
+    ys = np.linspace(math.log1p(finance.IRR_LOWER_BOUND), math.log1p(finance.IRR_UPPER_BOUND), 200001)
+    npv = (flows[0][None, :] * np.exp(-np.outer(ys, times[0]))).sum(axis=1)
+    roots = np.expm1(ys[:-1][np.sign(npv[:-1]) != np.sign(npv[1:])])
+    assert roots.size == 1 and abs(roots[0] + 0.6887) < 1e-3
+    rate = float(finance.irr(np, flows, times)[0])
+    assert npv_residual(flows, times, np.asarray([rate]))[0] <= 1e-9, f"irr={rate}: not a root"
+    assert abs(rate - roots[0]) < 1e-4
+
+
+NEXT_GENERATION_AXIS = Case(
+    "next-generation-axis-on-default",
+    make_raw(15, periods_per_year=4, horizon_years=4, owned_site=False,
+             cohorts=[CohortOptions(SL, 5.0, generations=(2.0, 0.3, None))]),
+    ("cohorts.0.next_generation_year=2025.5,2027",))
+"""A ``next_generation_year`` axis on a cohort whose first arrival defaults to in_service_year + interval."""
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG src/dcecon/grid_engine/batch.py chunk_parameters: for a cohort without an explicit next_generation_year "
+    "it sets params['next_generation_year'] = in_service_year + generation_interval_years after the axes are "
+    "applied, so a next_generation_year axis is ignored on the array paths (numpy, cupy-array): every scenario "
+    "gets the default; the native kernel uses the axis value and equals dcecon.evaluate with the field set"))
+def test_next_generation_year_axis_on_a_defaulted_arrival(native_lib):
+    """Each scenario of a ``next_generation_year`` axis equals ``dcecon.evaluate`` of the scenario with that
+    field set (the brute force of tests/test_grid_brute_force.py), on native and on NumPy."""
+    case = NEXT_GENERATION_AXIS
+    plan = case.plan()
+    expected = []
+    for value in (2025.5, 2027.0):
+        raw = copy.deepcopy(case.raw)
+        raw["cohorts"][0]["next_generation_year"] = value
+        expected.append([dcecon.evaluate(validate(raw, {}, "brute-force"), backend="numpy").figures[m]
+                         for m in ("revenue_usd", "npv_usd")])
+    expected = np.asarray(expected)
+    assert abs(expected[0, 0] - expected[1, 0]) > 1e-3 * expected[1, 0], "the axis values give different revenue"
+    columns = [COL["revenue_usd"], COL["npv_usd"]]
+    _, args = kernel_inputs(plan)
+    native_values = kernels.native_evaluate(native_lib, plan, args, 0, plan.n_scenarios)[:, columns]
+    np.testing.assert_allclose(native_values, expected, rtol=1e-10)
+    np.testing.assert_allclose(reference(plan)[:, columns], expected, rtol=1e-10)

@@ -53,10 +53,24 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def _cmd_run(args) -> int:
+    from dcecon.cli.scenarios_command import resolve_scenario_path, scenario_kind
     from dcecon.evaluate import evaluate
     from dcecon.scenario.loader import load_scenario
 
-    scenario = load_scenario(args.scenario, args.set)
+    path = resolve_scenario_path(args.scenario)
+    kind = scenario_kind(path)
+    if kind in ("macro", "circular"):
+        from dcecon.macro.report import run_file
+
+        return run_file(path, args.set, args.json)
+    if kind == "useful-lives":
+        from dcecon.valuation.report import run_file
+
+        return run_file(path, args.set, args.json)
+    if kind != "fleet":
+        raise ScenarioError(path, "kind", f"unknown scenario kind {kind!r}; one of fleet, macro, circular, "
+                                          "useful-lives")
+    scenario = load_scenario(path, args.set)
     result = evaluate(scenario, backend=args.backend, dtype=args.dtype)
     if args.json:
         print(result.to_json())

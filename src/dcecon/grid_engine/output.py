@@ -146,7 +146,7 @@ class PartialStore:
         fd, tmp = tempfile.mkstemp(dir=self.partials, prefix=".chunk.", suffix=".npz")
         os.close(fd)
         try:
-            np.savez(tmp, **partial.to_arrays())
+            np.savez_compressed(tmp, **partial.to_arrays())
             os.chmod(tmp, file_mode())
             os.replace(tmp, self._path(partial.start, partial.stop))
         except BaseException:

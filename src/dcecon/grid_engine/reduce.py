@@ -211,6 +211,19 @@ def _scatter(xp, groups, n_groups, values, kind):
     return xp.stack(rows, axis=0)
 
 
+def _count(xp, ids, n):
+    """How many of ``ids`` equal each of ``0 .. n - 1`` (ids equal to ``n`` are ignored)."""
+    if array_api_compat.is_numpy_namespace(xp):
+        return np.bincount(ids, minlength=n + 1)[:n]
+    if array_api_compat.is_cupy_namespace(xp):
+        import cupy
+
+        return cupy.bincount(ids, minlength=n + 1)[:n]
+    ordered = xp.sort(ids)
+    edges = xp.searchsorted(ordered, xp.arange(n + 1, dtype=ordered.dtype), side="left")
+    return edges[1:] - edges[:-1]
+
+
 def _reduce_axes(xp, kind, array, axes):
     if not axes:
         return array
@@ -258,10 +271,8 @@ def reduce_chunk(xp, layout: Layout, start: int, stop: int, metrics: dict, sampl
     ids = sketch.bucket_ids(xp, X)
     valid = ids >= 0
     offsets = xp.reshape(xp.arange(M, dtype=xp.int64) * sketch.N_BUCKETS, (1, M))
-    flat_ids = xp.reshape(xp.where(valid, ids + offsets, 0), (-1,))
-    weights = xp.reshape(xp.astype(valid, X.dtype), (-1,))
-    sk = _scatter(xp, flat_ids, M * sketch.N_BUCKETS, xp.reshape(weights, (-1, 1)), "sum")
-    sk = xp.reshape(sk, (M, sketch.N_BUCKETS))
+    flat_ids = xp.reshape(xp.where(valid, ids + offsets, M * sketch.N_BUCKETS), (-1,))
+    sk = xp.reshape(_count(xp, flat_ids, M * sketch.N_BUCKETS), (M, sketch.N_BUCKETS))
 
     margin_col = names.index("gross_margin")
     npv_col = names.index("npv_usd")

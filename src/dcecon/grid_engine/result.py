@@ -145,10 +145,8 @@ class GridResult:
                     "label": labels,
                     "metric": metric,
                     "mean": mean[:, j],
-                    "min": np.where(np.isfinite(table["min"][:, j]) | (table["count"][:, j] > 0),
-                                    table["min"][:, j], np.nan),
-                    "max": np.where(np.isfinite(table["max"][:, j]) | (table["count"][:, j] > 0),
-                                    table["max"][:, j], np.nan),
+                    "min": np.where(table["min"][:, j] <= table["max"][:, j], table["min"][:, j], np.nan),
+                    "max": np.where(table["min"][:, j] <= table["max"][:, j], table["max"][:, j], np.nan),
                     "count": table["count"][:, j].astype(np.int64),
                 }))
         if not frames:
@@ -193,7 +191,8 @@ class GridResult:
         if stat == "mean":
             value = _mean(table["sum"][..., j], cells)
         elif stat in ("min", "max"):
-            value = np.where(cells > 0, table[stat][..., j], np.nan)
+            # a cell with any non-NaN value has min <= max (all-infinite cells included)
+            value = np.where(table["min"][..., j] <= table["max"][..., j], table[stat][..., j], np.nan)
         elif stat == "count":
             value = cells
         elif stat == "share_npv_positive":

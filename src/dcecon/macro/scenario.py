@@ -82,13 +82,19 @@ def apply_overrides(schema: type[BaseModel], raw: dict, overrides, provenance: d
     return raw
 
 
-def _message(error: dict, errors: list[dict]) -> str:
+def _fields_at(schema: type[BaseModel], loc) -> list[str]:
+    """Names of the fields of the (sub)model at ``loc``, e.g. ``('fleet',)`` -> the fields of ``Fleet``."""
+    node: type[BaseModel] | None = schema
+    for part in loc:
+        node = _submodel(node.model_fields[part].annotation) if node and part in node.model_fields else None
+    return [] if node is None else [f for f in node.model_fields if f not in NOT_SETTABLE]
+
+
+def _message(schema: type[BaseModel], error: dict) -> str:
     if error["type"] == "extra_forbidden":
-        missing = [str(e["loc"][-1]) for e in errors
-                   if e["type"] == "missing" and tuple(e["loc"][:-1]) == tuple(error["loc"][:-1])]
-        close = difflib.get_close_matches(str(error["loc"][-1]), missing, n=1)
+        close = difflib.get_close_matches(str(error["loc"][-1]), _fields_at(schema, error["loc"][:-1]), n=1)
         return f"unknown field; did you mean {close[0]!r}?" if close else \
-            "unknown field (not in the macro/circular scenario schema; check the spelling)"
+            f"unknown field (not in the {schema.__name__} schema; check the spelling)"
     if error["type"] == "missing":
         return "is required but missing"
     message = error["msg"].removeprefix("Value error, ")
@@ -105,7 +111,7 @@ def validate(schema: type[BaseModel], raw: dict, provenance: dict, file):
         errors = exc.errors()
         error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         field = ".".join(str(part) for part in error["loc"]) or None
-        raise ScenarioError(file, field, _message(error, errors)) from None
+        raise ScenarioError(file, field, _message(schema, error)) from None
     scenario.provenance.update(provenance)
     return scenario
 

@@ -186,6 +186,9 @@ class Cohort(_Strict):
 class Scenario(_Strict):
     """A scenario file (model-spec sections 1-4)."""
 
+    kind: Literal["fleet"] = Field(default="fleet", description="Scenario kind: 'fleet' (GPU cohorts; the default); "
+                                                                "'macro', 'circular' and 'useful-lives' files have "
+                                                                "their own schemas.")
     name: str = Field(description="Short identifier, e.g. 'h100-neocloud-2024'.")
     description: str = Field(description="One line: what the scenario represents.")
     notes: str = Field(default="", description="How the figures were chosen and modelled; free text.")

@@ -1,0 +1,237 @@
+"""``kind = "useful-lives"`` scenario files: hyperscaler capex by year, server shares and lives.
+
+The file follows the conventions of the other scenario files (see
+:mod:`dcecon.scenario.loader`): numbers may be written as
+``{ value = X, source = "id", note = "..." }`` with the id under
+``[sources.ID]``; ``extends = "base.toml"`` lays a file over a base;
+``--set PATH=VALUE`` overrides a field (provenance ``--set``). Bad input is a
+:class:`ScenarioError` naming the file (``--set`` for an override) and the
+dotted field, e.g. ``companies.meta.capex_usd_by_year.2024``.
+
+Paths for ``--set``: a top-level field (``window_first_year``), or
+``companies.<id|*>.<field>`` (``companies.*.economic_life_years=4``), or
+``companies.<id|*>.capex_usd_by_year.<year>`` (a year that is not in the
+table adds a vintage).
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Annotated, Literal, Optional
+
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+from dcecon.scenario.errors import ScenarioError
+from dcecon.scenario.loader import SET_PROVENANCE, load_raw, parse_assignment, parse_value
+from dcecon.scenario.schema import Source, _Strict
+from dcecon.valuation.useful_lives import CONVENTIONS
+
+KIND = "useful-lives"
+
+Year = Annotated[int, Field(ge=1990, le=2200)]
+CapexUsd = Annotated[float, Field(ge=0.0, description="Capex of the year [USD].")]
+Convention = Literal["spread", "mid_year"]
+assert set(Convention.__args__) == set(CONVENTIONS)
+
+
+class Company(_Strict):
+    """One hyperscaler: capex by year, the share of it that is short-lived, its lives and tax rate."""
+
+    name: str = Field(description="Display name, e.g. 'Meta Platforms'.")
+    capex_usd_by_year: dict[Year, CapexUsd] = Field(
+        min_length=1,
+        description="Capex (incl. assets acquired under finance leases where the company reports them) by "
+                    "fiscal year label [USD/year]; each year is one vintage.",
+    )
+    fiscal_year_start_offset_years: float = Field(
+        default=0.0, ge=-1.0, le=0.0,
+        description="The fiscal year labelled Y starts at calendar Y + offset [years]; 0 for calendar years, "
+                    "-7/12 for Oracle (fiscal 2026 starts on 1 June 2025).",
+    )
+    projected_from_year: Optional[Year] = Field(
+        default=None, description="First year label whose capex is a projection (guidance or analyst "
+                                  "estimate), not a reported figure [year].",
+    )
+    server_share: float = Field(gt=0.0, le=1.0, description="Share of capex that is servers and network "
+                                                            "equipment (the short-lived part) [-].")
+    book_life_years: float = Field(gt=0.0, le=50.0, description="Book useful life of servers and network "
+                                                                "equipment now [years]; may be fractional.")
+    previous_book_life_years: Optional[float] = Field(
+        default=None, gt=0.0, le=50.0,
+        description="Book life before the last change [years]; with change_year.",
+    )
+    change_year: Optional[Year] = Field(
+        default=None, description="Calendar year from whose 1 January book_life_years applies [year]; "
+                                  "applied prospectively to the assets already in service.",
+    )
+    change_fraction: float = Field(
+        default=1.0, gt=0.0, le=1.0,
+        description="Share of the servers and network base whose life changed [-]; the rest keeps "
+                    "previous_book_life_years (Amazon changed 'a subset').",
+    )
+    economic_life_years: float = Field(gt=0.0, le=50.0, description="Economic life of servers and network "
+                                                                    "equipment [years].")
+    tax_rate: float = Field(ge=0.0, lt=1.0, description="Tax rate on the profit that understated depreciation "
+                                                        "inflates [-].")
+    published_first_year_effect_usd: Optional[float] = Field(
+        default=None,
+        description="Published change of the change year's depreciation on the assets in service before it "
+                    "[USD]; negative: less depreciation (Meta about -2.9e9), positive: more (Amazon about 0.7e9).",
+    )
+
+    @model_validator(mode="after")
+    def _checks(self):
+        if (self.previous_book_life_years is None) != (self.change_year is None):
+            raise ValueError("give previous_book_life_years and change_year together (or neither)")
+        if self.change_year is None and self.published_first_year_effect_usd is not None:
+            raise ValueError("published_first_year_effect_usd needs a life change (previous_book_life_years, "
+                             "change_year)")
+        if self.change_year is None and self.change_fraction != 1.0:
+            raise ValueError("change_fraction needs a life change (previous_book_life_years, change_year)")
+        if self.change_year is not None and self.fiscal_year_start_offset_years != 0.0:
+            raise ValueError("a life change needs calendar-year vintages (fiscal_year_start_offset_years = 0)")
+        return self
+
+
+class UsefulLivesScenario(_Strict):
+    """A useful-lives scenario file."""
+
+    kind: Literal["useful-lives"] = Field(description="Scenario kind: 'useful-lives'.")
+    name: str = Field(description="Short identifier, e.g. 'hyperscaler-useful-lives'.")
+    description: str = Field(description="One line: what the scenario represents.")
+    notes: str = Field(default="", description="How the figures were chosen; free text.")
+    report_first_year: Year = Field(description="First calendar year of the report tables [year].")
+    report_last_year: Year = Field(description="Last calendar year of the report tables [year].")
+    window_first_year: Year = Field(description="First calendar year of the gap window compared with the "
+                                                "published estimate [year].")
+    window_last_year: Year = Field(description="Last calendar year of that window [year].")
+    convention: Convention = Field(default="spread", description="Placement of a year's capex: 'spread' "
+                                                                 "evenly across it or all at 'mid_year'.")
+    published_window_gap_usd: float = Field(
+        gt=0.0, description="Published estimate of the understated depreciation over the window, all "
+                            "companies [USD] (Burry: 176e9 over 2026-2028).",
+    )
+    companies: dict[str, Company] = Field(min_length=1, description="The companies by id, e.g. 'meta'.")
+    sources: dict[str, Source] = Field(default_factory=dict, description="Sources cited by id.")
+    provenance: dict[str, str] = Field(default_factory=dict, exclude=True,
+                                       description="Source id of each sourced field, by dotted path.")
+
+    @model_validator(mode="after")
+    def _checks(self):
+        if self.report_last_year < self.report_first_year:
+            raise ValueError("report_last_year must not be before report_first_year")
+        if self.window_last_year < self.window_first_year:
+            raise ValueError("window_last_year must not be before window_first_year")
+        return self
+
+
+def _fields(model: type[BaseModel]) -> list[str]:
+    return [name for name in model.model_fields if name not in ("provenance", "sources")]
+
+
+def _no_such(path: str, name: str, choices) -> ScenarioError:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return ScenarioError("--set", path, f"no such field {name!r}{hint}")
+
+
+def expand_path(raw: dict, path: str) -> list[str]:
+    """Concrete dotted paths for ``path`` (``*`` means every company).
+
+    Raises
+    ------
+    ScenarioError
+        ``ScenarioError("--set", path, ...)`` when the schema has no such field.
+    """
+    parts = path.strip().split(".")
+    if not path.strip() or any(not p for p in parts):
+        raise ScenarioError("--set", path, "is not a dotted path such as companies.meta.server_share")
+    head = parts[0]
+    if head not in _fields(UsefulLivesScenario):
+        raise _no_such(path, head, _fields(UsefulLivesScenario))
+    if head != "companies":
+        if len(parts) != 1:
+            raise ScenarioError("--set", path, f"{head!r} has no sub-fields")
+        return [path]
+    if len(parts) < 3:
+        raise ScenarioError("--set", path, "name a company and a field: companies.<id|*>.<field>")
+    companies = raw.get("companies") or {}
+    if parts[1] == "*":
+        ids = list(companies)
+    elif parts[1] in companies:
+        ids = [parts[1]]
+    else:
+        raise ScenarioError("--set", path, f"there is no company {parts[1]!r} (the scenario has "
+                                           f"{', '.join(companies) or 'none'})")
+    field = parts[2]
+    if field not in Company.model_fields:
+        raise _no_such(path, field, Company.model_fields)
+    if field == "capex_usd_by_year":
+        if len(parts) != 4 or not parts[3].isdigit():
+            raise ScenarioError("--set", path, "name a year: companies.<id>.capex_usd_by_year.<year>")
+    elif len(parts) != 3:
+        raise ScenarioError("--set", path, f"{field!r} has no sub-fields")
+    return [".".join(["companies", company] + parts[2:]) for company in ids]
+
+
+def apply_overrides(raw: dict, overrides, provenance: dict) -> dict:
+    """Apply ``PATH=VALUE`` strings to a raw useful-lives dict (in place) and return it."""
+    for text in overrides:
+        path, value_text = parse_assignment(text)
+        value = parse_value(value_text)
+        for concrete in expand_path(raw, path):
+            node = raw
+            *parents, leaf = concrete.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = value
+            provenance[concrete] = SET_PROVENANCE
+    return raw
+
+
+def _message(error: dict) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown field (not in the useful-lives schema; check the spelling)"
+    if error["type"] == "missing":
+        return "is required but missing"
+    message = error["msg"].removeprefix("Value error, ")
+    if "input" in error and not isinstance(error["input"], (dict, list)):
+        message += f" (got {error['input']!r})"
+    return message
+
+
+def validate(raw: dict, provenance: dict, file) -> UsefulLivesScenario:
+    """Validate a raw dict; the first problem (unknown keys first) becomes a :class:`ScenarioError`."""
+    try:
+        scenario = UsefulLivesScenario.model_validate(raw)
+    except ValidationError as exc:
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        error = errors[0]
+        field = ".".join(str(part) for part in error["loc"]) or None
+        raise ScenarioError(file, field, _message(error)) from None
+    scenario.provenance.update(provenance)
+    return scenario
+
+
+def load_useful_lives(path, overrides=()) -> UsefulLivesScenario:
+    """Load, override and validate a ``kind = "useful-lives"`` scenario file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The TOML file (``extends``, ``[sources]`` and ``{ value, source }``
+        handled by :func:`dcecon.scenario.loader.load_raw`).
+    overrides : iterable of str
+        ``PATH=VALUE`` strings as given to ``--set``.
+
+    Raises
+    ------
+    ScenarioError
+        Missing or malformed file, a file of another kind, unknown key or
+        source id, value out of bounds, ``--set`` on a path the schema lacks.
+    """
+    raw, provenance = load_raw(path)
+    if raw.get("kind") != KIND:
+        raise ScenarioError(path, "kind", f"must be {KIND!r} for this command (got {raw.get('kind')!r})")
+    apply_overrides(raw, overrides, provenance)
+    return validate(raw, provenance, str(path))
