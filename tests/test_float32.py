@@ -7,26 +7,33 @@ terms, revenue + COGS for gross profit and EBITDA, capex + lifetime revenue +
 COGS for NPV, an absolute floor of 1 for IRR [-/year] and payback [years]).
 
 Measured worst errors (this machine, NumPy and native float32, every scenario
-of the four bundled scenarios' grids below and of all 25 parity cases of
+of the four bundled scenarios' grids below and of all 28 parity cases of
 test_native_parity; ``python -m pytest tests/test_float32.py -s`` prints
 them again):
 
 ======================================  =========  ==========  ======
 group                                   measured   bound       margin
 ======================================  =========  ==========  ======
-money (revenue, costs, profit, NPV...)  1.2e-5     2e-4 rel    ~17x
-break-even price / utilization, cost/h  1.6e-5     2e-4 rel    ~12x
-gross margin                            3.9e-6     1e-4        ~25x
-IRR                                     2.2e-5     2e-4 abs    ~9x
-payback years                           2.6e-5     3e-4 rel    ~12x
+money (revenue, costs, profit, NPV...)  1.5e-5     2e-4 rel    ~13x
+break-even price / utilization, cost/h  1.5e-5     2e-4 rel    ~13x
+gross margin                            7.2e-6     1e-4        ~14x
+IRR                                     1.7e-5     2e-4 abs    ~12x
+payback years                           6.5e-5     1e-3 rel    ~15x
 ======================================  =========  ==========  ======
+
+(on the bundled scenarios' grids alone: money 3.1e-6, break-evens 2.4e-6,
+gross margin 1.6e-6, IRR 6.4e-6, payback 1.1e-5)
 
 The largest money error is on revenue itself (sum of positive terms), from
 float32 decimal years: 2025.x is held to about 1.2e-4 years, so a cohort's
 age and price decline factor move by that much. Gross profit, EBITDA and NPV
 cancel, and relative to their own (possibly tiny) value they can be off by
 much more (1.8e-4 relative for the Oracle fixture's gross profit); against
-the size of their terms they stay at 6e-6.
+the size of their terms they stay below 1e-5. Break-even utilization
+``F / S`` and payback (``(capex - cumulative) / cash flow`` within the
+crossing period) are ill-conditioned where ``S`` or that cash flow is small;
+the scale of ``S`` is accounted for (tests/test_native_parity.metric_scales),
+the payback bound is wider instead.
 
 NaN and infinity positions (no revenue, no IRR, never paid back) were
 identical to float64 in every measured scenario, so none is skipped. Where
@@ -78,11 +85,11 @@ BOUND = {
     "cost_usd_per_billed_gpu_hour": 2e-4,
     "gross_margin": 1e-4,
     "irr": 2e-4,
-    "payback_years": 3e-4,
+    "payback_years": 1e-3,
 }
 """Per metric, the bound on the scale-aware float32 error (about 10x the measured worst, see the docstring)."""
 
-MEASURED = {"money": 1.2e-5, "break-evens": 1.6e-5, "gross_margin": 3.9e-6, "irr": 2.2e-5, "payback_years": 2.6e-5}
+MEASURED = {"money": 1.5e-5, "break-evens": 1.5e-5, "gross_margin": 7.2e-6, "irr": 1.7e-5, "payback_years": 6.5e-5}
 """The measured worst errors quoted in the docstring (for the report printed by -s)."""
 
 BUNDLED_GRIDS = [

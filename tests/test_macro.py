@@ -27,7 +27,8 @@ import pytest
 
 from dcecon.macro import circular, model
 from dcecon.macro.report import run_file
-from dcecon.macro.scenario import evaluate, load_macro_scenario, scenario_kind
+from dcecon.cli.scenarios_command import scenario_kind
+from dcecon.macro.scenario import evaluate, load_macro_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -276,9 +277,10 @@ def test_openai_oracle_2027_file_reproduces_the_contract_and_closes_the_loop_wsj
 
 
 def test_scenario_kind_of_every_file():
+    # What `dcecon run` dispatches on; openai-oracle-2027 inherits its kind through extends.
     assert [scenario_kind(p) for p in (BAIN, SEQUOIA_2023, SEQUOIA_2024, NVIDIA_OPENAI, OPENAI_ORACLE)] == \
         ["macro", "macro", "macro", "circular", "circular"]
-    assert scenario_kind(SCENARIOS / "h100-neocloud-2024.toml") is None   # fleet scenarios have no kind
+    assert scenario_kind(SCENARIOS / "h100-neocloud-2024.toml") == "fleet"
 
 
 def test_set_overrides_a_dotted_path_and_marks_its_provenance():

@@ -55,6 +55,7 @@ import pytest
 import dcecon
 from dcecon.backends import native, resolve_backend
 from dcecon.model import finance
+from dcecon.model.cohort import cohort_flows
 from dcecon.grid_engine import kernels
 from dcecon.grid_engine.api import prepare
 from dcecon.grid_engine.batch import METRICS, chunk_parameters, evaluate_chunk
@@ -75,8 +76,7 @@ CACHE_FOLDER = "dcecon-native-cache"
 COL = {name: j for j, name in enumerate(METRICS)}
 
 SAME_SIGN_SUMS = ("revenue_usd", "depreciation_usd", "power_cost_usd", "facility_cost_usd", "opex_usd", "cogs_usd",
-                  "energy_kwh", "breakeven_price_usd_per_gpu_hour", "cost_usd_per_billed_gpu_hour",
-                  "breakeven_utilization")
+                  "energy_kwh", "breakeven_price_usd_per_gpu_hour", "cost_usd_per_billed_gpu_hour")
 """Metrics that are sums (or ratios of sums) of same-signed terms: plain relative error, scale 0."""
 
 EXACT_TABLE_STATS = ("count", "positive_margin", "positive_npv")
@@ -421,10 +421,14 @@ def metric_scales(plan, metrics: np.ndarray, start: int = 0, stop: int | None = 
       capex - is bounded by these), times ``(1 + r)^(years before start)``
       for cohorts bought before the valuation date, whose flows are
       compounded forward;
+    - break-even utilization ``u* = F / S`` with ``S = R - P``, ``R`` the
+      lifetime revenue at full utilization and ``P`` the full-load power cost
+      times ``1 - idle`` (fleet.investment_view): ``S`` carries the rounding
+      of ``R + P``, so ``u*`` that of ``|u*| (R + P) / |S|``;
     - IRR [-/year] and payback [years]: 1, an absolute floor.
 
     The terms come from the same NumPy model (``window_and_lifetime``'s
-    lifetime sums and capex).
+    lifetime sums and capex, ``cohort_flows`` on the lifetime grid).
     """
     stop = plan.n_scenarios if stop is None else stop
     m = stop - start
@@ -451,6 +455,20 @@ def metric_scales(plan, metrics: np.ndarray, start: int = 0, stop: int | None = 
                                               + column(view["lifetime_cogs_usd"]))
     scale[:, COL["irr"]] = 1.0
     scale[:, COL["payback_years"]] = 1.0
+    j_lo = min(extents["lifetime_range"][0], 0)
+    j_hi = max(extents["lifetime_range"][1], extents["window_periods"])
+    full_revenue = full_power = 0.0
+    for params, method in fleet:
+        flows = cohort_flows(backend.xp, params, method, s.start_year + j_lo / s.periods_per_year, j_hi - j_lo,
+                             s.periods_per_year, extents["n_schedule_years"])
+        full_revenue = full_revenue + column(np.sum(flows["revenue_at_full_utilization_usd"], axis=-1))
+        full_power = full_power + column(np.sum(flows["power_cost_at_full_load_usd"], axis=-1)
+                                         * (1.0 - np.asarray(params["idle_power_fraction"]).reshape(-1)))
+    slope = full_revenue - full_power
+    breakeven = np.abs(metrics[:, COL["breakeven_utilization"]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale[:, COL["breakeven_utilization"]] = np.where(slope > 0, breakeven * (full_revenue + full_power)
+                                                          / np.where(slope > 0, slope, 1.0), 0.0)
     return scale
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from dcecon.backends import Backend, resolve_backend, to_numpy
 from dcecon.model.cohort import FLOW_NAMES
+from dcecon.model.depreciation import period_depreciation_usd
 from dcecon.model.price_paths import usd_per_million_tokens_from_gpu_hour
 from dcecon.model.fleet import (
     investment_view,
@@ -63,8 +64,11 @@ FINANCING_FIELDS = ("interest_usd", "principal_usd", "interest_coverage", "dscr_
 """Levered figures (model/financing.py): window interest and principal, EBIT / interest, DSCR over the
 debt's life, equity invested and its IRR."""
 
+ECONOMIC_FIELDS = ("economic_depreciation_usd", "depreciation_gap_usd", "earnings_overstatement_usd")
+"""Book vs economic depreciation over the window (cohorts' ``economic_life_years``)."""
+
 EXTRA_FIELDS = ("billed_gpu_hours", "capex_usd", "lifetime_revenue_usd", "lifetime_gross_profit_usd",
-                "lifetime_gross_margin") + FINANCING_FIELDS
+                "lifetime_gross_margin") + FINANCING_FIELDS + ECONOMIC_FIELDS
 
 
 @dataclasses.dataclass
@@ -136,6 +140,35 @@ def sources_used(scenario: Scenario) -> list[dict[str, Any]]:
     return out
 
 
+def economic_depreciation(xp, scenario, host_fleet, fleet, union_flows, lo, hi, periods_per_year, tax):
+    """Book vs economic depreciation over the window (issue: valuation).
+
+    Each cohort's depreciation is recomputed with ``economic_life_years`` in
+    place of ``book_life_years`` (same method, salvage and book clock, while
+    in service). Returns window ``economic_depreciation_usd``,
+    ``depreciation_gap_usd`` (economic minus book: how much the books
+    understate the cost) and ``earnings_overstatement_usd`` (the gap after tax,
+    ``gap * (1 - tax_rate)``).
+    """
+    n_years = schedule_years([c.economic_life_years or c.book_life_years for c in scenario.cohorts]
+                             + [p["book_life_years"] for p, _ in host_fleet])
+    total_book, total_economic = 0.0, 0.0
+    for cohort, (params, method), flows in zip(scenario.cohorts, fleet, union_flows):
+        life = cohort.economic_life_years or cohort.book_life_years
+        age = xp.where(flows["active"], xp.floor(flows["age_periods"] + 1e-9) / periods_per_year, 0.0)
+        per_gpu = period_depreciation_usd(xp, method, params["capex_usd_per_gpu"], params["salvage_fraction"],
+                                          life + 0.0 * params["book_life_years"], age, periods_per_year, n_years)
+        economic_flow = xp.where(flows["active"], per_gpu * params["gpus"], 0.0)
+        total_economic = total_economic + xp.sum(economic_flow[..., lo:hi], axis=-1)
+        total_book = total_book + xp.sum(flows["depreciation_usd"][..., lo:hi], axis=-1)
+    gap = total_economic - total_book
+    return {
+        "economic_depreciation_usd": total_economic,
+        "depreciation_gap_usd": gap,
+        "earnings_overstatement_usd": gap * (1.0 - xp.reshape(tax, (-1,))),
+    }
+
+
 def _device_params(backend: Backend, params: dict[str, float]) -> dict[str, Any]:
     return {name: backend.asarray([[value]]) for name, value in params.items()}
 
@@ -195,7 +228,9 @@ def evaluate(scenario: Scenario, backend: str | Backend = "auto", dtype: str = "
                                own_range, ppy, n_years)
         cohort_arrays.append((pnl_totals(xp, flows), view))
 
+    economic = economic_depreciation(xp, scenario, host_fleet, fleet, union_flows, lo, hi, ppy, tax)
     host_levered = _to_host(levered)
+    host_economic = _to_host(economic)
     host_pnl = _to_host(pnl)
     host_view = _to_host(fleet_view)
     host_periods = _to_host(fleet_window)
@@ -210,6 +245,7 @@ def evaluate(scenario: Scenario, backend: str | Backend = "auto", dtype: str = "
     figures["lifetime_gross_profit_usd"] = _scalar(host_view["lifetime_gross_profit_usd"])
     figures["lifetime_gross_margin"] = _scalar(host_view["lifetime_gross_margin"])
     figures.update({name: _scalar(value) for name, value in host_levered.items()})
+    figures.update({name: _scalar(value) for name, value in host_economic.items()})
 
     cohorts = []
     for cohort, (host_params, method), (cp, cv) in zip(scenario.cohorts, host_fleet, host_cohorts):

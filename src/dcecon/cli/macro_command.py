@@ -57,7 +57,8 @@ def register(sub) -> None:
                        description="Defaults come from the scenario file (bundled: bain-200gw-2030.toml), where "
                                    "every figure carries a source.")
     p.add_argument("--scenario", default=str(DEFAULT_MACRO_SCENARIO), metavar="FILE",
-                   help="a kind = \"macro\" scenario (default: the bundled bain-200gw-2030.toml)")
+                   help="a kind = \"macro\" scenario file or bundled name, e.g. sequoia-2024 (default: "
+                        "bain-200gw-2030)")
     for option, path, text in OPTIONS:
         shown = defaults.get(path)
         p.add_argument(option, type=float, default=None, metavar="X",
@@ -80,11 +81,12 @@ def overrides_from(args) -> tuple[list[str], dict[str, str]]:
 
 
 def _cmd_macro(args) -> int:
+    from dcecon.cli.scenarios_command import resolve_scenario_path
     from dcecon.macro.report import run_file
 
     overrides, option_of = overrides_from(args)
     try:
-        return run_file(args.scenario, overrides, args.json)
+        return run_file(resolve_scenario_path(args.scenario), overrides, args.json)
     except ScenarioError as exc:
         if exc.field in option_of:  # name the option the user typed, not the file it overrode
             raise ScenarioError(option_of[exc.field], exc.field, exc.message) from None

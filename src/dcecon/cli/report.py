@@ -71,6 +71,19 @@ def render(result: Result, console: Console | None = None) -> None:
         inv.add_row(label, f(result.figures[key]))
     console.print(inv)
 
+    if any(c.economic_life_years is not None for c in s.cohorts):
+        lives = ", ".join(f"{c.name} {c.book_life_years:g} -> {c.economic_life_years or c.book_life_years:g} years"
+                          for c in s.cohorts)
+        econ = Table(title=f"Book vs economic depreciation (window; book -> economic life: {lives})",
+                     header_style="bold")
+        econ.add_column("")
+        econ.add_column("fleet", justify="right")
+        econ.add_row("Book depreciation", fmt.money(result.figures["depreciation_usd"]))
+        econ.add_row("Economic depreciation", fmt.money(result.figures["economic_depreciation_usd"]))
+        econ.add_row("Gap (understated cost)", fmt.money(result.figures["depreciation_gap_usd"]))
+        econ.add_row("Earnings overstatement after tax", fmt.money(result.figures["earnings_overstatement_usd"]))
+        console.print(econ)
+
     if s.finance.debt_fraction > 0:
         debt = Table(title=f"Financing: {fmt.percent(s.finance.debt_fraction)} debt at "
                            f"{fmt.percent(s.finance.interest_rate)} over {s.finance.debt_term_years:g} years, "

@@ -19,13 +19,12 @@ from dcecon.macro.model import (bain_required_revenue_usd, capex_usd, capital_re
                                 energy_twh_per_year, fleet_figures, gpus_for_demand, it_power_gw,
                                 power_cost_usd_per_year, required_revenue_usd_per_year,
                                 sequoia_required_revenue_usd)
-from dcecon.macro.scenario import (evaluate, evaluate_circular, evaluate_macro, load_macro_scenario,
-                                   scenario_kind)
+from dcecon.macro.scenario import evaluate, evaluate_circular, evaluate_macro, load_macro_scenario
 
 __all__ = [
     "bain_required_revenue_usd", "capex_usd", "capital_recovery_factor_of", "contract_summary", "deal_summary",
     "energy_twh_per_year", "evaluate", "evaluate_circular", "evaluate_macro", "fleet_figures", "gpus_for_demand",
     "it_power_gw", "load_macro_scenario", "loop_summary", "power_cost_usd_per_year",
-    "required_revenue_usd_per_year", "revenue_coverage", "scenario_kind", "self_funded_share_of_sales",
+    "required_revenue_usd_per_year", "revenue_coverage", "self_funded_share_of_sales",
     "sequoia_required_revenue_usd",
 ]

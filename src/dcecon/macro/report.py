@@ -156,8 +156,10 @@ def render(scenario, figures: dict, console: Console | None = None) -> None:
         if scenario.fleet is not None:
             console.print(_table("The build-out and the revenue that earns the WACC (pre-tax, steady state)",
                                  _fleet_rows(scenario, figures)))
-        console.print(_table("Revenue needed a year, side by side", _comparison_rows(scenario, figures),
-                             columns=("view", "revenue needed / yr", "arithmetic", "WACC view / this")))
+        columns = ("view", "revenue needed / yr", "arithmetic", "WACC view / this")
+        n = len(columns) if scenario.fleet is not None else len(columns) - 1  # no WACC view, no ratio
+        console.print(_table("Revenue needed a year, side by side",
+                             [row[:n] for row in _comparison_rows(scenario, figures)], columns=columns[:n]))
     else:
         for table in _circular_tables(scenario, figures):
             console.print(table)

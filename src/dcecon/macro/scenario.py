@@ -11,6 +11,7 @@ and the field, as for fleet scenarios (:func:`dcecon.scenario.loader.validate`).
 from __future__ import annotations
 
 import difflib
+import importlib.resources
 import typing
 from pathlib import Path
 
@@ -22,8 +23,17 @@ from dcecon.scenario import paths
 from dcecon.scenario.errors import ScenarioError
 from dcecon.scenario.loader import SET_PROVENANCE, load_raw, parse_assignment, parse_value
 
-SCENARIOS_DIR = Path(__file__).resolve().parents[3] / "scenarios"
-"""The bundled scenario files (a source checkout or editable install)."""
+
+
+def _bundled_dir() -> Path:
+    try:
+        return Path(str(importlib.resources.files("dcecon.scenarios")))
+    except ModuleNotFoundError:  # an install without the scenarios package: the source checkout's folder
+        return Path(__file__).resolve().parents[3] / "scenarios"
+
+
+SCENARIOS_DIR = _bundled_dir()
+"""The bundled scenario files (package data ``dcecon.scenarios``: the repository's ``scenarios/``)."""
 
 DEFAULT_MACRO_SCENARIO = SCENARIOS_DIR / "bain-200gw-2030.toml"
 """Where ``dcecon macro`` takes its defaults: every default carries a source there."""
@@ -31,18 +41,12 @@ DEFAULT_MACRO_SCENARIO = SCENARIOS_DIR / "bain-200gw-2030.toml"
 NOT_SETTABLE = ("kind", "sources", "provenance")
 
 
-def scenario_kind(path) -> str | None:
-    """The ``kind`` of a scenario file (``extends`` followed): 'macro', 'circular', or None for a fleet."""
-    raw, _ = load_raw(path)
-    return raw.get("kind")
-
-
 def _schema_for(raw: dict, file) -> type[BaseModel]:
     kind = raw.get("kind")
     if kind not in SCHEMAS:
         hint = "is missing" if kind is None else f"is {kind!r}"
-        raise ScenarioError(file, "kind", f"{hint}; a macro or circular-deal scenario starts with "
-                                          f"kind = \"macro\" or kind = \"circular\" (fleet scenarios have no kind)")
+        raise ScenarioError(file, "kind", f"{hint}; a macro or circular-deal scenario says kind = \"macro\" or "
+                                          f"kind = \"circular\" (run fleet scenarios with dcecon run)")
     return SCHEMAS[kind]
 
 

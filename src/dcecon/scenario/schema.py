@@ -106,6 +106,10 @@ class Cohort(_Strict):
                                                          "storage [USD/GPU].")
     book_life_years: float = Field(gt=0.0, le=50.0, description="Accounting depreciation life [years]; may be "
                                                                 "fractional for straight line.")
+    economic_life_years: Optional[float] = Field(
+        default=None, gt=0.0, le=50.0,
+        description="Economic life: how long the GPUs really hold their value [years]; reports the gap between "
+                    "depreciation over this life and the book depreciation. Default: the book life.")
     depreciation_method: DepreciationMethod = Field(
         default="straight_line", description="straight_line, double_declining_balance or sum_of_years_digits.",
     )
@@ -177,6 +181,10 @@ class Cohort(_Strict):
             raise ValueError("price_step_cut needs price_step_year (the date of the cut)")
         if self.generation_price_cut > 0 and self.generation_interval_years is None:
             raise ValueError("generation_price_cut needs generation_interval_years")
+        if (self.depreciation_method != "straight_line" and self.economic_life_years is not None
+                and not float(self.economic_life_years).is_integer()):
+            raise ValueError(f"economic_life_years must be a whole number of years for {self.depreciation_method} "
+                             f"(got {self.economic_life_years})")
         if self.depreciation_method != "straight_line" and not float(self.book_life_years).is_integer():
             raise ValueError(f"book_life_years must be a whole number of years for {self.depreciation_method} "
                              f"(got {self.book_life_years}); only straight_line takes fractional lives")
