@@ -10,11 +10,11 @@ orders of magnitude above the rounding actually seen (about 1e-14).
 ``scale`` is the magnitude of the terms a quantity is computed from (see
 :func:`metric_scales`). Sums of same-signed terms (revenue, costs, energy,
 break-even price, cost per billed hour) have ``scale = 0`` (plain relative
-error); a difference of large terms (gross profit, EBITDA, NPV) carries the
-rounding of its terms, not of its (possibly tiny) result, so its scale is the
-size of those terms; rates (IRR) and years (payback) get an absolute floor of
-1 (a rate near 0 has no meaningful relative error). NaN and infinity
-positions must be identical.
+error); a difference of large terms (gross profit, EBITDA, NPV, the slope of
+the break-even utilization) carries the rounding of its terms, not of its
+(possibly tiny) result, so its scale is the size of those terms; rates (IRR)
+and years (payback) get an absolute floor of 1 (a rate near 0 has no
+meaningful relative error). NaN and infinity positions must be identical.
 
 What is checked:
 
@@ -25,14 +25,21 @@ What is checked:
   facilities, cohort overrides of PUE, electricity and facility, 1-4 cohort
   fleets with in-service dates before the start, on and off the period grid,
   ``it_power_mw`` cohorts, 1/4/12 periods a year, zero and negative price
-  decline, electricity escalation, taxes, salvage, sampled dimensions) plus
+  decline, electricity escalation, taxes, salvage, price paths - token
+  pricing, a step cut, generation steps -, sampled dimensions) plus
   randomized cases drawing those options from a seeded generator;
 - grid reductions of ``dcecon.grid(..., backend="native")`` against
-  ``backend="numpy"``: counts exactly equal, moments, extremes and table sums
-  to ``RTOL`` (scale-aware), also for sampled runs and for a chunk size that
-  splits a cell's samples;
-- thread counts: ``threads=1`` vs ``2``;
-- the CLI: ``dcecon grid ... --json`` on ``native`` and ``numpy``.
+  ``backend="numpy"``: counts, NaN/inf counts, negatives, sketches and table
+  counts exactly equal; argmin/argmax equal, or on a scenario whose value
+  ties the other's to rounding (mathematically equal values, e.g. opex along
+  an axis it does not depend on, are summed in another order by the kernel);
+  moments, extremes and table sums to ``RTOL`` (scale-aware); sampled runs
+  (Sobol', LHS, random) and a chunk size that splits a cell's samples;
+- thread counts: ``threads=1`` vs ``2`` (and OpenMP granting fewer threads);
+- the CLI: ``dcecon grid ... --json`` on ``native`` and ``numpy``;
+- every finite IRR is a root of its NPV (both backends);
+- known bugs, as strict xfails with their reproduction: an IRR that is not a
+  root, a ``next_generation_year`` axis ignored by the array model.
 
 The helpers are reused by ``tests/test_gpu_parity.py`` and
 ``tests/test_float32.py``.
@@ -54,12 +61,12 @@ import pytest
 
 import dcecon
 from dcecon.backends import native, resolve_backend
-from dcecon.model import finance
-from dcecon.model.cohort import cohort_flows
 from dcecon.grid_engine import kernels
 from dcecon.grid_engine.api import prepare
 from dcecon.grid_engine.batch import METRICS, chunk_parameters, evaluate_chunk
 from dcecon.grid_engine.reduce import make_layout
+from dcecon.model import finance
+from dcecon.model.cohort import cohort_flows
 from dcecon.model.fleet import window_and_lifetime
 from dcecon.scenario.loader import load_raw, validate
 
@@ -74,10 +81,6 @@ CACHE_FOLDER = "dcecon-native-cache"
 """Folder under pytest's session base temp that holds the native build of this test session."""
 
 COL = {name: j for j, name in enumerate(METRICS)}
-
-SAME_SIGN_SUMS = ("revenue_usd", "depreciation_usd", "power_cost_usd", "facility_cost_usd", "opex_usd", "cogs_usd",
-                  "energy_kwh", "breakeven_price_usd_per_gpu_hour", "cost_usd_per_billed_gpu_hour")
-"""Metrics that are sums (or ratios of sums) of same-signed terms: plain relative error, scale 0."""
 
 EXACT_TABLE_STATS = ("count", "positive_margin", "positive_npv")
 
@@ -411,8 +414,9 @@ def reference(plan, start: int = 0, stop: int | None = None, dtype: str = "float
 def metric_scales(plan, metrics: np.ndarray, start: int = 0, stop: int | None = None) -> np.ndarray:
     """The magnitude of the terms each metric of each scenario is computed from, shape ``(m, 16)``.
 
-    - sums of same-signed terms (:data:`SAME_SIGN_SUMS`): 0, the error is
-      relative to the value itself;
+    - sums (or ratios of sums) of same-signed terms - revenue, costs, energy,
+      break-even price, cost per billed hour: 0, the error is relative to
+      the value itself;
     - gross profit and EBITDA: window revenue + COGS (EBITDA's terms are
       revenue, power, opex and lease, all inside revenue + COGS);
     - gross margin = gross profit / revenue: (revenue + COGS) / revenue;

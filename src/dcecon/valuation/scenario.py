@@ -19,8 +19,9 @@ from __future__ import annotations
 import difflib
 from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from dcecon.macro.scenario import validate
 from dcecon.scenario.errors import ScenarioError
 from dcecon.scenario.loader import SET_PROVENANCE, load_raw, parse_assignment, parse_value
 from dcecon.scenario.schema import Source, _Strict
@@ -189,30 +190,6 @@ def apply_overrides(raw: dict, overrides, provenance: dict) -> dict:
     return raw
 
 
-def _message(error: dict) -> str:
-    if error["type"] == "extra_forbidden":
-        return "unknown field (not in the useful-lives schema; check the spelling)"
-    if error["type"] == "missing":
-        return "is required but missing"
-    message = error["msg"].removeprefix("Value error, ")
-    if "input" in error and not isinstance(error["input"], (dict, list)):
-        message += f" (got {error['input']!r})"
-    return message
-
-
-def validate(raw: dict, provenance: dict, file) -> UsefulLivesScenario:
-    """Validate a raw dict; the first problem (unknown keys first) becomes a :class:`ScenarioError`."""
-    try:
-        scenario = UsefulLivesScenario.model_validate(raw)
-    except ValidationError as exc:
-        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        error = errors[0]
-        field = ".".join(str(part) for part in error["loc"]) or None
-        raise ScenarioError(file, field, _message(error)) from None
-    scenario.provenance.update(provenance)
-    return scenario
-
-
 def load_useful_lives(path, overrides=()) -> UsefulLivesScenario:
     """Load, override and validate a ``kind = "useful-lives"`` scenario file.
 
@@ -234,4 +211,4 @@ def load_useful_lives(path, overrides=()) -> UsefulLivesScenario:
     if raw.get("kind") != KIND:
         raise ScenarioError(path, "kind", f"must be {KIND!r} for this command (got {raw.get('kind')!r})")
     apply_overrides(raw, overrides, provenance)
-    return validate(raw, provenance, str(path))
+    return validate(UsefulLivesScenario, raw, provenance, str(path))

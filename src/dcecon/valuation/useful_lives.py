@@ -340,6 +340,19 @@ def depreciation_gap(book_usd, economic_usd):
     return np.asarray(economic_usd, dtype=np.float64) - np.asarray(book_usd, dtype=np.float64)
 
 
+def depreciation_gap_by_year(capex_by_year, book_life_years, economic_life_years, years, convention="spread",
+                             vintage_years=None):
+    """Understated depreciation by year, economic minus book, of the same vintages [USD].
+
+    Parameters as :func:`depreciation_by_year`, with two lives [years]. Over
+    all years the gap sums to zero (both lives write off the same base); a
+    growing fleet shows a positive gap while the book life is the longer one.
+    """
+    book = depreciation_by_year(capex_by_year, book_life_years, years, convention, vintage_years)
+    economic = depreciation_by_year(capex_by_year, economic_life_years, years, convention, vintage_years)
+    return depreciation_gap(book, economic)
+
+
 def window_total(values_by_year, years, first_year, last_year):
     """Sum over the years ``first_year <= y <= last_year`` (last axis) [same unit as the values]."""
     years = np.asarray(years, dtype=np.float64)
