@@ -281,7 +281,9 @@ DCECON_HD T irr(const T* cf, const T* t, int n, int n_regular, T dt) {
         T secant = (lo * f_hi - hi * f_lo) / (denominator == T(0) ? T(1) : denominator);
         if (!(denominator != T(0) && secant > lo && secant < hi)) secant = T(0.5) * (lo + hi);
         T candidate = use_newton ? newton : secant;
-        bool done = value == T(0) || t_abs(candidate - y) <= tol || hi - lo <= tol;
+        // a false-position step that barely moves from a lopsided bracket is not convergence: bisect instead
+        if (!use_newton && t_abs(candidate - y) <= tol && hi - lo > tol) candidate = T(0.5) * (lo + hi);
+        bool done = value == T(0) || (use_newton && t_abs(newton - y) <= tol) || hi - lo <= tol;
         if (value != T(0)) y = candidate;
         if (done) active = false;
     }

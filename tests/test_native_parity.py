@@ -38,8 +38,9 @@ What is checked:
 - thread counts: ``threads=1`` vs ``2`` (and OpenMP granting fewer threads);
 - the CLI: ``dcecon grid ... --json`` on ``native`` and ``numpy``;
 - every finite IRR is a root of its NPV (both backends);
-- known bugs, as strict xfails with their reproduction: an IRR that is not a
-  root, a ``next_generation_year`` axis ignored by the array model.
+- regressions of two fixed bugs: an IRR that was not a root (a stalled
+  false-position step taken for convergence), and a ``next_generation_year``
+  axis ignored by the array model.
 
 The helpers are reused by ``tests/test_gpu_parity.py`` and
 ``tests/test_float32.py``.
@@ -817,17 +818,7 @@ def test_cli_native_and_numpy_print_the_same_summary(native_cache, native_lib):
     assert_summaries_close(ours, theirs, GridReference.of(file_plan(NEOCLOUD, axes)))
 
 
-# --- known bugs ----------------------------------------------------------------------------------------------------
-
-IRR_NOT_A_ROOT = {"random-3": "utilization 0: no revenue, capex, then opex and a late salvage; the float64 IRR "
-                              "stops at its first guess (see test_irr_returns_a_root)"}
-"""Cases with a finite IRR that is not a root of the NPV (the IRR bug below), by case id."""
-
-IRR_BUG = ("BUG src/dcecon/model/finance.py irr (and irr in kernels/dcecon_model.cuh, the same iteration): when "
-           "the first Newton step leaves the bracket, the false-position step from a lopsided bracket "
-           "(f(lo) ~ 1e25 at r = -99%, where late flows are multiplied by e^46) moves y by ~1e-17, which the "
-           "stopping test |candidate - y| <= tol takes for convergence: the initial guess is returned as the IRR "
-           "although the NPV there is -9.4e8 (the only root in [-0.99, 1000] is -0.689)")
+# --- IRR roots and generation axes (regressions) ------------------------------------------------------------
 
 
 def irr_inputs(plan, monkeypatch):
@@ -855,8 +846,7 @@ def npv_residual(flows, times, rate):
         return np.abs(terms.sum(axis=1)) / np.abs(terms).sum(axis=1)
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=IRR_BUG))
-                                  if c.id in IRR_NOT_A_ROOT else c for c in ALL_CASES], ids=CASE_IDS)
+@pytest.mark.parametrize("case", ALL_CASES, ids=CASE_IDS)
 def test_every_finite_irr_is_a_root(case, native_lib, monkeypatch):
     """Every finite IRR (NumPy and native) makes the NPV of its cash flows vanish: residual <= 1e-9 of the
     discounted terms' size (the solver stops at a step of 1e-13 in ln(1 + r))."""
@@ -872,7 +862,6 @@ def test_every_finite_irr_is_a_root(case, native_lib, monkeypatch):
                               f"irr={rates[bad[0]]!r} at {plan.parameters_at(int(bad[0]))}")
 
 
-@pytest.mark.xfail(strict=True, reason=IRR_BUG)
 def test_irr_returns_a_root():
     """``finance.irr`` of capex, losses and a late salvage: the one root in [-0.99, 1000] (-0.6887, from a dense
     scan of the NPV in y = ln(1 + r), 2e5 points), not the first guess (-0.4648, where the NPV is -9.4e8)."""
@@ -896,11 +885,6 @@ NEXT_GENERATION_AXIS = Case(
 """A ``next_generation_year`` axis on a cohort whose first arrival defaults to in_service_year + interval."""
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG src/dcecon/grid_engine/batch.py chunk_parameters: for a cohort without an explicit next_generation_year "
-    "it sets params['next_generation_year'] = in_service_year + generation_interval_years after the axes are "
-    "applied, so a next_generation_year axis is ignored on the array paths (numpy, cupy-array): every scenario "
-    "gets the default; the native kernel uses the axis value and equals dcecon.evaluate with the field set"))
 def test_next_generation_year_axis_on_a_defaulted_arrival(native_lib):
     """Each scenario of a ``next_generation_year`` axis equals ``dcecon.evaluate`` of the scenario with that
     field set (the brute force of tests/test_grid_brute_force.py), on native and on NumPy."""

@@ -32,21 +32,6 @@ def with_line_directive(name: str) -> str:
     return f'#line 1 "{kernel_dir() / name}"\n' + read(name)
 
 
-def inlined(name: str) -> str:
-    """A source with the local ``#include "dcecon_*.cuh"`` lines replaced by the headers (for NVRTC)."""
-    out = []
-    for line in with_line_directive(name).splitlines():
-        stripped = line.strip()
-        if stripped.startswith('#include "') and stripped[10:-1] in HEADERS:
-            out.append(inlined(stripped[10:-1]))
-            out.append(f'#line {len(out)} "{kernel_dir() / name}"')
-        elif stripped == "#pragma once":
-            continue
-        else:
-            out.append(line)
-    return "\n".join(out) + "\n"
-
-
 def digest(*names: str) -> str:
     """SHA-256 of the named sources and the headers they include."""
     h = hashlib.sha256()

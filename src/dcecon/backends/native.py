@@ -7,8 +7,10 @@ compiler has it, into a shared library cached under the user's cache folder
 hash, the compiler's version and the flags, and loaded with ctypes.
 ``-ffp-contract=off`` keeps multiply-adds unfused, so results do not depend
 on whether the CPU has FMA. A missing compiler or a failed build gives a
-one-line warning and ``None`` (the caller falls back to NumPy); a cache entry
-that does not load (truncated, corrupted) is rebuilt once.
+one-line warning and ``None`` (the caller falls back to NumPy). A cache entry
+is loaded only if its SHA-256 matches the stamp written when it was built
+(loading a truncated library can crash the process); one that does not
+match, or does not load, is rebuilt.
 """
 
 from __future__ import annotations
@@ -129,9 +131,12 @@ def load_library(rebuild: bool = False):
     if _openmp_works(compiler):
         flags.append(OPENMP_FLAG)
     target = cache_dir() / f"dcecon-native-{build_key(compiler, flags)}.so"
+    stamp = target.with_suffix(".sha256")
     for attempt in range(2):
-        if not target.exists() or rebuild:
+        if not target.exists() or rebuild or not _intact(target, stamp):
+            target.unlink(missing_ok=True)  # a truncated library can crash the loader: never load one
             _compile(compiler, flags, target)
+            stamp.write_text(_file_digest(target))
         try:
             lib = ctypes.CDLL(str(target))
             _declare(lib)
@@ -140,6 +145,18 @@ def load_library(rebuild: bool = False):
             target.unlink(missing_ok=True)  # corrupted or stale cache entry: rebuild once
             rebuild = True
     raise NativeUnavailable(f"the built library {target} does not load")
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _intact(target: Path, stamp: Path) -> bool:
+    """Whether the cached library is byte for byte the one that was built (its SHA-256 stamp matches)."""
+    try:
+        return stamp.read_text().strip() == _file_digest(target)
+    except OSError:
+        return False
 
 
 def available() -> bool:

@@ -91,6 +91,29 @@ def prepare(raw: dict, provenance: dict, file, axes=(), samples=None, sampler="s
     return plan
 
 
+KERNEL_MAX_COHORTS = 16
+KERNEL_MAX_PERIODS = 768
+CUDA_MAX_CARTESIAN_AXES = 16
+NATIVE_MAX_CARTESIAN_AXES = 64
+
+
+def kernel_limit_reason(plan, kernel: str) -> str | None:
+    """Why the fused kernels cannot run this plan (see kernels/dcecon_model.cuh), or None."""
+    extents = plan.static_extents()
+    j_lo, j_hi = extents["lifetime_range"]
+    periods = max(j_hi, extents["window_periods"]) - min(j_lo, 0)
+    cohorts = len(plan.host_fleet)
+    axes = len(plan.axes)
+    max_axes = CUDA_MAX_CARTESIAN_AXES if kernel == "cuda" else NATIVE_MAX_CARTESIAN_AXES
+    if cohorts > KERNEL_MAX_COHORTS:
+        return f"the fused kernels take at most {KERNEL_MAX_COHORTS} cohorts (this scenario has {cohorts})"
+    if periods > KERNEL_MAX_PERIODS:
+        return f"the fused kernels take at most {KERNEL_MAX_PERIODS} periods (this run needs {periods})"
+    if axes > max_axes:
+        return f"the fused kernels decode at most {max_axes} cartesian axes (this run has {axes})"
+    return None
+
+
 def save_scenarios_bytes(plan) -> int:
     """Uncompressed size of ``--save-scenarios`` output [bytes] (an upper bound of the Parquet size)."""
     from dcecon.grid_engine.batch import METRICS
@@ -105,6 +128,14 @@ def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_me
     max_memory = parse_size(max_memory, "--max-memory")
     max_output = parse_size(max_output, "--max-output")
     chosen = resolve_backend(backend, dtype, kernels=True, threads=threads)
+    if chosen.kernel is not None:
+        reason = kernel_limit_reason(plan, chosen.kernel)
+        if reason:
+            import sys
+
+            print(f"dcecon: warning: {reason}; using the array model on {'cupy-array' if chosen.kernel == 'cuda' else 'numpy'}",
+                  file=sys.stderr)
+            chosen = resolve_backend("cupy-array" if chosen.kernel == "cuda" else "numpy", dtype)
     if save_scenarios and out is None:
         raise ScenarioError("--save-scenarios", None, "needs --out DIR")
     if save_scenarios and not force:

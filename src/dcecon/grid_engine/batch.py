@@ -40,6 +40,7 @@ def chunk_parameters(backend, plan: GridPlan, dim_values):
         if c.price_usd_per_million_tokens is not None:
             derived[(k, "price_usd_per_million_tokens")] = backend.asarray([[c.price_usd_per_million_tokens]])
             derived[(k, "tokens_per_second_per_gpu")] = backend.asarray([[c.tokens_per_second_per_gpu]])
+    bound = {(target, name) for axis in plan.dimensions for target, name in plan.bindings[axis.path]}
     for axis, values in zip(plan.dimensions, dim_values):
         column = xp.reshape(backend.asarray(values), (-1, 1))
         for target, name in plan.bindings[axis.path]:
@@ -56,7 +57,8 @@ def chunk_parameters(backend, plan: GridPlan, dim_values):
         if c.price_usd_per_million_tokens is not None:
             params["price_usd_per_gpu_hour"] = usd_per_gpu_hour_from_tokens(
                 derived[(k, "price_usd_per_million_tokens")], derived[(k, "tokens_per_second_per_gpu")])
-        if c.generation_interval_years is not None and c.next_generation_year is None:
+        if (c.generation_interval_years is not None and c.next_generation_year is None
+                and (k, "next_generation_year") not in bound):
             params["next_generation_year"] = params["in_service_year"] + params["generation_interval_years"]
     fleet = [(params, method) for params, (_, method) in zip(cohorts, plan.host_fleet)]
     return fleet, finance

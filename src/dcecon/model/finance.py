@@ -155,7 +155,10 @@ def _irr_iterate(xp, flows, times, state, iterations):
         secant = (lo * f_hi - hi * f_lo) / xp.where(denominator == 0.0, 1.0, denominator)
         secant = xp.where((denominator != 0.0) & (secant > lo) & (secant < hi), secant, 0.5 * (lo + hi))
         candidate = xp.where(use_newton, newton, secant)
-        done = (value == 0.0) | (xp.abs(candidate - y) <= tolerance) | (hi - lo <= tolerance)
+        # a false-position step that barely moves from a lopsided bracket is not convergence: bisect instead
+        stalled = ~use_newton & (xp.abs(candidate - y) <= tolerance) & (hi - lo > tolerance)
+        candidate = xp.where(stalled, 0.5 * (lo + hi), candidate)
+        done = (value == 0.0) | (use_newton & (xp.abs(newton - y) <= tolerance)) | (hi - lo <= tolerance)
         y = xp.where(active & (value != 0.0), candidate, y)
         active = active & ~done
         n_active = int(xp.sum(xp.astype(active, xp.int32)))
