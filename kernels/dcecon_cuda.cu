@@ -18,40 +18,6 @@ using namespace dcecon;
 #define DCECON_BLOCK 128
 #endif
 
-template <typename T>
-__device__ Grid<T> device_grid(const double* g_real, const int* g_int) {
-    Grid<T> g;
-    g.grid_start_year = T(g_real[0]);
-    g.start_year = T(g_real[1]);
-    g.hours_per_period = T(g_real[2]);
-    g.period_years = T(g_real[3]);
-    g.periods_per_year = g_int[0];
-    g.j0 = g_int[1];
-    g.n_periods = g_int[2];
-    g.window_first = g_int[3];
-    g.window_periods = g_int[4];
-    g.n_schedule_years = g_int[5];
-    g.n_cohorts = g_int[6];
-    return g;
-}
-
-template <typename T>
-__device__ GridSpec<T> device_spec(const int* spec_int, const long long* sizes, const long long* strides,
-                                   const T* axis_values, const long long* value_offsets, const int* bind_offsets,
-                                   const int* bind_cohort, const int* bind_param, const T* sampled_values,
-                                   long long n_samples, const T* base_params, const int* methods, double discount,
-                                   double tax) {
-    GridSpec<T> s;
-    s.n_cart = spec_int[0];
-    s.n_dims = spec_int[1];
-    s.n_sampled = spec_int[2];
-    s.sizes = sizes; s.strides = strides; s.axis_values = axis_values; s.value_offsets = value_offsets;
-    s.bind_offsets = bind_offsets; s.bind_cohort = bind_cohort; s.bind_param = bind_param;
-    s.sampled_values = sampled_values; s.n_samples = n_samples;
-    s.base_params = base_params; s.methods = methods; s.discount = T(discount); s.tax = T(tax);
-    return s;
-}
-
 #define DCECON_KERNEL_ARGS(T)                                                                                    \
     const double *g_real, const int *g_int, const int *spec_int, const long long *sizes,                        \
         const long long *strides, const T *axis_values, const long long *value_offsets, const int *bind_offsets, \
@@ -62,8 +28,8 @@ template <typename T>
 __global__ void dcecon_evaluate(DCECON_KERNEL_ARGS(T), T* out) {
     long long row = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (row >= m) return;
-    Grid<T> g = device_grid<T>(g_real, g_int);
-    GridSpec<T> s = device_spec<T>(spec_int, sizes, strides, axis_values, value_offsets, bind_offsets, bind_cohort,
+    Grid<T> g = make_grid<T>(g_real, g_int);
+    GridSpec<T> s = make_spec<T>(spec_int, sizes, strides, axis_values, value_offsets, bind_offsets, bind_cohort,
                                    bind_param, sampled_values, n_samples, base_params, methods, discount, tax);
     T params[DCECON_MAX_COHORTS * N_PARAMS];
     long long coords[16];
@@ -159,8 +125,8 @@ __global__ void dcecon_reduce(DCECON_KERNEL_ARGS(T), const int* table_int, const
     long long per = (m + threads - 1) / threads;
     long long first = tid * per;
     long long last = first + per < m ? first + per : m;
-    Grid<T> g = device_grid<T>(g_real, g_int);
-    GridSpec<T> s = device_spec<T>(spec_int, sizes, strides, axis_values, value_offsets, bind_offsets, bind_cohort,
+    Grid<T> g = make_grid<T>(g_real, g_int);
+    GridSpec<T> s = make_spec<T>(spec_int, sizes, strides, axis_values, value_offsets, bind_offsets, bind_cohort,
                                    bind_param, sampled_values, n_samples, base_params, methods, discount, tax);
     SketchLayout sk;
     sk.sub_bits = (int)sketch_int[0]; sk.key_base = sketch_int[1]; sk.side = sketch_int[2];

@@ -128,39 +128,6 @@ struct Accumulator {
     }
 };
 
-template <typename T>
-Grid<T> make_grid(const double* g_real, const int* g_int) {
-    Grid<T> g;
-    g.grid_start_year = T(g_real[0]);
-    g.start_year = T(g_real[1]);
-    g.hours_per_period = T(g_real[2]);
-    g.period_years = T(g_real[3]);
-    g.periods_per_year = g_int[0];
-    g.j0 = g_int[1];
-    g.n_periods = g_int[2];
-    g.window_first = g_int[3];
-    g.window_periods = g_int[4];
-    g.n_schedule_years = g_int[5];
-    g.n_cohorts = g_int[6];
-    return g;
-}
-
-template <typename T>
-GridSpec<T> make_spec(const int* spec_int, const long long* sizes, const long long* strides, const T* axis_values,
-                      const long long* value_offsets, const int* bind_offsets, const int* bind_cohort,
-                      const int* bind_param, const T* sampled_values, long long n_samples, const T* base_params,
-                      const int* methods, T discount, T tax) {
-    GridSpec<T> s;
-    s.n_cart = spec_int[0];
-    s.n_dims = spec_int[1];
-    s.n_sampled = spec_int[2];
-    s.sizes = sizes; s.strides = strides; s.axis_values = axis_values; s.value_offsets = value_offsets;
-    s.bind_offsets = bind_offsets; s.bind_cohort = bind_cohort; s.bind_param = bind_param;
-    s.sampled_values = sampled_values; s.n_samples = n_samples;
-    s.base_params = base_params; s.methods = methods; s.discount = discount; s.tax = tax;
-    return s;
-}
-
 int thread_count(int requested) {
 #ifdef _OPENMP
     return requested > 0 ? requested : omp_get_max_threads();

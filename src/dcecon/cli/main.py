@@ -8,22 +8,14 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from dcecon.backends import BACKEND_CHOICES, BackendUnavailableError
+from dcecon.files import atomic_write_text
 from dcecon.scenario.errors import ScenarioError
 
 EXIT_BAD_INPUT = 2
-
-
-def file_mode() -> int:
-    """Permissions of a new file under the process umask (temporary files are created 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 class UsageError(Exception):
@@ -40,16 +32,7 @@ def write_atomically(path: Path, text: str) -> None:
     path = Path(path)
     if path.parent and not path.parent.exists():
         raise ScenarioError(path, None, "its folder does not exist")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_text(path, text)
 
 
 def _cmd_run(args) -> int:

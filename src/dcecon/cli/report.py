@@ -128,14 +128,17 @@ def render(result: Result, console: Console | None = None) -> None:
 
     used = sources_used(s)
     if used:
-        sources = Table(title="Sources behind the inputs", header_style="bold")
-        sources.add_column("id")
-        sources.add_column("source")
-        sources.add_column("as of")
-        sources.add_column("fields")
-        for entry in used:
-            title = entry.get("title", "(command line)" if entry["id"] == "--set" else "")
-            url = entry.get("url", "")
-            sources.add_row(entry["id"], f"{title}\n{url}" if url else title, entry.get("as_of", ""),
-                            ", ".join(entry["fields"]))
-        console.print(sources)
+        console.print(sources_table(used))
+
+
+def sources_table(used) -> Table:
+    """The "Sources behind the inputs" table: id, title and URL, as-of date, the fields each source backs."""
+    sources = Table(title="Sources behind the inputs", header_style="bold")
+    for column in ("id", "source", "as of", "fields"):
+        sources.add_column(column)
+    for entry in used:
+        title = entry.get("title", "(command line)" if entry["id"] == "--set" else "")
+        url = entry.get("url", "")
+        sources.add_row(entry["id"], f"{title}\n{url}" if url else title, entry.get("as_of", ""),
+                        ", ".join(entry["fields"]))
+    return sources

@@ -18,61 +18,30 @@ leaves a half-written file; bad input is rejected before the folder is made.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from dcecon import __version__
+from dcecon.files import atomic_write, atomic_write_bytes
 from dcecon.grid_engine.reduce import Partial
 from dcecon.scenario.errors import ScenarioError
 
 MANIFEST = "manifest.json"
-
-
-def file_mode() -> int:
-    """Permissions of a new file under the process umask (temporary files are created 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
 PARTIALS = ".partials"
 OUTPUT_FILES = ("summary.json", "marginals.parquet", "tables.parquet")
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def write_json(path: Path, obj) -> None:
     """Write JSON atomically (NaN and infinities as strings)."""
     from dcecon.evaluate import _json_safe
 
-    _atomic_write_bytes(path, (json.dumps(_json_safe(obj), indent=2) + "\n").encode())
+    atomic_write_bytes(path, (json.dumps(_json_safe(obj), indent=2) + "\n").encode())
 
 
 def write_parquet(path: Path, frame) -> None:
     """Write a DataFrame as Parquet atomically."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
 def check_output_folder(out: Path, fingerprint: str, resume: bool) -> dict | None:
@@ -143,16 +112,8 @@ class PartialStore:
             import pandas as pd
 
             write_parquet(self.scenarios / f"chunk-{partial.start:016d}.parquet", pd.DataFrame(scenarios))
-        fd, tmp = tempfile.mkstemp(dir=self.partials, prefix=".chunk.", suffix=".npz")
-        os.close(fd)
-        try:
-            np.savez_compressed(tmp, **partial.to_arrays())
-            os.chmod(tmp, file_mode())
-            os.replace(tmp, self._path(partial.start, partial.stop))
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        atomic_write(self._path(partial.start, partial.stop),
+                     lambda tmp: np.savez_compressed(tmp, **partial.to_arrays()), suffix=".npz")
 
 
 def manifest(plan, scenario_file, backend, dtype, chunk_size, max_memory, status, command=None) -> dict:

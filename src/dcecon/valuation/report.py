@@ -245,15 +245,9 @@ def render(scenario: UsefulLivesScenario, result: dict, console=None) -> None:
 
     used = _sources(s)
     if used:
-        sources = Table(title="Sources behind the inputs", header_style="bold")
-        for column in ("id", "source", "as of", "fields"):
-            sources.add_column(column)
-        for entry in used:
-            title = entry.get("title", "(command line)" if entry["id"] == "--set" else "")
-            url = entry.get("url", "")
-            sources.add_row(entry["id"], f"{title}\n{url}" if url else title, entry.get("as_of", ""),
-                            ", ".join(entry["fields"]))
-        console.print(sources)
+        from dcecon.cli.report import sources_table
+
+        console.print(sources_table(used))
 
 
 def run_file(path, overrides=(), as_json: bool = False) -> int:
