@@ -58,20 +58,37 @@ struct Accumulator {
         maxs.assign((size_t)n_groups * M, -std::numeric_limits<double>::infinity());
     }
 
-    void add_to_group(long long group, const double* x) {
+    // The four per-metric views of one scenario that every table needs, computed once.
+    struct Views {
+        double sum[M], count[M], lo[M], hi[M], positive_margin, positive_npv;
+    };
+
+    static void views_of(const double* x, Views& v) {
+        for (int i = 0; i < M; ++i) {
+            double value = x[i];
+            bool finite = std::isfinite(value);
+            bool number = value == value;
+            v.sum[i] = finite ? value : 0.0;
+            v.count[i] = finite ? 1.0 : 0.0;
+            v.lo[i] = number ? value : std::numeric_limits<double>::infinity();
+            v.hi[i] = number ? value : -std::numeric_limits<double>::infinity();
+        }
+        v.positive_margin = x[GROSS_MARGIN] > 0.0 ? 1.0 : 0.0;
+        v.positive_npv = x[NPV] > 0.0 ? 1.0 : 0.0;
+    }
+
+    void add_to_group(long long group, const Views& v) {
         double* s = sums.data() + group * WIDTH;
         double* lo = mins.data() + group * M;
         double* hi = maxs.data() + group * M;
         for (int i = 0; i < M; ++i) {
-            double v = x[i];
-            if (std::isfinite(v)) { s[i] += v; s[M + i] += 1.0; }
-            if (v == v) {
-                if (v < lo[i]) lo[i] = v;
-                if (v > hi[i]) hi[i] = v;
-            }
+            s[i] += v.sum[i];
+            s[M + i] += v.count[i];
+            lo[i] = v.lo[i] < lo[i] ? v.lo[i] : lo[i];
+            hi[i] = v.hi[i] > hi[i] ? v.hi[i] : hi[i];
         }
-        s[2 * M] += x[GROSS_MARGIN] > 0.0 ? 1.0 : 0.0;
-        s[2 * M + 1] += x[NPV] > 0.0 ? 1.0 : 0.0;
+        s[2 * M] += v.positive_margin;
+        s[2 * M + 1] += v.positive_npv;
     }
 
     void add(const SketchLayout& sk, const TableLayout& lay, const long long* sizes, const long long* coords,
@@ -92,14 +109,17 @@ struct Accumulator {
             long long b = sketch_bucket(sk, v);
             if (b >= 0) sketch[(size_t)i * sk.n_buckets + b] += 1;
         }
+        if (lay.n_marginal == 0 && lay.n_pairs == 0) return;
+        Views views;
+        views_of(x, views);
         for (int t = 0; t < lay.n_marginal; ++t) {
             int d = lay.marginal_dims[t];
             long long group = d < n_cart ? coords[d] : (long long)lay.deciles[row * n_sampled + (d - n_cart)];
-            add_to_group(lay.marginal_offsets[t] + group, x);
+            add_to_group(lay.marginal_offsets[t] + group, views);
         }
         for (int t = 0; t < lay.n_pairs; ++t) {
             long long group = coords[lay.pair_a[t]] * sizes[lay.pair_b[t]] + coords[lay.pair_b[t]];
-            add_to_group(lay.pair_offsets[t] + group, x);
+            add_to_group(lay.pair_offsets[t] + group, views);
         }
     }
 

@@ -23,6 +23,7 @@ from dcecon.model.depreciation import period_depreciation_usd
 from dcecon.model.price_paths import usd_per_million_tokens_from_gpu_hour
 from dcecon.model.fleet import (
     investment_view,
+    INVESTMENT_NAMES,
     financing_view,
     lifetime_period_range,
     pnl_totals,
@@ -46,14 +47,7 @@ PNL_FIELDS = (
 )
 """Window P&L fields of a result, in report order."""
 
-INVESTMENT_FIELDS = (
-    "npv_usd",
-    "irr",
-    "payback_years",
-    "breakeven_price_usd_per_gpu_hour",
-    "breakeven_utilization",
-    "cost_usd_per_billed_gpu_hour",
-)
+INVESTMENT_FIELDS = INVESTMENT_NAMES
 """Investment-view fields of a result (lifetime of the cohorts), in report order."""
 
 RESULT_FIELDS = PNL_FIELDS + INVESTMENT_FIELDS
