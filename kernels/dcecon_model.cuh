@@ -146,72 +146,86 @@ struct PeriodFlows {
     T revenue_at_full, price_weighted_billed, power_at_full_load;
 };
 
-// Growth factors x^age carried from period to period: pow once at the first
-// period in service, then one multiplication per period (equal to pow to rounding).
+// Per-cohort state of one scenario: the terms that do not change from period to
+// period (computed once, with the NumPy reference's operation order), and the
+// growth factors x^age carried from period to period (pow once at the first
+// period in service, then one multiplication per period, equal to pow to rounding).
 template <typename T>
 struct AgeFactors {
     bool started;
     T decline, escalation, decline_step, escalation_step;
+    T billed, hours_price, load, full_load_kwh, gpu_energy, lease, building_rate, gpu_opex, life_periods;
 };
+
+template <typename T>
+DCECON_HD DCECON_INLINE void cohort_constants(const Grid<T>& g, const T* p, AgeFactors<T>& af) {
+    T hours = g.hours_per_period;
+    T u = p[UTILIZATION];
+    T ppy = T(g.periods_per_year);
+    T idle = p[IDLE_POWER_FRACTION];
+    af.started = false;
+    af.billed = hours * u;
+    af.hours_price = hours * p[PRICE_USD_PER_GPU_HOUR];
+    af.load = idle + (T(1) - idle) * u;
+    af.full_load_kwh = hours * p[POWER_KW_PER_GPU] * T(1) * p[PUE];
+    af.gpu_energy = af.full_load_kwh * af.load;
+    af.lease = p[COLOCATION_USD_PER_KW_MONTH] * T(12) / ppy * p[POWER_KW_PER_GPU];
+    T share = p[FACILITY_CAPEX_USD_PER_MW] / T(1000) * p[POWER_KW_PER_GPU];
+    af.building_rate = share / p[FACILITY_LIFE_YEARS] / ppy;
+    af.gpu_opex = (p[MAINTENANCE_FRACTION] * p[CAPEX_USD_PER_GPU] + p[OTHER_OPEX_USD_PER_GPU_YEAR]) / ppy;
+    af.life_periods = p[SERVICE_LIFE_YEARS] * ppy;
+}
 
 template <typename T>
 DCECON_HD DCECON_INLINE void cohort_period(const Grid<T>& g, int method, const T* p, int j, PeriodFlows<T>& f,
                                            AgeFactors<T>& af) {
     T a_p = age_in_periods(g, p[IN_SERVICE_YEAR], j);
-    T life_periods = p[SERVICE_LIFE_YEARS] * T(g.periods_per_year);
-    f.active = (a_p >= T(0)) && (a_p < life_periods - T(1e-6));
-    T age = f.active ? a_p / T(g.periods_per_year) : T(0);
-    T hours = g.hours_per_period;
-    T u = p[UTILIZATION];
-    T billed = hours * u;
-    if (f.active) {
-        if (!af.started) {
-            af.decline = t_pow(T(1) - p[PRICE_DECLINE_PER_YEAR], age);
-            af.escalation = t_pow(T(1) + p[ELECTRICITY_ESCALATION], age);
-            af.decline_step = t_pow(T(1) - p[PRICE_DECLINE_PER_YEAR], g.period_years);
-            af.escalation_step = t_pow(T(1) + p[ELECTRICITY_ESCALATION], g.period_years);
-            af.started = true;
-        } else {
-            af.decline *= af.decline_step;
-            af.escalation *= af.escalation_step;
-        }
+    f.active = (a_p >= T(0)) && (a_p < af.life_periods - T(1e-6));
+    if (!f.active) {
+        f.revenue = f.depreciation = f.power_cost = f.facility_cost = f.opex = f.energy_kwh = T(0);
+        f.billed_hours = f.facility_lease = f.revenue_at_full = f.price_weighted_billed = T(0);
+        f.power_at_full_load = T(0);
+        return;
+    }
+    T ppy = T(g.periods_per_year);
+    T age = a_p / ppy;
+    if (!af.started) {
+        af.decline = t_pow(T(1) - p[PRICE_DECLINE_PER_YEAR], age);
+        af.escalation = t_pow(T(1) + p[ELECTRICITY_ESCALATION], age);
+        af.decline_step = t_pow(T(1) - p[PRICE_DECLINE_PER_YEAR], g.period_years);
+        af.escalation_step = t_pow(T(1) + p[ELECTRICITY_ESCALATION], g.period_years);
+        af.started = true;
+    } else {
+        af.decline *= af.decline_step;
+        af.escalation *= af.escalation_step;
     }
     // price paths (dcecon.model.price_paths): a step cut at a date and generation arrivals
-    T period_start = g.grid_start_year + T(j) / T(g.periods_per_year);
+    T period_start = g.grid_start_year + T(j) / ppy;
     T step = period_start >= p[PRICE_STEP_YEAR] - T(1e-9) ? T(1) - p[PRICE_STEP_CUT] : T(1);
     T since = period_start - p[NEXT_GENERATION_YEAR];
     T arrivals = since >= T(-1e-9) ? t_floor(since / p[GENERATION_INTERVAL_YEARS] + T(1e-9)) + T(1) : T(0);
     T generations = arrivals > T(0) ? t_pow(T(1) - p[GENERATION_PRICE_CUT], arrivals) : T(1);
-    T decline = (f.active ? af.decline : T(1)) * step * generations;
-    T revenue_at_full = hours * p[PRICE_USD_PER_GPU_HOUR] * decline;
-    T gpu_revenue = revenue_at_full * u;
-    T idle = p[IDLE_POWER_FRACTION];
-    T load = idle + (T(1) - idle) * u;
-    T electricity = p[ELECTRICITY_USD_PER_KWH] * (f.active ? af.escalation : T(1));
-    T full_load_kwh = hours * p[POWER_KW_PER_GPU] * T(1) * p[PUE];
-    T gpu_energy = full_load_kwh * load;
-    T gpu_power_cost = gpu_energy * electricity;
-    T ppy = T(g.periods_per_year);
-    T lease = p[COLOCATION_USD_PER_KW_MONTH] * T(12) / ppy * p[POWER_KW_PER_GPU];
-    T share = p[FACILITY_CAPEX_USD_PER_MW] / T(1000) * p[POWER_KW_PER_GPU];
-    T building = age < p[FACILITY_LIFE_YEARS] ? share / p[FACILITY_LIFE_YEARS] / ppy : T(0);
-    T gpu_opex = (p[MAINTENANCE_FRACTION] * p[CAPEX_USD_PER_GPU] + p[OTHER_OPEX_USD_PER_GPU_YEAR]) / ppy;
+    T decline = af.decline * step * generations;
+    T revenue_at_full = af.hours_price * decline;
+    T gpu_revenue = revenue_at_full * p[UTILIZATION];
+    T electricity = p[ELECTRICITY_USD_PER_KWH] * af.escalation;
+    T gpu_power_cost = af.gpu_energy * electricity;
+    T building = age < p[FACILITY_LIFE_YEARS] ? af.building_rate : T(0);
     // the book clock starts at the cohort's first grid period (dcecon.model.cohort)
-    T book_age = f.active ? t_floor(a_p + T(1e-9)) / T(g.periods_per_year) : T(0);
+    T book_age = t_floor(a_p + T(1e-9)) / ppy;
     T gpu_dep = period_depreciation(g, method, p, book_age);
     T n = p[GPUS];
-    if (!f.active) n = T(0);
-    f.revenue = f.active ? gpu_revenue * n : T(0);
-    f.depreciation = f.active ? gpu_dep * n : T(0);
-    f.power_cost = f.active ? gpu_power_cost * n : T(0);
-    f.facility_cost = f.active ? (lease + building) * n : T(0);
-    f.opex = f.active ? gpu_opex * n : T(0);
-    f.energy_kwh = f.active ? gpu_energy * n : T(0);
-    f.billed_hours = f.active ? billed * n : T(0);
-    f.facility_lease = f.active ? lease * n : T(0);
-    f.revenue_at_full = f.active ? revenue_at_full * n : T(0);
-    f.price_weighted_billed = f.active ? billed * decline * n : T(0);
-    f.power_at_full_load = f.active ? full_load_kwh * electricity * n : T(0);
+    f.revenue = gpu_revenue * n;
+    f.depreciation = gpu_dep * n;
+    f.power_cost = gpu_power_cost * n;
+    f.facility_cost = (af.lease + building) * n;
+    f.opex = af.gpu_opex * n;
+    f.energy_kwh = af.gpu_energy * n;
+    f.billed_hours = af.billed * n;
+    f.facility_lease = af.lease * n;
+    f.revenue_at_full = revenue_at_full * n;
+    f.price_weighted_billed = af.billed * decline * n;
+    f.power_at_full_load = af.full_load_kwh * electricity * n;
 }
 
 // NPV and slope in y = ln(1 + r) (dcecon.model.finance._npv_and_slope_in_log_rate).
@@ -308,7 +322,7 @@ DCECON_HD void evaluate_scenario(const Grid<T>& g, const T* params, const int* m
     for (int c = 0; c < g.n_cohorts; ++c) {
         const T* p = params + c * N_PARAMS;
         was_active[c] = false;
-        factors[c].started = false;
+        cohort_constants(g, p, factors[c]);
         T salvage = p[SALVAGE_FRACTION] * p[CAPEX_USD_PER_GPU];
         T share = p[FACILITY_CAPEX_USD_PER_MW] / T(1000) * p[POWER_KW_PER_GPU];
         T residual = share * t_clip(T(1) - p[SERVICE_LIFE_YEARS] / p[FACILITY_LIFE_YEARS], T(0), T(1));
