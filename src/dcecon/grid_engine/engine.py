@@ -20,7 +20,7 @@ import numpy as np
 from dcecon.backends import Backend, resolve_backend, to_numpy
 from dcecon.grid_engine.batch import METRICS, evaluate_chunk
 from dcecon.grid_engine.plan import GridPlan
-from dcecon.grid_engine.reduce import Layout, chunk_bounds, make_layout, merge, reduce_chunk
+from dcecon.grid_engine.reduce import Layout, chunk_bounds, densify, make_layout, merge, merge_into, reduce_chunk
 
 DEFAULT_MAX_MEMORY_BYTES = 1 << 30
 """Default memory budget of a run: 1 GiB."""
@@ -221,8 +221,8 @@ def run(plan: GridPlan, backend="auto", dtype="float64", max_memory_bytes=DEFAUL
         else:
             resumed += 1
         done += stop - start
-        if chunk_order is None:
-            merged = partial if merged is None else merge([merged, partial])
+        if chunk_order is None:  # chunks arrive in index order: fold each into one dense accumulator
+            merged = densify(partial) if merged is None else merge_into(merged, partial)
         else:
             partials.append(partial)
         if on_chunk is not None:

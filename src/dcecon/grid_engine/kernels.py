@@ -16,7 +16,7 @@ import numpy as np
 from dcecon.grid_engine import sketch
 from dcecon.grid_engine.batch import METRICS
 from dcecon.grid_engine.plan import FINANCE, GridPlan
-from dcecon.grid_engine.reduce import DECILES, Layout, Partial, _split_stats
+from dcecon.grid_engine.reduce import DECILES, Layout, Partial, _split_stats, sparsify_table
 from dcecon.model.cohort import COHORT_PARAMETERS
 from dcecon.model.depreciation import METHODS
 from dcecon.model.time import hours_per_period
@@ -156,9 +156,9 @@ def partial_from_buffers(args: KernelArgs, layout: Layout, start: int, stop: int
         if kind == "pair":
             a, b = key
             block = {k: v.reshape(layout.shape[a], layout.shape[b], -1) for k, v in block.items()}
-            tables[key] = {k: np.array(v) for k, v in _split_stats(block, M).items()}
+            tables[key] = sparsify_table({k: np.array(v) for k, v in _split_stats(block, M).items()})
         else:
-            marginals[key] = {k: np.array(v) for k, v in _split_stats(block, M).items()}
+            marginals[key] = sparsify_table({k: np.array(v) for k, v in _split_stats(block, M).items()})
         offset += n
     sk = buffers["sketch"].reshape(M, sketch.N_BUCKETS).copy()
     m = stop - start

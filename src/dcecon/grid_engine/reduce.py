@@ -38,8 +38,9 @@ from dcecon.grid_engine import sketch
 MAX_MARGINAL_VALUES = 10_000
 """Axes with more values than this get no main-effects table."""
 
-MAX_TABLE_CELLS = 250_000
-"""Pairs of axes with more cells than this get no 2-D table."""
+MAX_TABLE_CELLS = 65_536
+"""Pairs of axes with more cells than this (256 x 256) get no 2-D table; a table's accumulators take
+66 doubles a cell, so this bounds each to about 35 MB."""
 
 DECILES = 10
 """Main effects of a sampled dimension are reported per decile of its draw."""
@@ -316,22 +317,27 @@ def reduce_chunk(xp, layout: Layout, start: int, stop: int, metrics: dict, sampl
                 continue
             if d in per_dim:
                 value = _reduce_axes(xp, kind, per_dim[d], (0,))
-            else:
-                value = _scatter(xp, _on_device(xp, row_coords[d], X), layout.shape[d], per_row, kind)
+            else:  # an outer axis: only the values this chunk's rows take (a sparse first axis)
+                touched, local = _touched(row_coords[d])
+                value = _scatter(xp, _on_device(xp, local, X), len(touched), per_row, kind)
+                marginals[d].update(rows=touched, n_rows=np.int64(layout.shape[d]))
             marginals[d][kind] = to_numpy(value)
         for a_dim, b_dim in layout.pairs:
             n_a, n_b = layout.shape[a_dim], layout.shape[b_dim]
             if a_dim in per_dim and b_dim in per_dim:
                 others = tuple(axis_of(e) for e in inner_dims if e not in (a_dim, b_dim))
                 value = _reduce_axes(xp, kind, tensor, (0,) + others)
-            elif b_dim in per_dim:  # a outer, b inner
-                flat = xp.reshape(per_dim[b_dim], (rows, n_b * width))
-                value = xp.reshape(_scatter(xp, _on_device(xp, row_coords[a_dim], X), n_a, flat, kind),
-                                   (n_a, n_b, width))
-            else:  # both outer
-                coords = row_coords[a_dim] * n_b + row_coords[b_dim]
-                value = xp.reshape(_scatter(xp, _on_device(xp, coords, X), n_a * n_b, per_row, kind),
-                                   (n_a, n_b, width))
+            else:
+                touched, local = _touched(row_coords[a_dim])
+                tables[(a_dim, b_dim)].update(rows=touched, n_rows=np.int64(n_a))
+                if b_dim in per_dim:  # a outer, b inner
+                    flat = xp.reshape(per_dim[b_dim], (rows, n_b * width))
+                    value = xp.reshape(_scatter(xp, _on_device(xp, local, X), len(touched), flat, kind),
+                                       (len(touched), n_b, width))
+                else:  # both outer
+                    coords = local * n_b + row_coords[b_dim]
+                    value = xp.reshape(_scatter(xp, _on_device(xp, coords, X), len(touched) * n_b, per_row, kind),
+                                       (len(touched), n_b, width))
             tables[(a_dim, b_dim)][kind] = to_numpy(value)
     for d in layout.marginal_dims:
         if d >= k:  # sampled dimension: scatter every scenario by decile
@@ -354,10 +360,21 @@ def reduce_chunk(xp, layout: Layout, start: int, stop: int, metrics: dict, sampl
                    host["maximum"].astype(np.float64), argmax_h, sk_host, marginals, tables)
 
 
+def _touched(coords) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a chunk's row coordinates and each row's index among them (host)."""
+    touched, local = np.unique(np.asarray(coords, dtype=np.int64), return_inverse=True)
+    return touched, local.astype(np.int64)
+
+
 def _split_stats(grouped: dict, n_metrics: int) -> dict:
-    """``{'sum': S, 'min': L, 'max': H}`` -> the named stats of a table (last axis: metrics)."""
+    """``{'sum': S, 'min': L, 'max': H}`` -> the named stats of a table (last axis: metrics).
+
+    A table whose first axis is sparse also carries ``rows`` (the first-axis
+    indices it holds) and ``n_rows`` (the dense size).
+    """
     summed = grouped["sum"]
-    return {
+    extra = {key: grouped[key] for key in ("rows", "n_rows") if key in grouped}
+    return extra | {
         "sum": summed[..., :n_metrics],
         "count": summed[..., n_metrics:2 * n_metrics],
         "positive_margin": summed[..., 2 * n_metrics:2 * n_metrics + 1],
@@ -373,47 +390,106 @@ def _on_device(xp, host_array, like):
     return xp.asarray(np.asarray(host_array, dtype=np.int64), device=array_api_compat.device(like))
 
 
-def _merge_two(a: Partial, b: Partial) -> Partial:
-    """Combine ``a`` (earlier scenarios) with ``b`` (later ones)."""
-    n = a.count + b.count
-    safe = np.where(n > 0, n, 1)
-    delta = b.mean - a.mean
-    mean = np.where(n > 0, (a.count * a.mean + b.count * b.mean) / safe, 0.0)
-    m2 = a.m2 + b.m2 + delta**2 * a.count * b.count / safe
-    take_b_min = (b.minimum < a.minimum) | ((a.argmin < 0) & (b.argmin >= 0))
-    take_b_max = (b.maximum > a.maximum) | ((a.argmax < 0) & (b.argmax >= 0))
-    marginals = {}
-    for d in a.marginals:
-        marginals[d] = _merge_tables(a.marginals[d], b.marginals[d])
-    tables = {key: _merge_tables(a.tables[key], b.tables[key]) for key in a.tables}
-    return Partial(
-        min(a.start, b.start), max(a.stop, b.stop), n, mean, m2, a.nan + b.nan, a.posinf + b.posinf,
-        a.neginf + b.neginf, a.negative + b.negative,
-        np.where(take_b_min, b.minimum, a.minimum), np.where(take_b_min, b.argmin, a.argmin),
-        np.where(take_b_max, b.maximum, a.maximum), np.where(take_b_max, b.argmax, a.argmax),
-        a.sketch + b.sketch, marginals, tables,
-    )
+IDENTITY = {"sum": 0.0, "min": np.inf, "max": -np.inf}
 
 
-def _merge_tables(a: dict, b: dict) -> dict:
+def densify_table(table: dict) -> dict:
+    """A table with a dense first axis (a copy; sparse rows placed, the rest at the identity)."""
+    if "rows" not in table:
+        return {name: np.array(value) for name, value in table.items()}
+    rows, n_rows = table["rows"], int(table["n_rows"])
     out = {}
-    for name in a:
-        kind = KIND[name]
-        if kind == "sum":
-            out[name] = a[name] + b[name]
-        elif kind == "min":
-            out[name] = np.minimum(a[name], b[name])
-        else:
-            out[name] = np.maximum(a[name], b[name])
+    for name, value in table.items():
+        if name in ("rows", "n_rows"):
+            continue
+        dense = np.full((n_rows,) + value.shape[1:], IDENTITY[KIND[name]])
+        dense[rows] = value
+        out[name] = dense
     return out
 
 
+def sparsify_table(table: dict) -> dict:
+    """Keep only the first-axis rows that any scenario touched (lossless: the others are identities)."""
+    touched = None
+    for name, value in table.items():
+        identity = IDENTITY[KIND[name]]
+        row_touched = np.any((value != identity).reshape(value.shape[0], -1), axis=1)
+        touched = row_touched if touched is None else touched | row_touched
+    rows = np.flatnonzero(touched).astype(np.int64)
+    n_rows = next(iter(table.values())).shape[0]
+    out = {name: value[rows] for name, value in table.items()}
+    out.update(rows=rows, n_rows=np.int64(n_rows))
+    return out
+
+
+def _fold_table(acc: dict, new: dict) -> None:
+    """Fold ``new`` into the dense table ``acc`` in place."""
+    rows = new.get("rows")
+    for name, value in new.items():
+        if name in ("rows", "n_rows"):
+            continue
+        target = acc[name] if rows is None else acc[name][rows]
+        kind = KIND[name]
+        if kind == "sum":
+            folded = target + value
+        elif kind == "min":
+            folded = np.minimum(target, value)
+        else:
+            folded = np.maximum(target, value)
+        if rows is None:
+            acc[name][...] = folded
+        else:
+            acc[name][rows] = folded
+
+
+def densify(partial: Partial) -> Partial:
+    """A copy of ``partial`` whose tables are dense (the accumulator of a merge)."""
+    return dataclasses.replace(
+        partial, count=partial.count.copy(), mean=partial.mean.copy(), m2=partial.m2.copy(), nan=partial.nan.copy(),
+        posinf=partial.posinf.copy(), neginf=partial.neginf.copy(), negative=partial.negative.copy(),
+        minimum=partial.minimum.copy(), argmin=partial.argmin.copy(), maximum=partial.maximum.copy(),
+        argmax=partial.argmax.copy(), sketch=partial.sketch.copy(),
+        marginals={d: densify_table(t) for d, t in partial.marginals.items()},
+        tables={key: densify_table(t) for key, t in partial.tables.items()},
+    )
+
+
+def merge_into(acc: Partial, b: Partial) -> Partial:
+    """Fold ``b`` (later scenarios) into the dense accumulator ``acc`` in place; returns ``acc``."""
+    n = acc.count + b.count
+    safe = np.where(n > 0, n, 1)
+    delta = b.mean - acc.mean
+    mean = np.where(n > 0, (acc.count * acc.mean + b.count * b.mean) / safe, 0.0)
+    m2 = acc.m2 + b.m2 + delta**2 * acc.count * b.count / safe
+    take_b_min = (b.minimum < acc.minimum) | ((acc.argmin < 0) & (b.argmin >= 0))
+    take_b_max = (b.maximum > acc.maximum) | ((acc.argmax < 0) & (b.argmax >= 0))
+    acc.minimum = np.where(take_b_min, b.minimum, acc.minimum)
+    acc.argmin = np.where(take_b_min, b.argmin, acc.argmin)
+    acc.maximum = np.where(take_b_max, b.maximum, acc.maximum)
+    acc.argmax = np.where(take_b_max, b.argmax, acc.argmax)
+    acc.count, acc.mean, acc.m2 = n, mean, m2
+    acc.nan = acc.nan + b.nan
+    acc.posinf = acc.posinf + b.posinf
+    acc.neginf = acc.neginf + b.neginf
+    acc.negative = acc.negative + b.negative
+    acc.sketch += b.sketch
+    for d in acc.marginals:
+        _fold_table(acc.marginals[d], b.marginals[d])
+    for key in acc.tables:
+        _fold_table(acc.tables[key], b.tables[key])
+    acc.start, acc.stop = min(acc.start, b.start), max(acc.stop, b.stop)
+    return acc
+
+
 def merge(partials) -> Partial:
-    """Merge partials in order of their start index (the result is independent of arrival order)."""
+    """Merge partials in order of their start index (the result is independent of arrival order).
+
+    The inputs are not modified; the result's tables are dense.
+    """
     ordered = sorted(partials, key=lambda p: p.start)
     if not ordered:
         raise ValueError("nothing to merge")
-    result = ordered[0]
+    result = densify(ordered[0])
     for nxt in ordered[1:]:
-        result = _merge_two(result, nxt)
+        merge_into(result, nxt)
     return result

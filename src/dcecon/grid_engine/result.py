@@ -172,7 +172,7 @@ class GridResult:
         if (b, a) in self.merged.tables:
             return self.merged.tables[(b, a)], True
         raise KeyError(f"no 2-D table for {x_path!r} x {y_path!r} (only cartesian axes, and at most "
-                       f"{250_000:,} cells)")
+                       f"{65_536:,} cells)")
 
     def table(self, x_path: str, y_path: str, stat: str = "mean", metric: str = "gross_margin"):
         """2-D table of ``stat`` of ``metric`` over two axes: rows ``y_path``, columns ``x_path`` (pandas).
