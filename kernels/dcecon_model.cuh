@@ -95,7 +95,7 @@ template <typename T>
 DCECON_HD DCECON_INLINE T age_in_periods(const Grid<T>& g, T in_service_year, int j) {
     T raw = (g.grid_start_year - in_service_year) * T(g.periods_per_year) + T(j);
     T nearest = t_rint(raw);
-    return t_abs(raw - nearest) < T(1e-6) ? nearest : raw;
+    return t_abs(raw - nearest) < T(1e-3) ? nearest : raw;  // AGE_SNAP_TOLERANCE_PERIODS
 }
 
 // Double-declining-balance charge of year k (VDB with switch), as the NumPy loop.
@@ -180,7 +180,7 @@ template <typename T>
 DCECON_HD DCECON_INLINE void cohort_period(const Grid<T>& g, int method, const T* p, int j, PeriodFlows<T>& f,
                                            AgeFactors<T>& af) {
     T a_p = age_in_periods(g, p[IN_SERVICE_YEAR], j);
-    f.active = (a_p >= T(0)) && (a_p < af.life_periods - T(1e-6));
+    f.active = (a_p >= T(0)) && (a_p < af.life_periods - T(1e-3));
     if (!f.active) {
         f.revenue = f.depreciation = f.power_cost = f.facility_cost = f.opex = f.energy_kwh = T(0);
         f.billed_hours = f.facility_lease = f.revenue_at_full = f.price_weighted_billed = T(0);
@@ -210,7 +210,8 @@ DCECON_HD DCECON_INLINE void cohort_period(const Grid<T>& g, int method, const T
     T gpu_revenue = revenue_at_full * p[UTILIZATION];
     T electricity = p[ELECTRICITY_USD_PER_KWH] * af.escalation;
     T gpu_power_cost = af.gpu_energy * electricity;
-    T building = age < p[FACILITY_LIFE_YEARS] ? af.building_rate : T(0);
+    // the building's straight line over the part of the period inside its life (dcecon.model.facility)
+    T building = af.building_rate * ppy * t_clip(p[FACILITY_LIFE_YEARS] - age, T(0), g.period_years);
     // the book clock starts at the cohort's first grid period (dcecon.model.cohort)
     T book_age = t_floor(a_p + T(1e-9)) / ppy;
     T gpu_dep = period_depreciation(g, method, p, book_age);
@@ -264,6 +265,32 @@ DCECON_HD T irr(const T* cf, const T* t, int n, int n_regular, T dt) {
     bool exact_lo = f_lo == T(0), exact_hi = f_hi == T(0);
     bool bracketed = (((f_lo > T(0)) != (f_hi > T(0))) || exact_lo || exact_hi) && t_isfinite(f_lo) &&
                      t_isfinite(f_hi);
+    T lo = y_min, hi = y_max;
+    bool scanned = false;
+    if (!bracketed) {
+        // the NPV has the same sign at both ends: scan IRR_SCAN_RATES (dcecon.model.finance) for a sign change,
+        // preferring one where the NPV falls through zero as the rate rises, then the one nearest 0%
+        const double rates[25] = {-0.99, -0.9, -0.75, -0.5, -0.3, -0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.15, 0.2,
+                                  0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0, 100.0, 1000.0};
+        T best = t_inf<T>();
+        T prev_y = T(log1p(rates[0])), prev_f, unused;
+        npv_slope(cf, t, n, n_regular, dt, prev_y, prev_f, unused);
+        for (int k = 1; k < 25; ++k) {
+            T next_y = T(log1p(rates[k])), next_f;
+            npv_slope(cf, t, n, n_regular, dt, next_y, next_f, unused);
+            if (((prev_f > T(0)) != (next_f > T(0))) && t_isfinite(prev_f) && t_isfinite(next_f)) {
+                T distance = prev_y * next_y > T(0) ? t_min(t_abs(prev_y), t_abs(next_y)) : T(0);
+                T rank = prev_f > T(0) ? distance : distance + T(1e6);
+                if (rank < best) {
+                    best = rank; lo = prev_y; hi = next_y; f_lo = prev_f; f_hi = next_f;
+                }
+            }
+            prev_y = next_y;
+            prev_f = next_f;
+        }
+        scanned = best < t_inf<T>();
+        bracketed = scanned;
+    }
     T total_in = T(0), total_out = T(0), w_in = T(0), w_out = T(0);
     for (int i = 0; i < n; ++i) {
         T in = t_max(cf[i], T(0)), out = t_max(-cf[i], T(0));
@@ -278,7 +305,7 @@ DCECON_HD T irr(const T* cf, const T* t, int n, int n_regular, T dt) {
               ((usable && spread > T(0)) ? spread : T(1));
     T y = (usable && spread > T(0)) ? guess : T(0.09531017980432487);  // log1p(0.1)
     y = t_clip(y, y_min + T(1e-3), y_max - T(1e-3));
-    T lo = y_min, hi = y_max;
+    if (scanned && (y <= lo || y >= hi)) y = T(0.5) * (lo + hi);
     bool active = bracketed && !exact_lo && !exact_hi;
     bool lo_moved_last = false;
     for (int it = 0; it < 200 && active; ++it) {
@@ -313,9 +340,10 @@ DCECON_HD void evaluate_scenario(const Grid<T>& g, const T* params, const int* m
                                  T* out) {
     T window[10] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0};  // revenue dep power facility opex cogs gp ebitda energy billed
     T life_cogs = 0, life_billed = 0, weighted_hours = 0, slope = 0, fixed = 0;
-    T cf[DCECON_MAX_PERIODS + DCECON_MAX_COHORTS];
-    T tt[DCECON_MAX_PERIODS + DCECON_MAX_COHORTS];
-    T fcf_only[DCECON_MAX_PERIODS];
+    // cash flows, NPV and IRR in double whatever T: (1 + r)^-t at r = -99% overflows float beyond ~15 years
+    double cf[DCECON_MAX_PERIODS + DCECON_MAX_COHORTS];
+    double tt[DCECON_MAX_PERIODS + DCECON_MAX_COHORTS];
+    double fcf_only[DCECON_MAX_PERIODS];
     bool was_active[DCECON_MAX_COHORTS];
     T terminal_value[DCECON_MAX_COHORTS];
     AgeFactors<T> factors[DCECON_MAX_COHORTS];
@@ -378,16 +406,16 @@ DCECON_HD void evaluate_scenario(const Grid<T>& g, const T* params, const int* m
         tt[n_cf] = when;
         ++n_cf;
     }
-    T inflows = 0, outflows = 0;
-    T growth = T(1) + discount;
-    T df = t_pow(growth, -tt[0]);
-    T df_step = t_pow(growth, -g.period_years);
+    double inflows = 0, outflows = 0;
+    double growth = 1.0 + double(discount);
+    double df = t_pow(growth, -tt[0]);
+    double df_step = t_pow(growth, -double(g.period_years));
     for (int i = 0; i < g.n_periods; ++i) {
         inflows += cf[i] * df;
         df *= df_step;
     }
-    for (int i = g.n_periods; i < n_cf; ++i) outflows += -cf[i] * t_pow(T(1) + discount, -tt[i]);
-    npv = inflows - outflows;
+    for (int i = g.n_periods; i < n_cf; ++i) outflows += -cf[i] * t_pow(growth, -tt[i]);
+    npv = T(inflows - outflows);
     // payback: cumulative free cash flow (terminal values excluded) reaching capex
     T payback = t_inf<T>();
     T cumulative = 0;
@@ -412,7 +440,7 @@ DCECON_HD void evaluate_scenario(const Grid<T>& g, const T* params, const int* m
     out[EBITDA] = window[7];
     out[ENERGY_KWH] = window[8];
     out[NPV] = npv;
-    out[IRR] = irr(cf, tt, n_cf, g.n_periods, g.period_years);
+    out[IRR] = T(irr<double>(cf, tt, n_cf, g.n_periods, double(g.period_years)));
     out[PAYBACK_YEARS] = payback;
     out[BREAKEVEN_PRICE] = weighted_hours == T(0) ? t_inf<T>() : life_cogs / weighted_hours;
     out[BREAKEVEN_UTILIZATION] = slope > T(0) ? fixed / slope : t_inf<T>();

@@ -128,9 +128,9 @@ def cohort_flows(xp, params, method, grid_start_year, n_periods, periods_per_yea
 
     lease = facility.colocation_cost_usd(p["colocation_usd_per_kw_month"], p["power_kw_per_gpu"], periods_per_year)
     building = facility.owned_facility_depreciation_usd(
-        p["facility_capex_usd_per_mw"], p["power_kw_per_gpu"], p["facility_life_years"], periods_per_year
+        xp, p["facility_capex_usd_per_mw"], p["power_kw_per_gpu"], p["facility_life_years"], periods_per_year,
+        age_years,
     )
-    building = xp.where(age_years < p["facility_life_years"], building, 0.0)  # fully depreciated building
     gpu_opex = opex.opex_usd(
         p["maintenance_fraction_of_capex_per_year"], p["capex_usd_per_gpu"], p["other_opex_usd_per_gpu_year"],
         periods_per_year,

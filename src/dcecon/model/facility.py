@@ -26,11 +26,17 @@ def facility_capex_usd_per_gpu(facility_capex_usd_per_mw, power_kw_per_gpu):
     return facility_capex_usd_per_mw / 1000.0 * power_kw_per_gpu
 
 
-def owned_facility_depreciation_usd(facility_capex_usd_per_mw, power_kw_per_gpu, facility_life_years,
-                                    periods_per_year):
-    """Straight-line depreciation of a GPU's share of an owned building per period [USD]."""
+def owned_facility_depreciation_usd(xp, facility_capex_usd_per_mw, power_kw_per_gpu, facility_life_years,
+                                    periods_per_year, age_years):
+    """Straight-line depreciation of a GPU's share of an owned building in a period [USD].
+
+    ``share / life / ppy * ppy * clip(life - a, 0, 1 / ppy)``: the annual rate
+    over the part of the period inside the building's life, so the building
+    is never depreciated beyond its share, whatever its life.
+    """
     share = facility_capex_usd_per_gpu(facility_capex_usd_per_mw, power_kw_per_gpu)
-    return share / facility_life_years / periods_per_year
+    rate = share / facility_life_years / periods_per_year
+    return rate * periods_per_year * xp.clip(facility_life_years - age_years, 0.0, 1.0 / periods_per_year)
 
 
 def owned_facility_residual_usd(xp, facility_capex_usd_per_mw, power_kw_per_gpu, facility_life_years,

@@ -84,9 +84,11 @@ def irr(xp, cash_flows_usd, time_years):
     """
     leading = cash_flows_usd.shape[:-1]
     n_flows = cash_flows_usd.shape[-1]
+    out_dtype = cash_flows_usd.dtype
     time_years = xp.broadcast_to(time_years, cash_flows_usd.shape)
-    flows = xp.reshape(cash_flows_usd, (-1, n_flows))
-    times = xp.reshape(time_years, (-1, n_flows))
+    # solved in float64 whatever the model's dtype: (1 + r)^-t at r = -99% overflows float32 beyond ~15 years
+    flows = xp.astype(xp.reshape(cash_flows_usd, (-1, n_flows)), xp.float64)
+    times = xp.astype(xp.reshape(time_years, (-1, n_flows)), xp.float64)
     dtype = flows.dtype
     rows = flows.shape[0]
     y_min = math.log1p(IRR_LOWER_BOUND)
@@ -99,6 +101,8 @@ def irr(xp, cash_flows_usd, time_years):
     exact_hi = f_hi == 0.0
     bracketed = ((f_lo > 0.0) != (f_hi > 0.0)) | exact_lo | exact_hi
     bracketed = bracketed & xp.isfinite(f_lo) & xp.isfinite(f_hi)
+    lo, hi, f_lo, f_hi, scanned = _scan_for_bracket(xp, flows, times, bracketed, lo, hi, f_lo, f_hi)
+    bracketed = bracketed | scanned
 
     inflow = xp.clip(flows, 0.0, None)
     outflow = xp.clip(-flows, 0.0, None)
@@ -112,13 +116,56 @@ def irr(xp, cash_flows_usd, time_years):
     guess = guess / xp.where(usable & (spread > 0.0), spread, 1.0)
     y = xp.where(usable & (spread > 0.0), guess, math.log1p(0.1))
     y = xp.clip(y, y_min + 1e-3, y_max - 1e-3)
+    y = xp.where(scanned & ((y <= lo) | (y >= hi)), 0.5 * (lo + hi), y)
 
     active = bracketed & ~exact_lo & ~exact_hi
     state = [y, lo, hi, f_lo, f_hi, xp.zeros((rows,), dtype=xp.bool), active]
     y, active = _irr_iterate(xp, flows, times, state, IRR_MAX_ITERATIONS)
     y = xp.where(exact_lo, y_min, xp.where(exact_hi, y_max, y))
     result = xp.where(bracketed & ~active, xp.expm1(y), xp.nan)
-    return xp.reshape(result, leading)
+    return xp.astype(xp.reshape(result, leading), out_dtype)
+
+
+IRR_SCAN_RATES = (-0.99, -0.9, -0.75, -0.5, -0.3, -0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75,
+                  1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0, 100.0, 1000.0)
+"""Rates tried when the NPV has the same sign at both ends of the bracket [-/year]."""
+
+
+def _scan_for_bracket(xp, flows, times, bracketed, lo, hi, f_lo, f_hi):
+    """A bracket for rows whose NPV has the same sign at -99% and 100,000% (two roots, or none).
+
+    The NPV is evaluated at :data:`IRR_SCAN_RATES`; of the intervals where it
+    changes sign, one where it falls from positive to negative as the rate
+    rises (an investment's IRR: the rate above which it stops paying) is
+    preferred, and among those the one nearest a 0% rate (numpy-financial's
+    ``irr`` likewise prefers the root of smallest magnitude). A profitable
+    project with a small negative last cash flow (decommissioning, a late
+    loss) has a second root near -100% that hides the sensible one from the
+    end-point test. Rows with no sign change anywhere stay unbracketed (NaN).
+    """
+    candidates = ~bracketed
+    none = xp.zeros(bracketed.shape, dtype=xp.bool)
+    if not bool(xp.any(candidates)):
+        return lo, hi, f_lo, f_hi, none
+    grid = [math.log1p(r) for r in IRR_SCAN_RATES]
+    values = [_npv_and_slope_in_log_rate(xp, xp.full((flows.shape[0], 1), g, dtype=flows.dtype), flows, times)[0]
+              for g in grid]
+    best = xp.full(bracketed.shape, math.inf, dtype=flows.dtype)
+    new_lo, new_hi, new_flo, new_fhi = lo, hi, f_lo, f_hi
+    for k in range(len(grid) - 1):
+        a, b = values[k], values[k + 1]
+        change = candidates & ((a > 0.0) != (b > 0.0)) & xp.isfinite(a) & xp.isfinite(b)
+        distance = min(abs(grid[k]), abs(grid[k + 1])) if grid[k] * grid[k + 1] > 0 else 0.0
+        # an investment's root, where the NPV falls through zero as the rate rises, ranks before any other
+        rank = distance + 1e6 * xp.astype(~(a > 0.0), flows.dtype)
+        take = change & (rank < best)
+        best = xp.where(take, rank, best)
+        new_lo = xp.where(take, grid[k], new_lo)
+        new_hi = xp.where(take, grid[k + 1], new_hi)
+        new_flo = xp.where(take, a, new_flo)
+        new_fhi = xp.where(take, b, new_fhi)
+    found = candidates & (best < math.inf)
+    return new_lo, new_hi, new_flo, new_fhi, found
 
 
 IRR_COMPACT_AFTER = 4

@@ -13,12 +13,13 @@ HOURS_PER_YEAR = 8760.0
 PERIODS_PER_YEAR_CHOICES = (1, 4, 12)
 """Annual, quarterly or monthly periods (model-spec section 1)."""
 
-AGE_SNAP_TOLERANCE_PERIODS = 1e-6
+AGE_SNAP_TOLERANCE_PERIODS = 1e-3
 """Ages within this many periods of a whole period are snapped to it [periods].
 
-Decimal years such as 2025.4167 are not exact in binary; snapping keeps a
-cohort from dropping in or out of a period through rounding error. Every
-backend applies the same rule.
+Dates written with four decimals (2025.4167 for 1 June 2025) are up to 5e-5
+years off the period grid - 6e-4 of a month - and binary floats add their
+own error; snapping keeps a cohort from dropping out of a period through
+that rounding. Every backend applies the same rule.
 """
 
 
