@@ -192,6 +192,11 @@ def evaluate(scenario: Scenario, backend: str | Backend = "auto", dtype: str = "
     Result
     """
     chosen = backend if isinstance(backend, Backend) else resolve_backend(backend, dtype)
+    with np.errstate(all="ignore"):  # extreme inputs give inf/NaN figures, reported as such, not warnings
+        return _evaluate(scenario, chosen)
+
+
+def _evaluate(scenario: Scenario, chosen: Backend) -> Result:
     xp = chosen.xp
     started = time.perf_counter()
     host_fleet = fleet_parameters(scenario)
@@ -201,9 +206,10 @@ def evaluate(scenario: Scenario, backend: str | Backend = "auto", dtype: str = "
     discount = chosen.asarray([scenario.finance.discount_rate])
     tax = chosen.asarray([[scenario.finance.tax_rate]])
 
-    period_range = lifetime_period_range(
+    debt_years = scenario.finance.debt_term_years if scenario.finance.debt_fraction > 0 else 0.0
+    period_range = lifetime_period_range(  # every cohort's life, and its loan when that runs longer
         [p["in_service_year"] - scenario.start_year for p, _ in host_fleet],
-        [p["service_life_years"] for p, _ in host_fleet],
+        [max(p["service_life_years"], debt_years) for p, _ in host_fleet],
         ppy,
     )
     pnl, fleet_window, fleet_view, (union_flows, j_lo, lo, hi) = window_and_lifetime(

@@ -97,7 +97,11 @@ def parse_target(text: str) -> tuple[str, float]:
         raise ScenarioError("--target", text, "expected METRIC=VALUE, e.g. gross_margin=0.14")
     name, value = (part.strip() for part in text.split("=", 1))
     known = RESULT_FIELDS + EXTRA_FIELDS
-    figure = name.split(".")[-1] if name.startswith("cohorts.") and name.count(".") == 2 else name
+    per_cohort = name.startswith("cohorts.") and name.count(".") == 2
+    figure = name.split(".")[-1] if per_cohort else name
+    if per_cohort and figure not in RESULT_FIELDS + ("billed_gpu_hours", "capex_usd", "lifetime_gross_margin"):
+        raise ScenarioError("--target", name, f"cohort rows have no {figure!r}; a cohort target is one of "
+                                              f"{', '.join(RESULT_FIELDS)}")
     if figure not in known:
         raise ScenarioError("--target", name, f"unknown result figure; choose from {', '.join(known)}")
     try:
@@ -125,8 +129,8 @@ def free_parameter(raw: dict, path: str, file=None) -> FreeParameter:
         concrete = paths.expand(raw, path)
     except ScenarioError as exc:
         raise ScenarioError("--free", exc.field, exc.message) from None
-    if not spec.numeric:
-        raise ScenarioError("--free", path, "is not a numeric field")
+    if not spec.numeric or spec.name in ("start_year", "horizon_years", "periods_per_year"):
+        raise ScenarioError("--free", path, "is not a numeric field that can be solved for")
     lower = _bound(spec, spec.lower, spec.lower_inclusive, True)
     upper = _bound(spec, spec.upper, spec.upper_inclusive, False)
     base = []
@@ -186,6 +190,8 @@ def calibrate(raw: dict, provenance: dict, file, targets: dict[str, float], free
     if not free_paths:
         raise ScenarioError("--free", None, "give at least one --free PATH")
     validate(copy.deepcopy(raw), dict(provenance), file)
+    if len(set(free_paths)) != len(free_paths):
+        raise ScenarioError("--free", None, "a free parameter is given twice")
     free = [free_parameter(raw, p, file) for p in free_paths]
     names = list(targets)
     for name in names:

@@ -53,6 +53,14 @@ def _cmd_grid(args) -> int:
     from dcecon.grid_engine.api import execute, prepare
     from dcecon.scenario.loader import apply_overrides, load_raw
 
+    from dcecon.cli.scenarios_command import resolve_scenario_path, scenario_kind
+    from dcecon.scenario.errors import ScenarioError
+
+    args.scenario = str(resolve_scenario_path(args.scenario))
+    kind = scenario_kind(args.scenario)
+    if kind != "fleet":
+        raise ScenarioError(args.scenario, "kind", f"dcecon grid sweeps fleet scenarios; this is a {kind!r} "
+                                                   "scenario (run it with dcecon run, change it with --set)")
     raw, provenance = load_raw(args.scenario)
     apply_overrides(raw, args.set, provenance, args.scenario)
     plan = prepare(raw, provenance, args.scenario, args.axis, args.sample, args.sampler, args.seed)

@@ -69,13 +69,21 @@ def _cmd_calibrate(args) -> int:
     from rich.table import Table
 
     from dcecon.calibration.solver import calibrate, calibrated_document, parse_target
+    from dcecon.cli.scenarios_command import resolve_scenario_path
     from dcecon.cli import format as fmt
     from dcecon.cli.report import make_console, render
     from dcecon.scenario.loader import apply_overrides, load_raw
 
     targets = dict(parse_target(t) for t in args.target)
-    if args.write and Path(args.write).resolve() == Path(args.scenario).resolve():
-        raise ScenarioError("--write", None, f"refusing to overwrite the input scenario {args.scenario}")
+    args.scenario = str(resolve_scenario_path(args.scenario))
+    if args.write:
+        target = Path(args.write)
+        if target.resolve() == Path(args.scenario).resolve():
+            raise ScenarioError("--write", None, f"refusing to overwrite the input scenario {args.scenario}")
+        if target.is_dir():
+            raise ScenarioError("--write", args.write, "is a folder; give a file name such as calibrated.toml")
+        if not target.resolve().parent.is_dir():
+            raise ScenarioError("--write", args.write, "its folder does not exist")
     raw, provenance = load_raw(args.scenario)
     apply_overrides(raw, args.set, provenance, args.scenario)
     calibration = calibrate(raw, provenance, args.scenario, targets, args.free, backend=args.backend,
@@ -102,7 +110,7 @@ def _cmd_calibrate(args) -> int:
         console.print(fit)
         worst = max(abs(r) / (max(abs(calibration.targets[n]), 1.0) if n.endswith(("_usd", "_kwh")) else 1.0)
                     for n, r in calibration.residuals.items())
-        if worst > 1e-4:
+        if not worst <= 1e-4:  # NaN (a target the model cannot reach, e.g. an IRR that does not exist) included
             console.print(f"[yellow]warning: the targets were not all reached (largest residual {worst:.3g}); "
                           f"the fit is a least-squares compromise within the fields' bounds[/yellow]")
     else:
@@ -175,6 +183,10 @@ def main(argv=None) -> int:
         return EXIT_BAD_INPUT
     except (ScenarioError, BackendUnavailableError) as exc:
         print(f"dcecon: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # an output folder or file that cannot be written, a file that cannot be read
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"dcecon: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("dcecon: interrupted", file=sys.stderr)

@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -49,8 +50,8 @@ def parse_size(text, option: str) -> int:
                 raise ScenarioError(option, str(text), "is not a size such as 1GiB, 512MB or 2e9") from None
         else:
             value = float(match.group(1)) * _UNITS[unit]
-    if value <= 0:
-        raise ScenarioError(option, str(text), "must be positive")
+    if not math.isfinite(value) or value <= 0 or value > 2**62:
+        raise ScenarioError(option, str(text), "must be a positive size such as 1GiB")
     return int(value)
 
 
@@ -82,12 +83,17 @@ def prepare(raw: dict, provenance: dict, file, axes=(), samples=None, sampler="s
     scenario = validate(raw, dict(provenance), file)
     if sampler not in SAMPLERS:
         raise ScenarioError("--sampler", sampler, f"choose one of {', '.join(SAMPLERS)}")
-    if samples is not None and samples < 0:
+    if samples is not None and samples <= 0:
         raise ScenarioError("--sample", str(samples), "must be a positive number of samples")
+    if not 0 <= int(seed) < 2**63:
+        raise ScenarioError("--seed", str(seed), "must be a whole number from 0 to 2**63 - 1")
     parsed = parse_axes(raw, provenance, file, _axis_strings(axes), scenario.grid if use_grid_table else None)
     plan = make_plan(scenario, parsed, samples or 0, sampler, seed)
     if plan.n_scenarios == 0:
         raise ScenarioError("--axis", None, "the grid has 0 points")
+    if plan.n_scenarios > MAX_SCENARIOS:
+        raise ScenarioError("--axis", None, f"the grid has {plan.n_scenarios:.3g} scenarios, more than the "
+                                            f"{MAX_SCENARIOS:.0e} a run can walk; use fewer values or --sample")
     return plan
 
 
@@ -114,6 +120,10 @@ def kernel_limit_reason(plan, kernel: str) -> str | None:
     return None
 
 
+MAX_SCENARIOS = 10**15
+"""Largest grid a run accepts (10^15 scenarios: about a day on a GPU at 10^10 scenarios/s)."""
+
+
 def save_scenarios_bytes(plan) -> int:
     """Uncompressed size of ``--save-scenarios`` output [bytes] (an upper bound of the Parquet size)."""
     from dcecon.grid_engine.batch import METRICS
@@ -127,6 +137,16 @@ def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_me
     """Run a prepared plan, writing the output folder if ``out`` is given."""
     max_memory = parse_size(max_memory, "--max-memory")
     max_output = parse_size(max_output, "--max-output")
+    if threads < 0:
+        raise ScenarioError("--threads", str(threads), "must be 0 (all cores) or a positive number of threads")
+    if resume and out is None:
+        raise ScenarioError("--resume", None, "needs --out DIR (the folder of the run to continue)")
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
+        raise ScenarioError("--out", str(out), "exists and is not a folder")
+    if out is not None and not Path(out).exists():
+        parent = Path(out).resolve().parent
+        if not parent.is_dir():
+            raise ScenarioError("--out", str(out), "its parent folder does not exist")
     chosen = resolve_backend(backend, dtype, kernels=True, threads=threads)
     if chosen.kernel is not None:
         reason = kernel_limit_reason(plan, chosen.kernel)

@@ -108,7 +108,8 @@ def evaluate_and_reduce(backend: Backend, plan: GridPlan, extents: dict, layout:
                         keep_metrics: bool = False):
     """Evaluate scenarios ``start .. stop - 1`` and reduce them; optionally return host metrics too."""
     values, groups = plan.dimension_values(start, stop)
-    metrics = evaluate_chunk(backend, plan, extents, values, stop - start)
+    with np.errstate(all="ignore"):  # inf/NaN metrics are counted by the reductions, not warned about
+        metrics = evaluate_chunk(backend, plan, extents, values, stop - start)
     sampled_groups = groups[len(plan.axes):]
     partial = reduce_chunk(backend.xp, layout, start, stop, metrics, sampled_groups,
                            row_coordinates(plan, layout, start, stop))

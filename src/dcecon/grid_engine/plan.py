@@ -227,6 +227,9 @@ def bindings_for(scenario: Scenario, concrete_path: str, option: str = "--axis")
     """
     parts = paths.split(concrete_path)
     if parts[0] == "finance":
+        if parts[1] not in ("discount_rate", "tax_rate"):
+            raise ScenarioError(option, concrete_path, "grids reduce the unlevered metrics; financing fields are "
+                                                       "per-scenario figures of dcecon run (use --set)")
         return [(FINANCE, parts[1])]
     if parts[0] == "site":
         return _site_targets(scenario, parts[1], concrete_path, option)

@@ -260,6 +260,12 @@ def parse_axis(raw: dict, path: str, spec, option: str = "--axis") -> Axis:
 
 def check_axis_against_scenario(raw: dict, provenance: dict, file, axis: Axis, option: str = "--axis") -> None:
     """Validate the scenario with each extreme value of the axis set (cross-field rules)."""
+    if axis.is_sampled and paths.split(axis.path)[-1] in ("book_life_years", "economic_life_years"):
+        for concrete in axis.concrete_paths:
+            method = paths.get_value(raw, concrete.rsplit(".", 1)[0] + ".depreciation_method")
+            if method not in (None, "straight_line"):
+                raise ScenarioError(option, axis.path, f"{method} needs whole-year lives; give the lives as a list "
+                                                       "(e.g. 3,4,5,6), not a distribution")
     lo, hi = axis.extremes
     probes = [lo, hi]
     if axis.values is not None:

@@ -9,9 +9,10 @@ source into :attr:`Scenario.provenance` before validation.
 
 from __future__ import annotations
 
+import typing
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dcecon.model.depreciation import METHODS
 
@@ -21,6 +22,24 @@ assert set(DepreciationMethod.__args__) == set(METHODS)
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _numbers_are_numbers(cls, value, info):
+        """A numeric field takes a number: not a boolean (``true`` would read as 1) nor text."""
+        field = cls.model_fields.get(info.field_name)
+        if field is not None and isinstance(value, (bool, str)) and _numeric(field.annotation):
+            raise ValueError("must be a valid number, not a boolean or text")
+        return value
+
+
+def _numeric(annotation) -> bool:
+    args = typing.get_args(annotation)
+    if annotation in (float, int):
+        return True
+    if typing.get_origin(annotation) is Literal:
+        return all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args)
+    return bool(args) and (float in args or int in args) and all(a in (float, int, type(None)) for a in args)
 
 
 class Source(_Strict):
