@@ -105,19 +105,49 @@ def make_layout(shape, n_samples, n_sampled, metrics, target_chunk) -> Layout:
     return Layout(tuple(shape), n_samples, inner_from, block, marginal, pairs, n_sampled, tuple(metrics))
 
 
-def chunk_bounds(layout: Layout, n_scenarios: int, target_chunk: int) -> list[tuple[int, int]]:
+class ChunkBounds:
+    """The ``(start, stop)`` of every chunk, computed on demand (a 10^15-scenario run has 10^9 chunks).
+
+    Whole rows (a block of cells times the samples) per chunk; when one
+    cell's samples exceed the target, sample ranges inside one cell that
+    never cross a cell boundary.
+    """
+
+    def __init__(self, layout: Layout, n_scenarios: int, target_chunk: int):
+        self.n_scenarios = n_scenarios
+        row = layout.block_cells * layout.n_samples
+        self.n_samples = layout.n_samples
+        if row <= target_chunk:
+            self.split = False
+            self.step = max(1, target_chunk // row) * row
+            self.count = -(-n_scenarios // self.step)
+        else:
+            self.split = True
+            self.per_cell_chunks = math.ceil(layout.n_samples / target_chunk)
+            self.per_chunk = math.ceil(layout.n_samples / self.per_cell_chunks)
+            self.per_cell_chunks = -(-layout.n_samples // self.per_chunk)
+            self.count = (n_scenarios // layout.n_samples) * self.per_cell_chunks
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, k: int) -> tuple[int, int]:
+        if not 0 <= k < self.count:
+            raise IndexError(k)
+        if not self.split:
+            start = k * self.step
+            return start, min(start + self.step, self.n_scenarios)
+        cell, part = divmod(k, self.per_cell_chunks)
+        start = cell * self.n_samples + part * self.per_chunk
+        return start, min(start + self.per_chunk, (cell + 1) * self.n_samples)
+
+    def __iter__(self):
+        return (self[k] for k in range(self.count))
+
+
+def chunk_bounds(layout: Layout, n_scenarios: int, target_chunk: int) -> ChunkBounds:
     """Chunk boundaries: whole rows (block of cells x samples), or sample ranges inside one cell."""
-    row = layout.block_cells * layout.n_samples
-    if row <= target_chunk:
-        step = max(1, target_chunk // row) * row
-    else:  # samples of one cell are split; never cross a cell boundary
-        per_cell = math.ceil(layout.n_samples / math.ceil(layout.n_samples / target_chunk))
-        bounds = []
-        for cell_start in range(0, n_scenarios, layout.n_samples):
-            for s in range(0, layout.n_samples, per_cell):
-                bounds.append((cell_start + s, cell_start + min(s + per_cell, layout.n_samples)))
-        return bounds
-    return [(a, min(a + step, n_scenarios)) for a in range(0, n_scenarios, step)]
+    return ChunkBounds(layout, n_scenarios, target_chunk)
 
 
 @dataclasses.dataclass
