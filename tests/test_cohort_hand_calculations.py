@@ -26,20 +26,11 @@ import numpy_financial as npf
 import pytest
 
 import dcecon
+from dcecon.model.cohort import FLOW_NAMES
 from dcecon.scenario.schema import Scenario
 
-ADDITIVE_FIELDS = (
-    "revenue_usd",
-    "depreciation_usd",
-    "power_cost_usd",
-    "facility_cost_usd",
-    "opex_usd",
-    "cogs_usd",
-    "gross_profit_usd",
-    "ebitda_usd",
-    "energy_kwh",
-    "billed_gpu_hours",
-)
+# The flows that add up across cohorts and periods (dcecon.model.cohort.FLOW_NAMES).
+ADDITIVE_FIELDS = FLOW_NAMES
 
 HAND_COHORT = {
     "name": "hand",

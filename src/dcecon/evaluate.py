@@ -33,18 +33,7 @@ from dcecon.model.fleet import (
 from dcecon.scenario.resolve import fleet_parameters, schedule_years
 from dcecon.scenario.schema import Scenario
 
-PNL_FIELDS = (
-    "revenue_usd",
-    "depreciation_usd",
-    "power_cost_usd",
-    "facility_cost_usd",
-    "opex_usd",
-    "cogs_usd",
-    "gross_profit_usd",
-    "gross_margin",
-    "ebitda_usd",
-    "energy_kwh",
-)
+PNL_FIELDS = FLOW_NAMES[:7] + ("gross_margin",) + FLOW_NAMES[7:9]
 """Window P&L fields of a result, in report order."""
 
 INVESTMENT_FIELDS = INVESTMENT_NAMES
