@@ -145,16 +145,20 @@ def _scan_for_bracket(xp, flows, times, bracketed, lo, hi, f_lo, f_hi):
     """
     candidates = ~bracketed
     none = xp.zeros(bracketed.shape, dtype=xp.bool)
-    if not bool(xp.any(candidates)):
+    n_candidates = int(xp.sum(xp.astype(candidates, xp.int32)))
+    if n_candidates == 0:
         return lo, hi, f_lo, f_hi, none
+    # only the candidate rows are scanned (boolean indexing), then put back with take
+    sub_flows, sub_times = flows[candidates], times[candidates]
     grid = [math.log1p(r) for r in IRR_SCAN_RATES]
-    values = [_npv_and_slope_in_log_rate(xp, xp.full((flows.shape[0], 1), g, dtype=flows.dtype), flows, times)[0]
-              for g in grid]
-    best = xp.full(bracketed.shape, math.inf, dtype=flows.dtype)
-    new_lo, new_hi, new_flo, new_fhi = lo, hi, f_lo, f_hi
+    values = [_npv_and_slope_in_log_rate(xp, xp.full((n_candidates, 1), g, dtype=flows.dtype), sub_flows,
+                                         sub_times)[0] for g in grid]
+    best = xp.full((n_candidates,), math.inf, dtype=flows.dtype)
+    zeros = xp.zeros((n_candidates,), dtype=flows.dtype)
+    new_lo, new_hi, new_flo, new_fhi = zeros, zeros, zeros, zeros
     for k in range(len(grid) - 1):
         a, b = values[k], values[k + 1]
-        change = candidates & ((a > 0.0) != (b > 0.0)) & xp.isfinite(a) & xp.isfinite(b)
+        change = ((a > 0.0) != (b > 0.0)) & xp.isfinite(a) & xp.isfinite(b)
         distance = min(abs(grid[k]), abs(grid[k + 1])) if grid[k] * grid[k + 1] > 0 else 0.0
         # an investment's root, where the NPV falls through zero as the rate rises, ranks before any other
         rank = distance + 1e6 * xp.astype(~(a > 0.0), flows.dtype)
@@ -164,8 +168,13 @@ def _scan_for_bracket(xp, flows, times, bracketed, lo, hi, f_lo, f_hi):
         new_hi = xp.where(take, grid[k + 1], new_hi)
         new_flo = xp.where(take, a, new_flo)
         new_fhi = xp.where(take, b, new_fhi)
-    found = candidates & (best < math.inf)
-    return new_lo, new_hi, new_flo, new_fhi, found
+    position = xp.clip(xp.cumulative_sum(xp.astype(candidates, xp.int64)) - 1, 0, n_candidates - 1)
+
+    def put_back(sub, full):
+        return xp.where(candidates, xp.take(sub, position), full)
+
+    found = candidates & xp.take(best < math.inf, position)
+    return (put_back(new_lo, lo), put_back(new_hi, hi), put_back(new_flo, f_lo), put_back(new_fhi, f_hi), found)
 
 
 IRR_COMPACT_AFTER = 4
