@@ -190,10 +190,15 @@ DCECON_HD DCECON_INLINE void cohort_period(const Grid<T>& g, int method, const T
     T ppy = T(g.periods_per_year);
     T age = a_p / ppy;
     if (!af.started) {
-        af.decline = t_pow(T(1) - p[PRICE_DECLINE_PER_YEAR], age);
-        af.escalation = t_pow(T(1) + p[ELECTRICITY_ESCALATION], age);
-        af.decline_step = t_pow(T(1) - p[PRICE_DECLINE_PER_YEAR], g.period_years);
-        af.escalation_step = t_pow(T(1) + p[ELECTRICITY_ESCALATION], g.period_years);
+        // x^0 = 1, x^1 = x and 1^a = 1 exactly: skip pow in the common cases (start of life, annual periods, no
+        // escalation)
+        T decline_base = T(1) - p[PRICE_DECLINE_PER_YEAR];
+        T escalation_base = T(1) + p[ELECTRICITY_ESCALATION];
+        af.decline = age == T(0) ? T(1) : t_pow(decline_base, age);
+        af.escalation = (age == T(0) || escalation_base == T(1)) ? T(1) : t_pow(escalation_base, age);
+        af.decline_step = g.periods_per_year == 1 ? decline_base : t_pow(decline_base, g.period_years);
+        af.escalation_step = (g.periods_per_year == 1 || escalation_base == T(1))
+                                 ? escalation_base : t_pow(escalation_base, g.period_years);
         af.started = true;
     } else {
         af.decline *= af.decline_step;
@@ -236,8 +241,8 @@ template <typename T>
 DCECON_HD DCECON_INLINE void npv_slope(const T* cf, const T* t, int n, int n_regular, T dt, T y, T& value,
                                        T& slope) {
     T v = T(0), s = T(0);
-    T factor = n_regular > 0 ? t_exp(-t[0] * y) : T(0);
     T step = t_exp(-dt * y);
+    T factor = n_regular > 0 ? (t[0] == dt ? step : t_exp(-t[0] * y)) : T(0);  // one exp when t0 = dt
     for (int i = 0; i < n_regular; ++i) {
         T w = cf[i] * factor;
         v += w;
@@ -245,7 +250,7 @@ DCECON_HD DCECON_INLINE void npv_slope(const T* cf, const T* t, int n, int n_reg
         factor *= step;
     }
     for (int i = n_regular; i < n; ++i) {
-        T w = cf[i] * t_exp(-t[i] * y);
+        T w = t[i] == T(0) ? cf[i] : cf[i] * t_exp(-t[i] * y);  // capex at the valuation date: exp(0) = 1
         v += w;
         s += t[i] * w;
     }
