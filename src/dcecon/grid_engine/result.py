@@ -66,6 +66,9 @@ class GridResult:
             "share_negative": float(p.negative[i] / n_valid) if n_valid else math.nan,
         }
         for name, value in zip(QUANTILE_NAMES, sketch.quantiles(p.sketch[i], QUANTILES)):
+            # a bucket's midpoint can lie just beyond the exact extremes; the extremes bound every quantile
+            if out["argmin"] >= 0 and math.isfinite(value):
+                value = min(max(value, out["min"]), out["max"])
             out[name] = value
         return out
 
