@@ -31,11 +31,8 @@ __global__ void dcecon_evaluate(DCECON_KERNEL_ARGS(T), T* out) {
     Grid<T> g = make_grid<T>(g_real, g_int);
     GridSpec<T> s = make_spec<T>(spec_int, sizes, strides, axis_values, value_offsets, bind_offsets, bind_cohort,
                                    bind_param, sampled_values, n_samples, base_params, methods, discount, tax);
-    T params[DCECON_MAX_COHORTS * N_PARAMS];
     long long coords[16];
-    T d, t;
-    scenario_parameters(s, g, start + row, row, params, d, t, coords);
-    evaluate_scenario(g, params, s.methods, d, t, out + row * N_METRICS);
+    scenario_metrics(s, g, start + row, row, coords, out + row * N_METRICS);
 }
 
 __device__ void atomic_min_double(double* address, double value) {
@@ -133,14 +130,11 @@ __global__ void dcecon_reduce(DCECON_KERNEL_ARGS(T), const int* table_int, const
     sk.zero = sketch_int[3]; sk.n_buckets = sketch_int[4];
     Moments acc[N_METRICS];
     for (int i = 0; i < N_METRICS; ++i) acc[i] = one_value(__longlong_as_double(0x7FF8000000000000LL), -1);
-    T params[DCECON_MAX_COHORTS * N_PARAMS];
     long long coords[16];
     T values[N_METRICS];
     double x[N_METRICS];
     for (long long row = first; row < last; ++row) {
-        T d, t;
-        scenario_parameters(s, g, start + row, row, params, d, t, coords);
-        evaluate_scenario(g, params, s.methods, d, t, values);
+        scenario_metrics(s, g, start + row, row, coords, values);
         for (int i = 0; i < N_METRICS; ++i) {
             x[i] = (double)values[i];
             acc[i] = merge_moments(acc[i], one_value(x[i], start + row));

@@ -106,6 +106,16 @@ DCECON_HD DCECON_INLINE void scenario_parameters(const GridSpec<T>& s, const Gri
     }
 }
 
+// Every metric of scenario `index` (row `row` of the chunk): decode, bind, evaluate. Fills coords[n_cart].
+template <typename T>
+DCECON_HD DCECON_INLINE void scenario_metrics(const GridSpec<T>& s, const Grid<T>& g, long long index, long long row,
+                                              long long* coords, T* out) {
+    T params[DCECON_MAX_COHORTS * N_PARAMS];
+    T discount, tax;
+    scenario_parameters(s, g, index, row, params, discount, tax, coords);
+    evaluate_scenario(g, params, s.methods, discount, tax, out);
+}
+
 // Sketch bucket of a value (dcecon.grid_engine.sketch, log-linear buckets from the IEEE-754 bits).
 struct SketchLayout {
     int sub_bits;

@@ -172,11 +172,8 @@ int evaluate_impl(const double* g_real, const int* g_int, const int* spec_int, c
 #pragma omp parallel for schedule(static) num_threads(n_threads)
 #endif
     for (long long row = 0; row < m; ++row) {
-        T params[DCECON_MAX_COHORTS * N_PARAMS];
         long long coords[64];
-        T d, t;
-        scenario_parameters(s, g, start + row, row, params, d, t, coords);
-        evaluate_scenario(g, params, s.methods, d, t, out + row * M);
+        scenario_metrics(s, g, start + row, row, coords, out + row * M);
     }
     (void)n_threads;
     return 0;
@@ -227,14 +224,11 @@ int reduce_impl(const double* g_real, const int* g_int, const int* spec_int, con
         Accumulator& a = acc[(size_t)tid];
         a.init(sk.n_buckets, n_groups);
         long long first = m * tid / team, last = m * (tid + 1) / team;
-        T params[DCECON_MAX_COHORTS * N_PARAMS];
         long long coords[64];
         T values[M];
         double x[M];
         for (long long row = first; row < last; ++row) {
-            T d, t;
-            scenario_parameters(s, g, start + row, row, params, d, t, coords);
-            evaluate_scenario(g, params, s.methods, d, t, values);
+            scenario_metrics(s, g, start + row, row, coords, values);
             for (int i = 0; i < M; ++i) x[i] = (double)values[i];
             a.add(sk, lay, s.sizes, coords, s.n_cart, s.n_sampled, row, start + row, x);
         }

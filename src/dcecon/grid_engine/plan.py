@@ -199,17 +199,12 @@ def _site_targets(scenario: Scenario, name: str, path: str, option: str):
                 targets.append((k, name))
             continue
         own_lease, own_building = cohort.colocation_usd_per_kw_month, cohort.facility_capex_usd_per_mw
-        if name == "colocation_usd_per_kw_month":
-            if site.colocation_usd_per_kw_month is None:
-                raise ScenarioError(option, path, "the site is owned (facility_capex_usd_per_mw); a colocation rent "
-                                                  "axis would change the facility type")
-            if own_lease is None and own_building is None:
-                targets.append((k, name))
-        elif name == "facility_capex_usd_per_mw":
-            if site.facility_capex_usd_per_mw is None:
-                raise ScenarioError(option, path, "the site is leased (colocation_usd_per_kw_month); a facility "
-                                                  "capex axis would change the facility type")
-            if own_lease is None and own_building is None:
+        if name in ("colocation_usd_per_kw_month", "facility_capex_usd_per_mw"):
+            if getattr(site, name) is None:
+                site_kind = "owned" if name == "colocation_usd_per_kw_month" else "leased"
+                raise ScenarioError(option, path, f"the site is {site_kind}; an axis on {name} would change the "
+                                                  "facility type")
+            if own_lease is None and own_building is None:  # the cohort uses the site's facility
                 targets.append((k, name))
         elif name == "facility_life_years":
             owned_by_site = own_lease is None and own_building is None and site.facility_capex_usd_per_mw is not None

@@ -12,16 +12,23 @@ from __future__ import annotations
 
 import difflib
 import importlib.resources
-import typing
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from dcecon.macro import circular, model
 from dcecon.macro.schema import SCHEMAS, CircularScenario, MacroScenario
 from dcecon.scenario import paths
 from dcecon.scenario.errors import ScenarioError
-from dcecon.scenario.loader import SET_PROVENANCE, load_raw, parse_assignment, parse_value
+from dcecon.scenario.loader import (
+    HIDDEN_FIELDS,
+    SET_PROVENANCE,
+    load_raw,
+    parse_assignment,
+    parse_value,
+    submodel,
+    validate_model,
+)
 
 
 
@@ -38,7 +45,7 @@ SCENARIOS_DIR = _bundled_dir()
 DEFAULT_MACRO_SCENARIO = SCENARIOS_DIR / "bain-200gw-2030.toml"
 """Where ``dcecon macro`` takes its defaults: every default carries a source there."""
 
-NOT_SETTABLE = ("kind", "sources", "provenance")
+NOT_SETTABLE = HIDDEN_FIELDS
 
 
 def _schema_for(raw: dict, file) -> type[BaseModel]:
@@ -48,14 +55,6 @@ def _schema_for(raw: dict, file) -> type[BaseModel]:
         raise ScenarioError(file, "kind", f"{hint}; a macro or circular-deal scenario says kind = \"macro\" or "
                                           f"kind = \"circular\" (run fleet scenarios with dcecon run)")
     return SCHEMAS[kind]
-
-
-def _submodel(annotation) -> type[BaseModel] | None:
-    """The pydantic model inside ``annotation`` (``Fleet`` of ``Optional[Fleet]``), or None."""
-    for candidate in (annotation, *typing.get_args(annotation)):
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return candidate
-    return None
 
 
 def check_path(schema: type[BaseModel], path: str) -> None:
@@ -71,7 +70,7 @@ def check_path(schema: type[BaseModel], path: str) -> None:
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f" (fields: {', '.join(known)})"
             raise ScenarioError(SET_PROVENANCE, path, f"no such field {name!r} in {node.__name__}{hint}")
-        node = _submodel(fields[name].annotation)
+        node = submodel(fields[name].annotation)
     if node is not None:
         raise ScenarioError(SET_PROVENANCE, path, "names a section, not a field")
 
@@ -86,38 +85,9 @@ def apply_overrides(schema: type[BaseModel], raw: dict, overrides, provenance: d
     return raw
 
 
-def _fields_at(schema: type[BaseModel], loc) -> list[str]:
-    """Names of the fields of the (sub)model at ``loc``, e.g. ``('fleet',)`` -> the fields of ``Fleet``."""
-    node: type[BaseModel] | None = schema
-    for part in loc:
-        node = _submodel(node.model_fields[part].annotation) if node and part in node.model_fields else None
-    return [] if node is None else [f for f in node.model_fields if f not in NOT_SETTABLE]
-
-
-def _message(schema: type[BaseModel], error: dict) -> str:
-    if error["type"] == "extra_forbidden":
-        close = difflib.get_close_matches(str(error["loc"][-1]), _fields_at(schema, error["loc"][:-1]), n=1)
-        return f"unknown field; did you mean {close[0]!r}?" if close else \
-            f"unknown field (not in the {schema.__name__} schema; check the spelling)"
-    if error["type"] == "missing":
-        return "is required but missing"
-    message = error["msg"].removeprefix("Value error, ")
-    if "input" in error and not isinstance(error["input"], (dict, list)):
-        message += f" (got {error['input']!r})"
-    return message
-
-
 def validate(schema: type[BaseModel], raw: dict, provenance: dict, file):
-    """Validate a raw dict against ``schema``; the first problem (unknown keys first) is a :class:`ScenarioError`."""
-    try:
-        scenario = schema.model_validate(raw)
-    except ValidationError as exc:
-        errors = exc.errors()
-        error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        field = ".".join(str(part) for part in error["loc"]) or None
-        raise ScenarioError(file, field, _message(schema, error)) from None
-    scenario.provenance.update(provenance)
-    return scenario
+    """Validate a raw dict against ``schema`` (see :func:`dcecon.scenario.loader.validate_model`)."""
+    return validate_model(schema, raw, provenance, file)
 
 
 def load_macro_scenario(path, overrides=()) -> tuple[MacroScenario | CircularScenario, dict[str, str]]:

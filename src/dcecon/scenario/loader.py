@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import copy
 import difflib
+import typing
 import tomllib
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from dcecon.scenario import paths
 from dcecon.scenario.errors import ScenarioError
@@ -150,35 +151,62 @@ def apply_overrides(raw: dict, overrides, provenance: dict, file=None) -> dict:
     return raw
 
 
-def _field_of(loc) -> str:
-    return ".".join(str(part) for part in loc)
+HIDDEN_FIELDS = ("kind", "sources", "provenance")
+"""Fields a "did you mean" hint never proposes."""
+
+
+def submodel(annotation) -> type[BaseModel] | None:
+    """The pydantic model inside ``annotation`` (``Fleet`` of ``Optional[Fleet]``, ``Cohort`` of
+    ``list[Cohort]``), or None."""
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def fields_at(schema: type[BaseModel], loc) -> list[str]:
+    """Names of the fields of the (sub)model at ``loc`` (``('cohorts', 0)`` -> the fields of ``Cohort``)."""
+    node: type[BaseModel] | None = schema
+    for part in loc:
+        if isinstance(part, int):  # a list index: the element model was unwrapped already
+            continue
+        node = submodel(node.model_fields[part].annotation) if node and part in node.model_fields else None
+    return [] if node is None else [f for f in node.model_fields if f not in HIDDEN_FIELDS]
+
+
+def validation_message(schema: type[BaseModel], error: dict) -> str:
+    """One line for a pydantic error: unknown keys get a "did you mean" hint from the schema."""
+    if error["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(str(error["loc"][-1]), fields_at(schema, error["loc"][:-1]), n=1)
+        return f"unknown field; did you mean {close[0]!r}?" if close else \
+            "unknown field (not in the scenario schema; check the spelling)"
+    if error["type"] == "missing":
+        return "is required but missing"
+    message = error["msg"].removeprefix("Value error, ")
+    if "input" in error and not isinstance(error["input"], (dict, list)):
+        message += f" (got {error['input']!r})"
+    return message
+
+
+def validate_model(schema: type[BaseModel], raw: dict, provenance: dict, file):
+    """Validate a raw dict against ``schema``; the first problem (unknown keys first) is a :class:`ScenarioError`.
+
+    The model must have a ``provenance`` dict, which is filled.
+    """
+    try:
+        scenario = schema.model_validate(raw)
+    except ValidationError as exc:
+        errors = exc.errors()
+        error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+        field = ".".join(str(part) for part in error["loc"]) or None
+        raise ScenarioError(file, field, validation_message(schema, error)) from None
+    scenario.provenance.update(provenance)
+    return scenario
 
 
 def validate(raw: dict, provenance: dict, file) -> Scenario:
-    """Validate a raw scenario dict; the first problem becomes a :class:`ScenarioError`."""
-    try:
-        scenario = Scenario.model_validate(raw)
-    except ValidationError as exc:
-        errors = exc.errors()
-        extra = [e for e in errors if e["type"] == "extra_forbidden"]
-        error = extra[0] if extra else errors[0]
-        field = _field_of(error["loc"]) or None
-        if error["type"] == "extra_forbidden":
-            message = "unknown field (not in the scenario schema; check the spelling)"
-            missing = [str(e["loc"][-1]) for e in errors
-                       if e["type"] == "missing" and tuple(e["loc"][:-1]) == tuple(error["loc"][:-1])]
-            close = difflib.get_close_matches(str(error["loc"][-1]), missing, n=1)
-            if close:
-                message = f"unknown field; did you mean {close[0]!r}?"
-        elif error["type"] == "missing":
-            message = "is required but missing"
-        else:
-            message = error["msg"].removeprefix("Value error, ")
-            if "input" in error and not isinstance(error["input"], (dict, list)):
-                message += f" (got {error['input']!r})"
-        raise ScenarioError(file, field, message) from None
-    scenario.provenance.update(provenance)
-    return scenario
+    """Validate a raw fleet scenario dict; the first problem becomes a :class:`ScenarioError`."""
+    return validate_model(Scenario, raw, provenance, file)
 
 
 def load_raw(path) -> tuple[dict, dict]:
