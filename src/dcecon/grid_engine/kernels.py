@@ -16,7 +16,7 @@ import numpy as np
 from dcecon.grid_engine import sketch
 from dcecon.grid_engine.batch import METRICS
 from dcecon.grid_engine.plan import FINANCE, GridPlan
-from dcecon.grid_engine.reduce import DECILES, Layout, Partial, _split_stats, sparsify_table
+from dcecon.grid_engine.reduce import Layout, Partial, _split_stats, sparsify_table
 from dcecon.model.cohort import COHORT_PARAMETERS
 from dcecon.model.depreciation import METHODS
 from dcecon.model.time import hours_per_period

@@ -29,7 +29,6 @@ from dcecon.scenario.errors import ScenarioError
 
 MANIFEST = "manifest.json"
 PARTIALS = ".partials"
-OUTPUT_FILES = ("summary.json", "marginals.parquet", "tables.parquet")
 
 
 def write_json(path: Path, obj) -> None:

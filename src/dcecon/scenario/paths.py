@@ -164,11 +164,3 @@ def set_value(raw: dict, concrete_path: str, value) -> None:
     parts = split(concrete_path)
     node = _container(raw, parts, create=True)
     node[parts[-1]] = value
-
-
-def get_from_model(scenario: Scenario, concrete_path: str):
-    """Value at a concrete path of a validated :class:`Scenario`."""
-    node = scenario
-    for part in split(concrete_path):
-        node = node[int(part)] if isinstance(node, list) else getattr(node, part)
-    return node
