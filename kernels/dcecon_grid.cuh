@@ -70,50 +70,89 @@ DCECON_HD DCECON_INLINE void apply_value(const GridSpec<T>& s, int d, T value, T
     for (int b = s.bind_offsets[d]; b < s.bind_offsets[d + 1]; ++b) {
         int c = s.bind_cohort[b], k = s.bind_param[b];
         if (c < 0) {
-            if (k == 0) discount = value; else tax = value;
+            if (k == FIN_DISCOUNT_RATE) discount = value;
+            else if (k == FIN_TAX_RATE) tax = value;  // other finance fields do not reach the kernels' metrics
         } else {
             params[c * N_PARAMS + k] = value;
         }
     }
 }
 
-// Parameters of scenario `index` (row `row` of the chunk); fills coords[n_cart].
-template <typename T>
-DCECON_HD DCECON_INLINE void scenario_parameters(const GridSpec<T>& s, const Grid<T>& g, long long index,
-                                                 long long row, T* params, T& discount, T& tax,
-                                                 long long* coords) {
-    for (int i = 0; i < g.n_cohorts * N_PARAMS; ++i) params[i] = s.base_params[i];
-    discount = s.discount;
-    tax = s.tax;
-    long long cell = index / s.n_samples;
-    for (int d = 0; d < s.n_cart; ++d) {
-        long long coord = (cell / s.strides[d]) % s.sizes[d];
-        coords[d] = coord;
-        apply_value(s, d, s.axis_values[s.value_offsets[d] + coord], params, discount, tax);
-    }
-    for (int k = 0; k < s.n_sampled; ++k) {
-        apply_value(s, s.n_cart + k, s.sampled_values[row * s.n_sampled + k], params, discount, tax);
-    }
+// Walks a run of consecutive scenarios row-wise: the flat index is divided into coordinates once, at the
+// first scenario; each next scenario steps the samples, then the innermost axis, carrying outwards like an
+// odometer, and re-binds only the dimensions whose coordinate changed (dcecon.grid_engine.plan for the
+// index order). AXES: capacity of the coordinate buffer.
+template <typename T, int AXES>
+struct Walker {
+    T params[MAX_COHORTS * N_PARAMS];
+    T discount, tax;
+    long long coords[AXES];
+    long long sample;
+    bool next_generation_default[MAX_COHORTS];
+};
+
+template <typename T, int AXES>
+DCECON_HD DCECON_INLINE void walker_derive(const Grid<T>& g, Walker<T, AXES>& w) {
     for (int c = 0; c < g.n_cohorts; ++c) {
-        T* p = params + c * N_PARAMS;
+        T* p = w.params + c * N_PARAMS;
         if (p[IT_POWER_MW] == p[IT_POWER_MW]) p[GPUS] = p[IT_POWER_MW] * T(1000) / p[POWER_KW_PER_GPU];
         if (p[PRICE_USD_PER_MILLION_TOKENS] == p[PRICE_USD_PER_MILLION_TOKENS]) {
             p[PRICE_USD_PER_GPU_HOUR] = p[TOKENS_PER_SECOND_PER_GPU] * T(3600) * p[PRICE_USD_PER_MILLION_TOKENS] / T(1e6);
         }
-        if (!(p[NEXT_GENERATION_YEAR] == p[NEXT_GENERATION_YEAR])) {  // NaN: one interval after entering service
+        if (w.next_generation_default[c]) {  // one interval after entering service
             p[NEXT_GENERATION_YEAR] = p[IN_SERVICE_YEAR] + p[GENERATION_INTERVAL_YEARS];
         }
     }
 }
 
-// Every metric of scenario `index` (row `row` of the chunk): decode, bind, evaluate. Fills coords[n_cart].
-template <typename T>
-DCECON_HD DCECON_INLINE void scenario_metrics(const GridSpec<T>& s, const Grid<T>& g, long long index, long long row,
-                                              long long* coords, T* out) {
-    T params[DCECON_MAX_COHORTS * N_PARAMS];
-    T discount, tax;
-    scenario_parameters(s, g, index, row, params, discount, tax, coords);
-    evaluate_scenario(g, params, s.methods, discount, tax, out);
+template <typename T, int AXES>
+DCECON_HD DCECON_INLINE void walker_sampled(const GridSpec<T>& s, long long row, Walker<T, AXES>& w) {
+    for (int k = 0; k < s.n_sampled; ++k) {
+        apply_value(s, s.n_cart + k, s.sampled_values[row * s.n_sampled + k], w.params, w.discount, w.tax);
+    }
+}
+
+// Position the walker on scenario `index` (row `row` of the chunk): divisions, done once per run of rows.
+template <typename T, int AXES>
+DCECON_HD DCECON_INLINE void walker_start(const GridSpec<T>& s, const Grid<T>& g, long long index, long long row,
+                                          Walker<T, AXES>& w) {
+    for (int i = 0; i < g.n_cohorts * N_PARAMS; ++i) w.params[i] = s.base_params[i];
+    w.discount = s.discount;
+    w.tax = s.tax;
+    long long cell = index / s.n_samples;
+    w.sample = index - cell * s.n_samples;
+    for (int d = 0; d < s.n_cart; ++d) {
+        long long coord = (cell / s.strides[d]) % s.sizes[d];
+        w.coords[d] = coord;
+        apply_value(s, d, s.axis_values[s.value_offsets[d] + coord], w.params, w.discount, w.tax);
+    }
+    walker_sampled(s, row, w);
+    for (int c = 0; c < g.n_cohorts; ++c) {  // NaN unless an axis sets it: derived from the in-service date
+        T next = w.params[c * N_PARAMS + NEXT_GENERATION_YEAR];
+        w.next_generation_default[c] = !(next == next);
+    }
+    walker_derive(g, w);
+}
+
+// Step to the next scenario (row `row` of the chunk). Returns the outermost cartesian axis whose
+// coordinate changed (n_cart when only the sample changed).
+template <typename T, int AXES>
+DCECON_HD DCECON_INLINE int walker_next(const GridSpec<T>& s, const Grid<T>& g, long long row, Walker<T, AXES>& w) {
+    int changed = s.n_cart;
+    if (++w.sample == s.n_samples) {
+        w.sample = 0;
+        for (int d = s.n_cart - 1; d >= 0; --d) {
+            changed = d;
+            long long coord = w.coords[d] + 1;
+            bool wrap = coord == s.sizes[d];
+            w.coords[d] = wrap ? 0 : coord;
+            apply_value(s, d, s.axis_values[s.value_offsets[d] + w.coords[d]], w.params, w.discount, w.tax);
+            if (!wrap) break;
+        }
+    }
+    walker_sampled(s, row, w);
+    walker_derive(g, w);
+    return changed;
 }
 
 // Sketch bucket of a value (dcecon.grid_engine.sketch, log-linear buckets from the IEEE-754 bits).

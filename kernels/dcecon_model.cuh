@@ -28,30 +28,23 @@
 #include <cmath>
 #endif
 
-#ifndef DCECON_MAX_COHORTS
-#define DCECON_MAX_COHORTS 16
-#endif
-#ifndef DCECON_MAX_PERIODS
-#define DCECON_MAX_PERIODS 768
-#endif
+// Enums (Param, Method, Metric, Finance), limits and tolerances, generated from the Python definitions
+// by dcecon.backends.contract into the build folder: never copied by hand.
+#include "dcecon_contract.h"
 
 namespace dcecon {
 
-enum Param {
-    GPUS = 0, IN_SERVICE_YEAR, SERVICE_LIFE_YEARS, CAPEX_USD_PER_GPU, BOOK_LIFE_YEARS, SALVAGE_FRACTION,
-    POWER_KW_PER_GPU, IDLE_POWER_FRACTION, UTILIZATION, PRICE_USD_PER_GPU_HOUR, PRICE_DECLINE_PER_YEAR,
-    MAINTENANCE_FRACTION, OTHER_OPEX_USD_PER_GPU_YEAR, PUE, ELECTRICITY_USD_PER_KWH, ELECTRICITY_ESCALATION,
-    COLOCATION_USD_PER_KW_MONTH, FACILITY_CAPEX_USD_PER_MW, FACILITY_LIFE_YEARS, PRICE_STEP_YEAR, PRICE_STEP_CUT,
-    GENERATION_INTERVAL_YEARS, GENERATION_PRICE_CUT, NEXT_GENERATION_YEAR,
-    // inputs used only through another parameter (NaN when the cohort does not use them)
-    IT_POWER_MW, PRICE_USD_PER_MILLION_TOKENS, TOKENS_PER_SECOND_PER_GPU, N_PARAMS
-};
-
-enum Method { STRAIGHT_LINE = 0, DOUBLE_DECLINING_BALANCE = 1, SUM_OF_YEARS_DIGITS = 2 };
-
-enum Metric {
-    REVENUE = 0, DEPRECIATION, POWER_COST, FACILITY_COST, OPEX, COGS, GROSS_PROFIT, GROSS_MARGIN, EBITDA,
-    ENERGY_KWH, NPV, IRR, PAYBACK_YEARS, BREAKEVEN_PRICE, BREAKEVEN_UTILIZATION, COST_PER_BILLED_HOUR, N_METRICS
+// The metrics a specialisation computes: bit k for Metric k (dcecon.model.metrics.kernel_mask). Each
+// specialisation is compiled on its own, so an unrequested IRR, payback or break-even costs nothing.
+template <unsigned MASK> struct Wants {
+    static constexpr bool has(int m) { return (MASK >> m) & 1u; }
+    static constexpr bool irr = has(M_IRR);
+    static constexpr bool payback = has(M_PAYBACK_YEARS);
+    static constexpr bool npv = has(M_NPV_USD);
+    static constexpr bool breakeven = has(M_BREAKEVEN_PRICE_USD_PER_GPU_HOUR) ||
+                                      has(M_BREAKEVEN_UTILIZATION) || has(M_COST_USD_PER_BILLED_GPU_HOUR);
+    static constexpr bool lifetime = breakeven;  // sums over every period, not only the window
+    static constexpr bool cash_flows = irr || payback || npv;
 };
 
 // The period grid and finance of one evaluation (host-computed, shared by all scenarios).
@@ -86,6 +79,7 @@ DCECON_HD DCECON_INLINE double t_floor(double a) { return floor(a); }
 DCECON_HD DCECON_INLINE float t_floor(float a) { return floorf(a); }
 DCECON_HD DCECON_INLINE double t_expm1(double a) { return expm1(a); }
 DCECON_HD DCECON_INLINE float t_expm1(float a) { return expm1f(a); }
+DCECON_HD DCECON_INLINE double t_log1p(double a) { return log1p(a); }
 template <typename T> DCECON_HD DCECON_INLINE bool t_isfinite(T x) { return x - x == T(0); }
 template <typename T> DCECON_HD DCECON_INLINE T t_nan() { return T(0) / T(0); }
 template <typename T> DCECON_HD DCECON_INLINE T t_inf() { return T(1) / T(0); }
@@ -95,7 +89,7 @@ template <typename T>
 DCECON_HD DCECON_INLINE T age_in_periods(const Grid<T>& g, T in_service_year, int j) {
     T raw = (g.grid_start_year - in_service_year) * T(g.periods_per_year) + T(j);
     T nearest = t_rint(raw);
-    return t_abs(raw - nearest) < T(1e-3) ? nearest : raw;  // AGE_SNAP_TOLERANCE_PERIODS
+    return t_abs(raw - nearest) < T(AGE_SNAP_TOLERANCE_PERIODS) ? nearest : raw;
 }
 
 // Double-declining-balance charge of year k (VDB with switch), as the NumPy loop.
@@ -125,7 +119,7 @@ DCECON_HD DCECON_INLINE T period_depreciation(const Grid<T>& g, int method, cons
         T inside = t_clip(life - age, T(0), g.period_years);
         return base / life * inside;
     }
-    T year_index = t_floor(age + T(1e-9));
+    T year_index = t_floor(age + T(BOOK_CLOCK_EPSILON));
     if (method == SUM_OF_YEARS_DIGITS) {
         T base = capex * (T(1) - salv);
         T digits = life * (life + T(1)) / T(2);
@@ -172,7 +166,7 @@ DCECON_HD DCECON_INLINE void cohort_constants(const Grid<T>& g, const T* p, AgeF
     af.lease = p[COLOCATION_USD_PER_KW_MONTH] * T(12) / ppy * p[POWER_KW_PER_GPU];
     T share = p[FACILITY_CAPEX_USD_PER_MW] / T(1000) * p[POWER_KW_PER_GPU];
     af.building_rate = share / p[FACILITY_LIFE_YEARS] / ppy;
-    af.gpu_opex = (p[MAINTENANCE_FRACTION] * p[CAPEX_USD_PER_GPU] + p[OTHER_OPEX_USD_PER_GPU_YEAR]) / ppy;
+    af.gpu_opex = (p[MAINTENANCE_FRACTION_OF_CAPEX_PER_YEAR] * p[CAPEX_USD_PER_GPU] + p[OTHER_OPEX_USD_PER_GPU_YEAR]) / ppy;
     af.life_periods = p[SERVICE_LIFE_YEARS] * ppy;
 }
 
@@ -180,7 +174,7 @@ template <typename T>
 DCECON_HD DCECON_INLINE void cohort_period(const Grid<T>& g, int method, const T* p, int j, PeriodFlows<T>& f,
                                            AgeFactors<T>& af) {
     T a_p = age_in_periods(g, p[IN_SERVICE_YEAR], j);
-    f.active = (a_p >= T(0)) && (a_p < af.life_periods - T(1e-3));
+    f.active = (a_p >= T(0)) && (a_p < af.life_periods - T(AGE_SNAP_TOLERANCE_PERIODS));
     if (!f.active) {
         f.revenue = f.depreciation = f.power_cost = f.facility_cost = f.opex = f.energy_kwh = T(0);
         f.billed_hours = f.facility_lease = f.revenue_at_full = f.price_weighted_billed = T(0);
@@ -193,7 +187,7 @@ DCECON_HD DCECON_INLINE void cohort_period(const Grid<T>& g, int method, const T
         // x^0 = 1, x^1 = x and 1^a = 1 exactly: skip pow in the common cases (start of life, annual periods, no
         // escalation)
         T decline_base = T(1) - p[PRICE_DECLINE_PER_YEAR];
-        T escalation_base = T(1) + p[ELECTRICITY_ESCALATION];
+        T escalation_base = T(1) + p[ELECTRICITY_ESCALATION_PER_YEAR];
         af.decline = age == T(0) ? T(1) : t_pow(decline_base, age);
         af.escalation = (age == T(0) || escalation_base == T(1)) ? T(1) : t_pow(escalation_base, age);
         af.decline_step = g.periods_per_year == 1 ? decline_base : t_pow(decline_base, g.period_years);
@@ -206,9 +200,10 @@ DCECON_HD DCECON_INLINE void cohort_period(const Grid<T>& g, int method, const T
     }
     // price paths (dcecon.model.price_paths): a step cut at a date and generation arrivals
     T period_start = g.grid_start_year + T(j) / ppy;
-    T step = period_start >= p[PRICE_STEP_YEAR] - T(1e-9) ? T(1) - p[PRICE_STEP_CUT] : T(1);
+    T step = period_start >= p[PRICE_STEP_YEAR] - T(DATE_TOLERANCE_YEARS) ? T(1) - p[PRICE_STEP_CUT] : T(1);
     T since = period_start - p[NEXT_GENERATION_YEAR];
-    T arrivals = since >= T(-1e-9) ? t_floor(since / p[GENERATION_INTERVAL_YEARS] + T(1e-9)) + T(1) : T(0);
+    T arrivals = since >= T(-DATE_TOLERANCE_YEARS)
+                     ? t_floor(since / p[GENERATION_INTERVAL_YEARS] + T(DATE_TOLERANCE_YEARS)) + T(1) : T(0);
     T generations = arrivals > T(0) ? t_pow(T(1) - p[GENERATION_PRICE_CUT], arrivals) : T(1);
     T decline = af.decline * step * generations;
     T revenue_at_full = af.hours_price * decline;
@@ -218,7 +213,7 @@ DCECON_HD DCECON_INLINE void cohort_period(const Grid<T>& g, int method, const T
     // the building's straight line over the part of the period inside its life (dcecon.model.facility)
     T building = af.building_rate * ppy * t_clip(p[FACILITY_LIFE_YEARS] - age, T(0), g.period_years);
     // the book clock starts at the cohort's first grid period (dcecon.model.cohort)
-    T book_age = t_floor(a_p + T(1e-9)) / ppy;
+    T book_age = t_floor(a_p + T(BOOK_CLOCK_EPSILON)) / ppy;
     T gpu_dep = period_depreciation(g, method, p, book_age);
     T n = p[GPUS];
     f.revenue = gpu_revenue * n;
@@ -235,22 +230,20 @@ DCECON_HD DCECON_INLINE void cohort_period(const Grid<T>& g, int method, const T
 }
 
 // NPV and slope in y = ln(1 + r) (dcecon.model.finance._npv_and_slope_in_log_rate).
-// The first n_regular times are t_0 + i * dt (the period ends), so their
-// factors exp(-t y) come from one exp and a running product.
-template <typename T>
-DCECON_HD DCECON_INLINE void npv_slope(const T* cf, const T* t, int n, int n_regular, T dt, T y, T& value,
-                                       T& slope) {
-    T v = T(0), s = T(0);
-    T step = t_exp(-dt * y);
-    T factor = n_regular > 0 ? (t[0] == dt ? step : t_exp(-t[0] * y)) : T(0);  // one exp when t0 = dt
+// The first n_regular times are t_0 + i * dt (the period ends), so their factors exp(-t y) come from
+// `step` = exp(-dt y) and a running product (Horner's scheme in x = exp(-dt y)).
+DCECON_HD DCECON_INLINE void npv_slope_with_step(const double* cf, const double* t, int n, int n_regular,
+                                                 double dt, double y, double step, double& value, double& slope) {
+    double v = 0.0, s = 0.0;
+    double factor = n_regular > 0 ? (t[0] == dt ? step : t_exp(-t[0] * y)) : 0.0;  // one exp when t0 = dt
     for (int i = 0; i < n_regular; ++i) {
-        T w = cf[i] * factor;
+        double w = cf[i] * factor;
         v += w;
         s += t[i] * w;
         factor *= step;
     }
     for (int i = n_regular; i < n; ++i) {
-        T w = t[i] == T(0) ? cf[i] : cf[i] * t_exp(-t[i] * y);  // capex at the valuation date: exp(0) = 1
+        double w = t[i] == 0.0 ? cf[i] : cf[i] * t_exp(-t[i] * y);  // capex at the valuation date: exp(0) = 1
         v += w;
         s += t[i] * w;
     }
@@ -258,34 +251,75 @@ DCECON_HD DCECON_INLINE void npv_slope(const T* cf, const T* t, int n, int n_reg
     slope = -s;
 }
 
-// IRR, the same safeguarded Newton / Illinois iteration as dcecon.model.finance.irr.
-template <typename T>
-DCECON_HD T irr(const T* cf, const T* t, int n, int n_regular, T dt) {
-    const T y_min = T(-4.605170185988091);   // log1p(-0.99)
-    const T y_max = T(6.908754779315221);    // log1p(1000)
-    const T tol = sizeof(T) == 4 ? T(1e-6) : T(1e-13);
-    T f_lo, f_hi, d;
-    npv_slope(cf, t, n, n_regular, dt, y_min, f_lo, d);
-    npv_slope(cf, t, n, n_regular, dt, y_max, f_hi, d);
-    bool exact_lo = f_lo == T(0), exact_hi = f_hi == T(0);
-    bool bracketed = (((f_lo > T(0)) != (f_hi > T(0))) || exact_lo || exact_hi) && t_isfinite(f_lo) &&
+DCECON_HD DCECON_INLINE void npv_slope(const double* cf, const double* t, int n, int n_regular, double dt, double y,
+                                       double& value, double& slope) {
+    npv_slope_with_step(cf, t, n, n_regular, dt, y, t_exp(-dt * y), value, slope);
+}
+
+// Per-run constants of the IRR, computed once per thread: exp(-dt y) at the bracket ends and the scan
+// rates (IRR_SCAN_Y), so that those NPVs need no exp (constant folding for the period length of the run).
+struct IrrSteps {
+    double dt;
+    double at_min, at_max;
+    double scan[IRR_N_SCAN];
+};
+
+DCECON_HD DCECON_INLINE void irr_steps(double dt, IrrSteps& k) {
+    k.dt = dt;
+    k.at_min = t_exp(-dt * IRR_Y_MIN);
+    k.at_max = t_exp(-dt * IRR_Y_MAX);
+    for (int i = 0; i < IRR_N_SCAN; ++i) k.scan[i] = t_exp(-dt * IRR_SCAN_Y[i]);
+}
+
+// Sign changes of the cash flows in time order when every capex flow (index >= n_regular) comes no later
+// than the first period end; -1 when the order is not that simple (then no shortcut is taken).
+DCECON_HD DCECON_INLINE int sign_changes(const double* cf, const double* t, int n, int n_regular) {
+    for (int i = n_regular; i < n; ++i)
+        if (n_regular > 0 && t[i] > t[0]) return -1;
+    int changes = 0, last = 0;
+    for (int k = 0; k < n; ++k) {
+        int i = k < n - n_regular ? n_regular + k : k - (n - n_regular);  // capex first, then the periods
+        int sign = cf[i] > 0.0 ? 1 : (cf[i] < 0.0 ? -1 : 0);
+        if (sign != 0) {
+            if (last != 0 && sign != last) ++changes;
+            last = sign;
+        }
+    }
+    return last == 0 ? -1 : changes;  // all zero: the reference rules decide
+}
+
+// IRR, the same safeguarded Newton / Illinois iteration as dcecon.model.finance.irr, with two exact
+// shortcuts: cash flows with no sign change have no root (NaN at once), and with exactly one sign change
+// (Descartes' rule of signs, which holds for real exponents) the root is unique, so a bracket that the
+// ends do not give cannot be found by the scan (NaN at once) and any start inside the bracket - such as
+// `warm`, the root of the neighbouring scenario - converges to the same root as the reference's start.
+DCECON_HD double irr(const double* cf, const double* t, int n, int n_regular, const IrrSteps& k, double warm) {
+    const double y_min = IRR_Y_MIN, y_max = IRR_Y_MAX;
+    const double tol = IRR_STEP_TOLERANCE_F64;
+    const double dt = k.dt;
+    int changes = sign_changes(cf, t, n, n_regular);
+    if (changes == 0) return t_nan<double>();
+    double f_lo, f_hi, d;
+    npv_slope_with_step(cf, t, n, n_regular, dt, y_min, k.at_min, f_lo, d);
+    npv_slope_with_step(cf, t, n, n_regular, dt, y_max, k.at_max, f_hi, d);
+    bool exact_lo = f_lo == 0.0, exact_hi = f_hi == 0.0;
+    bool bracketed = (((f_lo > 0.0) != (f_hi > 0.0)) || exact_lo || exact_hi) && t_isfinite(f_lo) &&
                      t_isfinite(f_hi);
-    T lo = y_min, hi = y_max;
+    double lo = y_min, hi = y_max;
     bool scanned = false;
+    if (!bracketed && changes == 1) return t_nan<double>();
     if (!bracketed) {
-        // the NPV has the same sign at both ends: scan IRR_SCAN_RATES (dcecon.model.finance) for a sign change,
-        // preferring one where the NPV falls through zero as the rate rises, then the one nearest 0%
-        const double rates[25] = {-0.99, -0.9, -0.75, -0.5, -0.3, -0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.15, 0.2,
-                                  0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0, 100.0, 1000.0};
-        T best = t_inf<T>();
-        T prev_y = T(log1p(rates[0])), prev_f, unused;
-        npv_slope(cf, t, n, n_regular, dt, prev_y, prev_f, unused);
-        for (int k = 1; k < 25; ++k) {
-            T next_y = T(log1p(rates[k])), next_f;
-            npv_slope(cf, t, n, n_regular, dt, next_y, next_f, unused);
-            if (((prev_f > T(0)) != (next_f > T(0))) && t_isfinite(prev_f) && t_isfinite(next_f)) {
-                T distance = prev_y * next_y > T(0) ? t_min(t_abs(prev_y), t_abs(next_y)) : T(0);
-                T rank = prev_f > T(0) ? distance : distance + T(1e6);
+        // the NPV has the same sign at both ends: scan IRR_SCAN_Y for a sign change, preferring one where
+        // the NPV falls through zero as the rate rises, then the one nearest 0%
+        double best = t_inf<double>();
+        double prev_y = IRR_SCAN_Y[0], prev_f, unused;
+        npv_slope_with_step(cf, t, n, n_regular, dt, prev_y, k.scan[0], prev_f, unused);
+        for (int i = 1; i < IRR_N_SCAN; ++i) {
+            double next_y = IRR_SCAN_Y[i], next_f;
+            npv_slope_with_step(cf, t, n, n_regular, dt, next_y, k.scan[i], next_f, unused);
+            if (((prev_f > 0.0) != (next_f > 0.0)) && t_isfinite(prev_f) && t_isfinite(next_f)) {
+                double distance = prev_y * next_y > 0.0 ? t_min(t_abs(prev_y), t_abs(next_y)) : 0.0;
+                double rank = prev_f > 0.0 ? distance : distance + IRR_SCAN_RANK_PENALTY;
                 if (rank < best) {
                     best = rank; lo = prev_y; hi = next_y; f_lo = prev_f; f_hi = next_f;
                 }
@@ -293,65 +327,109 @@ DCECON_HD T irr(const T* cf, const T* t, int n, int n_regular, T dt) {
             prev_y = next_y;
             prev_f = next_f;
         }
-        scanned = best < t_inf<T>();
+        scanned = best < t_inf<double>();
         bracketed = scanned;
     }
-    T total_in = T(0), total_out = T(0), w_in = T(0), w_out = T(0);
-    for (int i = 0; i < n; ++i) {
-        T in = t_max(cf[i], T(0)), out = t_max(-cf[i], T(0));
-        total_in += in;
-        total_out += out;
-        w_in += in * t[i];
-        w_out += out * t[i];
+    double y;
+    if (changes == 1 && warm > lo && warm < hi) {
+        y = warm;
+    } else {
+        double total_in = 0.0, total_out = 0.0, w_in = 0.0, w_out = 0.0;
+        for (int i = 0; i < n; ++i) {
+            double in = t_max(cf[i], 0.0), out = t_max(-cf[i], 0.0);
+            total_in += in;
+            total_out += out;
+            w_in += in * t[i];
+            w_out += out * t[i];
+        }
+        bool usable = total_in > 0.0 && total_out > 0.0;
+        double spread = w_in / (usable ? total_in : 1.0) - w_out / (usable ? total_out : 1.0);
+        double guess = (t_log(usable ? total_in : 1.1) - t_log(usable ? total_out : 1.0)) /
+                       ((usable && spread > 0.0) ? spread : 1.0);
+        y = (usable && spread > 0.0) ? guess : IRR_DEFAULT_GUESS_Y;
+        y = t_clip(y, y_min + IRR_START_MARGIN, y_max - IRR_START_MARGIN);
+        if (scanned && (y <= lo || y >= hi)) y = 0.5 * (lo + hi);
     }
-    bool usable = total_in > T(0) && total_out > T(0);
-    T spread = w_in / (usable ? total_in : T(1)) - w_out / (usable ? total_out : T(1));
-    T guess = (t_log(usable ? total_in : T(1.1)) - t_log(usable ? total_out : T(1))) /
-              ((usable && spread > T(0)) ? spread : T(1));
-    T y = (usable && spread > T(0)) ? guess : T(0.09531017980432487);  // log1p(0.1)
-    y = t_clip(y, y_min + T(1e-3), y_max - T(1e-3));
-    if (scanned && (y <= lo || y >= hi)) y = T(0.5) * (lo + hi);
     bool active = bracketed && !exact_lo && !exact_hi;
     bool lo_moved_last = false;
-    for (int it = 0; it < 200 && active; ++it) {
-        T value, slope;
+    for (int it = 0; it < IRR_MAX_ITERATIONS && active; ++it) {
+        double value, slope;
         npv_slope(cf, t, n, n_regular, dt, y, value, slope);
-        bool move_lo = (value > T(0)) == (f_lo > T(0));
-        if (move_lo && lo_moved_last) f_hi = T(0.5) * f_hi;
-        if (!move_lo && !lo_moved_last) f_lo = T(0.5) * f_lo;
+        bool move_lo = (value > 0.0) == (f_lo > 0.0);
+        if (move_lo && lo_moved_last) f_hi = 0.5 * f_hi;
+        if (!move_lo && !lo_moved_last) f_lo = 0.5 * f_lo;
         if (move_lo) { lo = y; f_lo = value; } else { hi = y; f_hi = value; }
         lo_moved_last = move_lo;
-        T newton = y - value / (slope == T(0) ? T(1) : slope);
-        bool use_newton = slope != T(0) && newton > lo && newton < hi;
-        T denominator = f_hi - f_lo;
-        T secant = (lo * f_hi - hi * f_lo) / (denominator == T(0) ? T(1) : denominator);
-        if (!(denominator != T(0) && secant > lo && secant < hi)) secant = T(0.5) * (lo + hi);
-        T candidate = use_newton ? newton : secant;
+        double newton = y - value / (slope == 0.0 ? 1.0 : slope);
+        bool use_newton = slope != 0.0 && newton > lo && newton < hi;
+        double denominator = f_hi - f_lo;
+        double secant = (lo * f_hi - hi * f_lo) / (denominator == 0.0 ? 1.0 : denominator);
+        if (!(denominator != 0.0 && secant > lo && secant < hi)) secant = 0.5 * (lo + hi);
+        double candidate = use_newton ? newton : secant;
         // a false-position step that barely moves from a lopsided bracket is not convergence: bisect instead
-        if (!use_newton && t_abs(candidate - y) <= tol && hi - lo > tol) candidate = T(0.5) * (lo + hi);
-        bool done = value == T(0) || (use_newton && t_abs(newton - y) <= tol) || hi - lo <= tol;
-        if (value != T(0)) y = candidate;
+        if (!use_newton && t_abs(candidate - y) <= tol && hi - lo > tol) candidate = 0.5 * (lo + hi);
+        bool done = value == 0.0 || (use_newton && t_abs(newton - y) <= tol) || hi - lo <= tol;
+        if (value != 0.0) y = candidate;
         if (done) active = false;
     }
     if (exact_lo) y = y_min;
     if (exact_hi) y = y_max;
-    return (bracketed && !active) ? t_expm1(y) : t_nan<T>();
+    return (bracketed && !active) ? t_expm1(y) : t_nan<double>();
 }
 
-// All metrics of one scenario (dcecon.model.fleet.window_and_lifetime and the evaluate figures).
-// params: n_cohorts x N_PARAMS (gpus already resolved), methods: n_cohorts, finance: discount, tax.
+// What one thread keeps from scenario to scenario: the discount factors of the last discount rate and
+// in-service dates (two pow per cohort, recomputed only when those change, as along most grid rows), the
+// IRR's per-run constants, and the last IRR root (the warm start of the next scenario's Newton).
+struct RunCache {
+    double discount, df_first, df_step;
+    double capex_time[MAX_COHORTS], capex_df[MAX_COHORTS];
+    int n_cohorts;
+    bool valid;
+    double last_root_y;
+    IrrSteps steps;
+};
+
 template <typename T>
-DCECON_HD void evaluate_scenario(const Grid<T>& g, const T* params, const int* methods, T discount, T tax,
-                                 T* out) {
+DCECON_HD DCECON_INLINE void init_cache(const Grid<T>& g, RunCache& cache) {
+    cache.valid = false;
+    cache.n_cohorts = 0;
+    cache.last_root_y = t_nan<double>();
+    irr_steps(double(g.period_years), cache.steps);
+}
+
+// All metrics of MASK for one scenario (dcecon.model.fleet.window_and_lifetime and the evaluate figures).
+// params: n_cohorts x N_PARAMS (gpus already resolved), methods: n_cohorts, finance: discount, tax.
+template <typename T, unsigned MASK>
+DCECON_HD void evaluate_scenario(const Grid<T>& g, const T* params, const int* methods, T discount, T tax, T* out,
+                                 RunCache& cache) {
+    using W = Wants<MASK>;
     T window[10] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0};  // revenue dep power facility opex cogs gp ebitda energy billed
     T life_cogs = 0, life_billed = 0, weighted_hours = 0, slope = 0, fixed = 0;
     // cash flows, NPV and IRR in double whatever T: (1 + r)^-t at r = -99% overflows float beyond ~15 years
-    double cf[DCECON_MAX_PERIODS + DCECON_MAX_COHORTS];
-    double tt[DCECON_MAX_PERIODS + DCECON_MAX_COHORTS];
-    double fcf_only[DCECON_MAX_PERIODS];
-    bool was_active[DCECON_MAX_COHORTS];
-    T terminal_value[DCECON_MAX_COHORTS];
-    AgeFactors<T> factors[DCECON_MAX_COHORTS];
+    constexpr int CF_CAPACITY = (W::irr || W::payback) ? MAX_PERIODS + MAX_COHORTS : 1;
+    double cf[CF_CAPACITY];
+    double tt[CF_CAPACITY];
+    double fcf_only[(W::payback) ? MAX_PERIODS : 1];
+    bool was_active[MAX_COHORTS];
+    T terminal_value[MAX_COHORTS];
+    AgeFactors<T> factors[MAX_COHORTS];
+    // discount factors of the period ends: (1 + r)^-t_0, then one multiplication a period (cached)
+    double growth = 1.0 + double(discount);
+    bool fresh = !cache.valid || cache.discount != double(discount) || cache.n_cohorts != g.n_cohorts;
+    for (int c = 0; c < g.n_cohorts && !fresh; ++c)
+        fresh = cache.capex_time[c] != double(params[c * N_PARAMS + IN_SERVICE_YEAR] - g.start_year);
+    if (W::npv && fresh) {
+        cache.discount = double(discount);
+        cache.n_cohorts = g.n_cohorts;
+        cache.df_first = t_pow(growth, -(double(T(g.j0) * g.period_years + g.period_years)));
+        cache.df_step = t_pow(growth, -double(g.period_years));
+        for (int c = 0; c < g.n_cohorts; ++c) {
+            double when = double(params[c * N_PARAMS + IN_SERVICE_YEAR] - g.start_year);
+            cache.capex_time[c] = when;
+            cache.capex_df[c] = t_pow(growth, -when);
+        }
+        cache.valid = true;
+    }
     for (int c = 0; c < g.n_cohorts; ++c) {
         const T* p = params + c * N_PARAMS;
         was_active[c] = false;
@@ -361,11 +439,13 @@ DCECON_HD void evaluate_scenario(const Grid<T>& g, const T* params, const int* m
         T residual = share * t_clip(T(1) - p[SERVICE_LIFE_YEARS] / p[FACILITY_LIFE_YEARS], T(0), T(1));
         terminal_value[c] = (salvage + residual) * p[GPUS];
     }
+    double inflows = 0.0, df = cache.df_first, df_previous = 0.0;
     PeriodFlows<T> f;
     for (int j = 0; j < g.n_periods; ++j) {
         T revenue = 0, dep = 0, power = 0, facility = 0, opex = 0, energy = 0, billed = 0;
         T cogs = 0, gp = 0, ebitda = 0;
         T terminal = 0;
+        double ended = 0.0;  // terminal values of cohorts whose last period was j - 1
         for (int c = 0; c < g.n_cohorts; ++c) {
             const T* p = params + c * N_PARAMS;
             cohort_period(g, methods[c], p, j, f, factors[c]);
@@ -375,14 +455,13 @@ DCECON_HD void evaluate_scenario(const Grid<T>& g, const T* params, const int* m
             cogs += cohort_cogs;
             gp += f.revenue - cohort_cogs;
             ebitda += f.revenue - f.power_cost - f.opex - f.facility_lease;
-            weighted_hours += f.price_weighted_billed;
-            T idle = p[IDLE_POWER_FRACTION];
-            slope += f.revenue_at_full - f.power_at_full_load * (T(1) - idle);
-            fixed += f.depreciation + f.facility_cost + f.opex + f.power_at_full_load * idle;
-            if (j > 0 && was_active[c] && !f.active) {
-                // the cohort's last period was j - 1: its terminal value belongs there
-                cf[j - 1] += terminal_value[c];
+            if (W::breakeven) {
+                weighted_hours += f.price_weighted_billed;
+                T idle = p[IDLE_POWER_FRACTION];
+                slope += f.revenue_at_full - f.power_at_full_load * (T(1) - idle);
+                fixed += f.depreciation + f.facility_cost + f.opex + f.power_at_full_load * idle;
             }
+            if (j > 0 && was_active[c] && !f.active) ended += terminal_value[c];
             if (j == g.n_periods - 1 && f.active) terminal += terminal_value[c];
             was_active[c] = f.active;
         }
@@ -391,14 +470,28 @@ DCECON_HD void evaluate_scenario(const Grid<T>& g, const T* params, const int* m
             window[0] += revenue; window[1] += dep; window[2] += power; window[3] += facility; window[4] += opex;
             window[5] += cogs; window[6] += gp; window[7] += ebitda; window[8] += energy; window[9] += billed;
         }
-        life_cogs += cogs;
-        life_billed += billed;
-        T fcf = ebitda - tax * t_max(gp, T(0));
-        fcf_only[j] = fcf;
-        cf[j] = fcf + terminal;
-        tt[j] = T(g.j0 + j) * g.period_years + g.period_years;
+        if (W::lifetime) {
+            life_cogs += cogs;
+            life_billed += billed;
+        }
+        if (W::cash_flows) {
+            T fcf = ebitda - tax * t_max(gp, T(0));
+            double flow = double(fcf + terminal);
+            if (W::npv) {
+                inflows += flow * df + ended * df_previous;  // the ended cohorts' terminal values belong to j - 1
+                df_previous = df;
+                df *= cache.df_step;
+            }
+            if (W::irr || W::payback) {
+                if (j > 0) cf[j - 1] += ended;
+                cf[j] = flow;
+                tt[j] = double(T(g.j0 + j) * g.period_years + g.period_years);
+            }
+            if (W::payback) fcf_only[j] = double(fcf);
+        }
     }
-    T capex_total = 0, npv = 0, origin = t_inf<T>();
+    T capex_total = 0, origin = t_inf<T>();
+    double outflows = 0.0;
     int n_cf = g.n_periods;
     for (int c = 0; c < g.n_cohorts; ++c) {
         const T* p = params + c * N_PARAMS;
@@ -407,49 +500,50 @@ DCECON_HD void evaluate_scenario(const Grid<T>& g, const T* params, const int* m
         T when = p[IN_SERVICE_YEAR] - g.start_year;
         capex_total += capex;
         origin = t_min(origin, when);
-        cf[n_cf] = -capex;
-        tt[n_cf] = when;
-        ++n_cf;
-    }
-    double inflows = 0, outflows = 0;
-    double growth = 1.0 + double(discount);
-    double df = t_pow(growth, -tt[0]);
-    double df_step = t_pow(growth, -double(g.period_years));
-    for (int i = 0; i < g.n_periods; ++i) {
-        inflows += cf[i] * df;
-        df *= df_step;
-    }
-    for (int i = g.n_periods; i < n_cf; ++i) outflows += -cf[i] * t_pow(growth, -tt[i]);
-    npv = T(inflows - outflows);
-    // payback: cumulative free cash flow (terminal values excluded) reaching capex
-    T payback = t_inf<T>();
-    T cumulative = 0;
-    for (int j = 0; j < g.n_periods; ++j) {
-        cumulative += fcf_only[j];
-        T previous = cumulative - fcf_only[j];
-        if (cumulative >= capex_total) {
-            T safe = fcf_only[j] > T(0) ? fcf_only[j] : T(1);
-            T within = previous >= capex_total ? T(0) : t_clip((capex_total - previous) / safe, T(0), T(1));
-            payback = T(g.j0 + j) * g.period_years + within * g.period_years - origin;
-            break;
+        if (W::npv) outflows += double(capex) * cache.capex_df[c];
+        if (W::irr || W::payback) {
+            cf[n_cf] = -double(capex);
+            tt[n_cf] = double(when);
+            ++n_cf;
         }
     }
-    out[REVENUE] = window[0];
-    out[DEPRECIATION] = window[1];
-    out[POWER_COST] = window[2];
-    out[FACILITY_COST] = window[3];
-    out[OPEX] = window[4];
-    out[COGS] = window[5];
-    out[GROSS_PROFIT] = window[6];
-    out[GROSS_MARGIN] = window[0] == T(0) ? t_nan<T>() : window[6] / window[0];
-    out[EBITDA] = window[7];
-    out[ENERGY_KWH] = window[8];
-    out[NPV] = npv;
-    out[IRR] = T(irr<double>(cf, tt, n_cf, g.n_periods, double(g.period_years)));
-    out[PAYBACK_YEARS] = payback;
-    out[BREAKEVEN_PRICE] = weighted_hours == T(0) ? t_inf<T>() : life_cogs / weighted_hours;
-    out[BREAKEVEN_UTILIZATION] = slope > T(0) ? fixed / slope : t_inf<T>();
-    out[COST_PER_BILLED_HOUR] = life_billed == T(0) ? t_inf<T>() : life_cogs / life_billed;
+    if (W::has(M_REVENUE_USD)) out[M_REVENUE_USD] = window[0];
+    if (W::has(M_DEPRECIATION_USD)) out[M_DEPRECIATION_USD] = window[1];
+    if (W::has(M_POWER_COST_USD)) out[M_POWER_COST_USD] = window[2];
+    if (W::has(M_FACILITY_COST_USD)) out[M_FACILITY_COST_USD] = window[3];
+    if (W::has(M_OPEX_USD)) out[M_OPEX_USD] = window[4];
+    if (W::has(M_COGS_USD)) out[M_COGS_USD] = window[5];
+    if (W::has(M_GROSS_PROFIT_USD)) out[M_GROSS_PROFIT_USD] = window[6];
+    if (W::has(M_GROSS_MARGIN)) out[M_GROSS_MARGIN] = window[0] == T(0) ? t_nan<T>() : window[6] / window[0];
+    if (W::has(M_EBITDA_USD)) out[M_EBITDA_USD] = window[7];
+    if (W::has(M_ENERGY_KWH)) out[M_ENERGY_KWH] = window[8];
+    if (W::npv) out[M_NPV_USD] = T(inflows - outflows);
+    if (W::irr) {
+        double root = irr(cf, tt, n_cf, g.n_periods, cache.steps, cache.last_root_y);
+        if (root == root) cache.last_root_y = t_log1p(root);
+        out[M_IRR] = T(root);
+    }
+    if (W::payback) {
+        // payback: cumulative free cash flow (terminal values excluded) reaching capex
+        T payback = t_inf<T>();
+        T cumulative = 0;
+        for (int j = 0; j < g.n_periods; ++j) {
+            cumulative += T(fcf_only[j]);
+            T previous = cumulative - T(fcf_only[j]);
+            if (cumulative >= capex_total) {
+                T safe = T(fcf_only[j]) > T(0) ? T(fcf_only[j]) : T(1);
+                T within = previous >= capex_total ? T(0) : t_clip((capex_total - previous) / safe, T(0), T(1));
+                payback = T(g.j0 + j) * g.period_years + within * g.period_years - origin;
+                break;
+            }
+        }
+        out[M_PAYBACK_YEARS] = payback;
+    }
+    if (W::has(M_BREAKEVEN_PRICE_USD_PER_GPU_HOUR))
+        out[M_BREAKEVEN_PRICE_USD_PER_GPU_HOUR] = weighted_hours == T(0) ? t_inf<T>() : life_cogs / weighted_hours;
+    if (W::has(M_BREAKEVEN_UTILIZATION)) out[M_BREAKEVEN_UTILIZATION] = slope > T(0) ? fixed / slope : t_inf<T>();
+    if (W::has(M_COST_USD_PER_BILLED_GPU_HOUR))
+        out[M_COST_USD_PER_BILLED_GPU_HOUR] = life_billed == T(0) ? t_inf<T>() : life_cogs / life_billed;
 }
 
 }  // namespace dcecon

@@ -2,13 +2,26 @@
 // (-O3, OpenMP when available) and called through ctypes
 // (src/dcecon/backends/native.py).
 //
+// One library per specialisation: DCECON_OUTPUTS (bit k: Metric k of the
+// generated contract), DCECON_TABLES (main effects and 2-D tables) and
+// DCECON_SKETCH (quantile sketches) are compile-time constants, so what a run
+// does not ask for is not compiled in.
+//
 // Entry points, for T = double (_f64) and float (_f32):
-//   dcecon_evaluate_*: every metric of scenarios [start, start + m) -> out[m x 16]
+//   dcecon_evaluate_*: the selected metrics of scenarios [start, start + m) -> out[m x n_selected]
 //   dcecon_reduce_*:   the same scenarios reduced in place into the mergeable
 //       reductions of dcecon.grid_engine.reduce.Partial (accumulated in double)
-// Each thread reduces one contiguous block of scenarios and the blocks are
-// merged in order (Chan et al. for the moments), so the result is the same
-// for any schedule.
+//
+// Each thread walks one contiguous run of scenarios row-wise (one division of
+// the flat index per run, then odometer steps) in blocks of up to BLOCK
+// scenarios that share every cartesian coordinate but the innermost one.
+// A block's metrics land in structure-of-arrays buffers and are reduced with
+// `#pragma omp simd` loops (count, sum, min, max, sign counts; the sum of
+// squared deviations about the block mean), then folded into the thread's
+// totals (Chan et al.); tables on the outer axes take one pre-aggregated
+// update per block, tables on the innermost axis or a sampled dimension one
+// per scenario. The threads' totals are merged in order, so the result is the
+// same for any schedule.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -22,10 +35,61 @@
 
 using namespace dcecon;
 
+#ifndef DCECON_OUTPUTS
+#define DCECON_OUTPUTS ((1u << N_METRICS) - 1u)
+#endif
+#ifndef DCECON_TABLES
+#define DCECON_TABLES 1
+#endif
+#ifndef DCECON_SKETCH
+#define DCECON_SKETCH 1
+#endif
+
 namespace {
 
-constexpr int M = N_METRICS;
-constexpr int WIDTH = 2 * M + 2;  // sum group: sums, counts, positive margin, positive NPV
+constexpr unsigned MASK = DCECON_OUTPUTS;
+constexpr bool TABLES = DCECON_TABLES != 0;
+constexpr bool SKETCH = DCECON_SKETCH != 0;
+constexpr int BLOCK = 64;
+
+constexpr int count_bits(unsigned m) { return m ? int(m & 1u) + count_bits(m >> 1) : 0; }
+constexpr int NSEL = count_bits(MASK);
+
+struct Selection {
+    int metric[N_METRICS];   // selected metric k -> Metric
+    int column[N_METRICS];   // Metric -> selected column, -1 if not selected
+    int count_slot[N_METRICS];  // selected column -> its defined-value count in a table cell, -1 if always finite
+    int n_counts;
+};
+
+constexpr Selection make_selection() {
+    Selection s{};
+    int k = 0, c = 0;
+    for (int i = 0; i < N_METRICS; ++i) {
+        s.column[i] = -1;
+        if ((MASK >> i) & 1u) {
+            s.metric[k] = i;
+            s.column[i] = k;
+            s.count_slot[k] = ((ALWAYS_FINITE_MASK >> i) & 1u) ? -1 : c++;
+            ++k;
+        }
+    }
+    s.n_counts = c;
+    return s;
+}
+
+constexpr Selection SEL = make_selection();
+constexpr int MARGIN_COLUMN = SEL.column[M_GROSS_MARGIN];
+constexpr int NPV_COLUMN = SEL.column[M_NPV_USD];
+// a table cell: [scenarios, positive margin, positive NPV, sums of the selected metrics, counts of defined
+// values of the selected metrics that can be undefined]; minima and maxima in their own buffers
+constexpr int CELL_SUMS = 3 + NSEL + SEL.n_counts;
+
+static_assert(NSEL > 0, "a specialisation computes at least one metric");
+
+constexpr double INF = std::numeric_limits<double>::infinity();
+
+inline bool is_finite(double x) { return x - x == 0.0; }
 
 struct TableLayout {
     int n_marginal;
@@ -39,114 +103,215 @@ struct TableLayout {
     const int* deciles;                 // [m * n_sampled]
 };
 
+// The reductions of one thread (reused from call to call: see Pool).
 struct Accumulator {
-    double count[M], mean[M], m2[M], minimum[M], maximum[M];
-    long long argmin[M], argmax[M], negative[M];
+    double count[NSEL], mean[NSEL], m2[NSEL], minimum[NSEL], maximum[NSEL];
+    long long argmin[NSEL], argmax[NSEL], negative[NSEL], nan[NSEL], posinf[NSEL], neginf[NSEL];
     std::vector<long long> sketch;
     std::vector<double> sums, mins, maxs;
 
     void init(long long n_buckets, long long n_groups) {
-        for (int i = 0; i < M; ++i) {
-            count[i] = 0; mean[i] = 0; m2[i] = 0; negative[i] = 0;
-            minimum[i] = std::numeric_limits<double>::infinity();
-            maximum[i] = -std::numeric_limits<double>::infinity();
-            argmin[i] = -1; argmax[i] = -1;
+        for (int k = 0; k < NSEL; ++k) {
+            count[k] = 0; mean[k] = 0; m2[k] = 0; negative[k] = 0; nan[k] = 0; posinf[k] = 0; neginf[k] = 0;
+            minimum[k] = INF;
+            maximum[k] = -INF;
+            argmin[k] = -1; argmax[k] = -1;
         }
-        sketch.assign((size_t)M * (size_t)n_buckets, 0);
-        sums.assign((size_t)n_groups * WIDTH, 0.0);
-        mins.assign((size_t)n_groups * M, std::numeric_limits<double>::infinity());
-        maxs.assign((size_t)n_groups * M, -std::numeric_limits<double>::infinity());
-    }
-
-    // The four per-metric views of one scenario that every table needs, computed once.
-    struct Views {
-        double sum[M], count[M], lo[M], hi[M], positive_margin, positive_npv;
-    };
-
-    static void views_of(const double* x, Views& v) {
-        for (int i = 0; i < M; ++i) {
-            double value = x[i];
-            bool finite = std::isfinite(value);
-            bool number = value == value;
-            v.sum[i] = finite ? value : 0.0;
-            v.count[i] = finite ? 1.0 : 0.0;
-            v.lo[i] = number ? value : std::numeric_limits<double>::infinity();
-            v.hi[i] = number ? value : -std::numeric_limits<double>::infinity();
-        }
-        v.positive_margin = x[GROSS_MARGIN] > 0.0 ? 1.0 : 0.0;
-        v.positive_npv = x[NPV] > 0.0 ? 1.0 : 0.0;
-    }
-
-    void add_to_group(long long group, const Views& v) {
-        double* s = sums.data() + group * WIDTH;
-        double* lo = mins.data() + group * M;
-        double* hi = maxs.data() + group * M;
-        for (int i = 0; i < M; ++i) {
-            s[i] += v.sum[i];
-            s[M + i] += v.count[i];
-            lo[i] = v.lo[i] < lo[i] ? v.lo[i] : lo[i];
-            hi[i] = v.hi[i] > hi[i] ? v.hi[i] : hi[i];
-        }
-        s[2 * M] += v.positive_margin;
-        s[2 * M + 1] += v.positive_npv;
-    }
-
-    void add(const SketchLayout& sk, const TableLayout& lay, const long long* sizes, const long long* coords,
-             int n_cart, int n_sampled, long long row, long long index, const double* x) {
-        for (int i = 0; i < M; ++i) {
-            double v = x[i];
-            if (v == v) {
-                if (v < minimum[i] || argmin[i] < 0) { minimum[i] = v; argmin[i] = index; }
-                if (v > maximum[i] || argmax[i] < 0) { maximum[i] = v; argmax[i] = index; }
-                if (v < 0.0) negative[i] += 1;
-                if (std::isfinite(v)) {
-                    count[i] += 1.0;
-                    double delta = v - mean[i];
-                    mean[i] += delta / count[i];
-                    m2[i] += delta * (v - mean[i]);
-                }
-            }
-            long long b = sketch_bucket(sk, v);
-            if (b >= 0) sketch[(size_t)i * sk.n_buckets + b] += 1;
-        }
-        if (lay.n_marginal == 0 && lay.n_pairs == 0) return;
-        Views views;
-        views_of(x, views);
-        for (int t = 0; t < lay.n_marginal; ++t) {
-            int d = lay.marginal_dims[t];
-            long long group = d < n_cart ? coords[d] : (long long)lay.deciles[row * n_sampled + (d - n_cart)];
-            add_to_group(lay.marginal_offsets[t] + group, views);
-        }
-        for (int t = 0; t < lay.n_pairs; ++t) {
-            long long group = coords[lay.pair_a[t]] * sizes[lay.pair_b[t]] + coords[lay.pair_b[t]];
-            add_to_group(lay.pair_offsets[t] + group, views);
+        if (SKETCH) sketch.assign((size_t)NSEL * (size_t)n_buckets, 0);
+        if (TABLES) {
+            sums.assign((size_t)n_groups * CELL_SUMS, 0.0);
+            mins.assign((size_t)n_groups * NSEL, INF);
+            maxs.assign((size_t)n_groups * NSEL, -INF);
         }
     }
 
-    // Fold `later` (the next block of scenarios) into this one.
+    // Fold `b` (the next run of scenarios) into this one.
     void merge(const Accumulator& b) {
-        for (int i = 0; i < M; ++i) {
-            double n = count[i] + b.count[i];
+        for (int k = 0; k < NSEL; ++k) {
+            double n = count[k] + b.count[k];
             double safe = n > 0 ? n : 1.0;
-            double delta = b.mean[i] - mean[i];
-            double new_mean = n > 0 ? (count[i] * mean[i] + b.count[i] * b.mean[i]) / safe : 0.0;
-            m2[i] = m2[i] + b.m2[i] + delta * delta * count[i] * b.count[i] / safe;
-            mean[i] = new_mean;
-            count[i] = n;
-            negative[i] += b.negative[i];
-            if ((b.argmin[i] >= 0 && b.minimum[i] < minimum[i]) || (argmin[i] < 0 && b.argmin[i] >= 0)) {
-                minimum[i] = b.minimum[i]; argmin[i] = b.argmin[i];
+            double delta = b.mean[k] - mean[k];
+            double new_mean = n > 0 ? (count[k] * mean[k] + b.count[k] * b.mean[k]) / safe : 0.0;
+            m2[k] = m2[k] + b.m2[k] + delta * delta * count[k] * b.count[k] / safe;
+            mean[k] = new_mean;
+            count[k] = n;
+            negative[k] += b.negative[k]; nan[k] += b.nan[k]; posinf[k] += b.posinf[k]; neginf[k] += b.neginf[k];
+            if ((b.argmin[k] >= 0 && b.minimum[k] < minimum[k]) || (argmin[k] < 0 && b.argmin[k] >= 0)) {
+                minimum[k] = b.minimum[k]; argmin[k] = b.argmin[k];
             }
-            if ((b.argmax[i] >= 0 && b.maximum[i] > maximum[i]) || (argmax[i] < 0 && b.argmax[i] >= 0)) {
-                maximum[i] = b.maximum[i]; argmax[i] = b.argmax[i];
+            if ((b.argmax[k] >= 0 && b.maximum[k] > maximum[k]) || (argmax[k] < 0 && b.argmax[k] >= 0)) {
+                maximum[k] = b.maximum[k]; argmax[k] = b.argmax[k];
             }
         }
-        for (size_t k = 0; k < sketch.size(); ++k) sketch[k] += b.sketch[k];
-        for (size_t k = 0; k < sums.size(); ++k) sums[k] += b.sums[k];
-        for (size_t k = 0; k < mins.size(); ++k) mins[k] = b.mins[k] < mins[k] ? b.mins[k] : mins[k];
-        for (size_t k = 0; k < maxs.size(); ++k) maxs[k] = b.maxs[k] > maxs[k] ? b.maxs[k] : maxs[k];
+        for (size_t i = 0; i < sketch.size(); ++i) sketch[i] += b.sketch[i];
+        for (size_t i = 0; i < sums.size(); ++i) sums[i] += b.sums[i];
+        for (size_t i = 0; i < mins.size(); ++i) mins[i] = b.mins[i] < mins[i] ? b.mins[i] : mins[i];
+        for (size_t i = 0; i < maxs.size(); ++i) maxs[i] = b.maxs[i] > maxs[i] ? b.maxs[i] : maxs[i];
     }
 };
+
+// Per-thread accumulators kept between calls, so a run's chunks reuse the same memory (one caller at a time:
+// the grid engine calls the library from one Python thread).
+std::vector<Accumulator>& pool() {
+    static std::vector<Accumulator> accumulators;
+    return accumulators;
+}
+
+// A block's metrics, structure of arrays, and its per-metric aggregate (one table update for the outer axes).
+struct Block {
+    alignas(64) double x[NSEL][BLOCK];
+    long long inner[BLOCK];  // coordinate on the innermost cartesian axis
+    long long rows[BLOCK];   // chunk row (for the sampled deciles)
+    int n;
+    long long first_index;
+    double sum[NSEL], defined[NSEL], lo[NSEL], hi[NSEL];
+    double positive_margin, positive_npv;
+};
+
+// Moments, extremes, sign counts and sketch of one block; fills the block aggregate for the tables.
+inline void reduce_block(Block& b, Accumulator& a, const SketchLayout& sk) {
+    const int n = b.n;
+    for (int k = 0; k < NSEL; ++k) {
+        const double* x = b.x[k];
+        double cnt = 0, sum = 0, lo = INF, hi = -INF, neg = 0, nan = 0, pinf = 0, ninf = 0;
+#pragma omp simd reduction(+ : cnt, sum, neg, nan, pinf, ninf) reduction(min : lo) reduction(max : hi)
+        for (int i = 0; i < n; ++i) {
+            double v = x[i];
+            bool number = v == v;
+            bool finite = v - v == 0.0;
+            cnt += finite ? 1.0 : 0.0;
+            sum += finite ? v : 0.0;
+            lo = (number && v < lo) ? v : lo;
+            hi = (number && v > hi) ? v : hi;
+            neg += (v < 0.0) ? 1.0 : 0.0;
+            nan += number ? 0.0 : 1.0;
+            pinf += (number && !finite && v > 0.0) ? 1.0 : 0.0;
+            ninf += (number && !finite && v < 0.0) ? 1.0 : 0.0;
+        }
+        double mean_b = cnt > 0 ? sum / cnt : 0.0;
+        double m2_b = 0;
+#pragma omp simd reduction(+ : m2_b)
+        for (int i = 0; i < n; ++i) {
+            double v = x[i];
+            double d = v - mean_b;
+            m2_b += (v - v == 0.0) ? d * d : 0.0;
+        }
+        b.sum[k] = sum; b.defined[k] = cnt; b.lo[k] = lo; b.hi[k] = hi;
+        double total = a.count[k] + cnt;
+        if (cnt > 0) {
+            double delta = mean_b - a.mean[k];
+            a.m2[k] += m2_b + delta * delta * a.count[k] * cnt / total;
+            a.mean[k] = (a.count[k] * a.mean[k] + sum) / total;
+            a.count[k] = total;
+        }
+        a.negative[k] += (long long)neg; a.nan[k] += (long long)nan;
+        a.posinf[k] += (long long)pinf; a.neginf[k] += (long long)ninf;
+        if (nan < n) {  // the first scenario attaining the extreme; blocks arrive in index order
+            if (lo < a.minimum[k] || a.argmin[k] < 0) {
+                int i = 0;
+                while (!(x[i] == lo)) ++i;
+                a.minimum[k] = lo; a.argmin[k] = b.first_index + i;
+            }
+            if (hi > a.maximum[k] || a.argmax[k] < 0) {
+                int i = 0;
+                while (!(x[i] == hi)) ++i;
+                a.maximum[k] = hi; a.argmax[k] = b.first_index + i;
+            }
+        }
+        if (SKETCH) {
+            long long* counts = a.sketch.data() + (size_t)k * sk.n_buckets;
+            for (int i = 0; i < n; ++i) {
+                long long bucket = sketch_bucket(sk, x[i]);
+                if (bucket >= 0) counts[bucket] += 1;
+            }
+        }
+    }
+    double pm = 0, pn = 0;
+    if (MARGIN_COLUMN >= 0) {
+        const double* x = b.x[MARGIN_COLUMN < 0 ? 0 : MARGIN_COLUMN];
+#pragma omp simd reduction(+ : pm)
+        for (int i = 0; i < n; ++i) pm += x[i] > 0.0 ? 1.0 : 0.0;
+    }
+    if (NPV_COLUMN >= 0) {
+        const double* x = b.x[NPV_COLUMN < 0 ? 0 : NPV_COLUMN];
+#pragma omp simd reduction(+ : pn)
+        for (int i = 0; i < n; ++i) pn += x[i] > 0.0 ? 1.0 : 0.0;
+    }
+    b.positive_margin = pm;
+    b.positive_npv = pn;
+}
+
+// The whole block into one table cell (every scenario of the block falls in it).
+inline void add_block_to_group(Accumulator& a, long long group, const Block& b) {
+    double* s = a.sums.data() + group * CELL_SUMS;
+    double* lo = a.mins.data() + group * NSEL;
+    double* hi = a.maxs.data() + group * NSEL;
+    s[0] += b.n;
+    s[1] += b.positive_margin;
+    s[2] += b.positive_npv;
+    for (int k = 0; k < NSEL; ++k) {
+        s[3 + k] += b.sum[k];
+        if (SEL.count_slot[k] >= 0) s[3 + NSEL + SEL.count_slot[k]] += b.defined[k];
+        lo[k] = b.lo[k] < lo[k] ? b.lo[k] : lo[k];
+        hi[k] = b.hi[k] > hi[k] ? b.hi[k] : hi[k];
+    }
+}
+
+// Scenario i of the block into one table cell.
+inline void add_one_to_group(Accumulator& a, long long group, const Block& b, int i) {
+    double* s = a.sums.data() + group * CELL_SUMS;
+    double* lo = a.mins.data() + group * NSEL;
+    double* hi = a.maxs.data() + group * NSEL;
+    s[0] += 1.0;
+    if (MARGIN_COLUMN >= 0) s[1] += b.x[MARGIN_COLUMN < 0 ? 0 : MARGIN_COLUMN][i] > 0.0 ? 1.0 : 0.0;
+    if (NPV_COLUMN >= 0) s[2] += b.x[NPV_COLUMN < 0 ? 0 : NPV_COLUMN][i] > 0.0 ? 1.0 : 0.0;
+    for (int k = 0; k < NSEL; ++k) {
+        double v = b.x[k][i];
+        if (SEL.count_slot[k] >= 0) {
+            bool finite = is_finite(v);
+            s[3 + k] += finite ? v : 0.0;
+            s[3 + NSEL + SEL.count_slot[k]] += finite ? 1.0 : 0.0;
+            if (v == v) {
+                lo[k] = v < lo[k] ? v : lo[k];
+                hi[k] = v > hi[k] ? v : hi[k];
+            }
+        } else {  // always finite
+            s[3 + k] += v;
+            lo[k] = v < lo[k] ? v : lo[k];
+            hi[k] = v > hi[k] ? v : hi[k];
+        }
+    }
+}
+
+// Main effects and 2-D tables of a block: dimensions constant within it (every cartesian axis but the
+// innermost) take the block's aggregate once; the innermost axis and sampled dimensions go scenario by
+// scenario.
+inline void tables_of_block(Accumulator& a, const Block& b, const TableLayout& lay, const long long* coords,
+                            const long long* sizes, int n_cart, int n_sampled) {
+    int inner = n_cart - 1;
+    for (int t = 0; t < lay.n_marginal; ++t) {
+        int d = lay.marginal_dims[t];
+        long long offset = lay.marginal_offsets[t];
+        if (d < inner) {
+            add_block_to_group(a, offset + coords[d], b);
+        } else if (d == inner) {
+            for (int i = 0; i < b.n; ++i) add_one_to_group(a, offset + b.inner[i], b, i);
+        } else {
+            int k = d - n_cart;
+            for (int i = 0; i < b.n; ++i) add_one_to_group(a, offset + lay.deciles[b.rows[i] * n_sampled + k], b, i);
+        }
+    }
+    for (int t = 0; t < lay.n_pairs; ++t) {
+        int da = lay.pair_a[t], db = lay.pair_b[t];
+        long long offset = lay.pair_offsets[t];
+        if (db < inner) {
+            add_block_to_group(a, offset + coords[da] * sizes[db] + coords[db], b);
+        } else {  // db is the innermost axis (da < db)
+            long long base = offset + coords[da] * sizes[db];
+            for (int i = 0; i < b.n; ++i) add_one_to_group(a, base + b.inner[i], b, i);
+        }
+    }
+}
 
 int thread_count(int requested) {
 #ifdef _OPENMP
@@ -158,93 +323,106 @@ int thread_count(int requested) {
 }
 
 template <typename T>
-int evaluate_impl(const double* g_real, const int* g_int, const int* spec_int, const long long* sizes,
-                  const long long* strides, const T* axis_values, const long long* value_offsets,
-                  const int* bind_offsets, const int* bind_cohort, const int* bind_param, const T* sampled_values,
-                  long long n_samples, const T* base_params, const int* methods, T discount, T tax,
-                  long long start, long long m, int threads, T* out) {
-    Grid<T> g = make_grid<T>(g_real, g_int);
-    if (g.n_cohorts > DCECON_MAX_COHORTS || g.n_periods > DCECON_MAX_PERIODS) return 1;
-    GridSpec<T> s = make_spec<T>(spec_int, sizes, strides, axis_values, value_offsets, bind_offsets, bind_cohort,
-                                 bind_param, sampled_values, n_samples, base_params, methods, discount, tax);
+bool fits(const Grid<T>& g, const GridSpec<T>& s) {
+    return g.n_cohorts <= MAX_COHORTS && g.n_periods <= MAX_PERIODS && s.n_cart <= NATIVE_MAX_CARTESIAN_AXES;
+}
+
+template <typename T>
+int evaluate_impl(const Grid<T>& g, const GridSpec<T>& s, long long start, long long m, int threads, T* out) {
+    if (!fits(g, s)) return 1;
     int n_threads = thread_count(threads);
+    if ((long long)n_threads > m) n_threads = (int)(m > 0 ? m : 1);
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(n_threads)
+#pragma omp parallel num_threads(n_threads)
 #endif
-    for (long long row = 0; row < m; ++row) {
-        long long coords[64];
-        scenario_metrics(s, g, start + row, row, coords, out + row * M);
+    {
+#ifdef _OPENMP
+        int tid = omp_get_thread_num(), team = omp_get_num_threads();
+#else
+        int tid = 0, team = 1;
+#endif
+        long long first = m * tid / team, last = m * (tid + 1) / team;
+        Walker<T, NATIVE_MAX_CARTESIAN_AXES> w;
+        RunCache cache;
+        init_cache(g, cache);
+        T values[N_METRICS];
+        for (long long row = first; row < last; ++row) {
+            if (row == first) walker_start(s, g, start + row, row, w); else walker_next(s, g, row, w);
+            evaluate_scenario<T, MASK>(g, w.params, s.methods, w.discount, w.tax, values, cache);
+            for (int k = 0; k < NSEL; ++k) out[row * NSEL + k] = values[SEL.metric[k]];
+        }
     }
-    (void)n_threads;
     return 0;
 }
 
 template <typename T>
-int reduce_impl(const double* g_real, const int* g_int, const int* spec_int, const long long* sizes,
-                const long long* strides, const T* axis_values, const long long* value_offsets,
-                const int* bind_offsets, const int* bind_cohort, const int* bind_param, const T* sampled_values,
-                long long n_samples, const T* base_params, const int* methods, T discount, T tax,
-                long long start, long long m, int threads, const int* table_int, const int* marginal_dims,
-                const long long* marginal_offsets, const int* pair_a, const int* pair_b,
-                const long long* pair_offsets, long long n_groups, const int* deciles, const long long* sketch_int,
-                double* count, double* mean, double* m2, double* minimum, long long* argmin, double* maximum,
-                long long* argmax, long long* negative, long long* sketch, double* sums, double* mins,
-                double* maxs) {
-    Grid<T> g = make_grid<T>(g_real, g_int);
-    if (g.n_cohorts > DCECON_MAX_COHORTS || g.n_periods > DCECON_MAX_PERIODS) return 1;
-    GridSpec<T> s = make_spec<T>(spec_int, sizes, strides, axis_values, value_offsets, bind_offsets, bind_cohort,
-                                 bind_param, sampled_values, n_samples, base_params, methods, discount, tax);
-    if (s.n_cart > 64) return 2;
-    TableLayout lay;
-    lay.n_marginal = table_int[0];
-    lay.n_pairs = table_int[1];
-    lay.marginal_dims = marginal_dims; lay.marginal_offsets = marginal_offsets;
-    lay.pair_a = pair_a; lay.pair_b = pair_b; lay.pair_offsets = pair_offsets;
-    lay.n_groups = n_groups; lay.deciles = deciles;
-    SketchLayout sk;
-    sk.sub_bits = (int)sketch_int[0]; sk.key_base = sketch_int[1]; sk.side = sketch_int[2];
-    sk.zero = sketch_int[3]; sk.n_buckets = sketch_int[4];
-
+int reduce_impl(const Grid<T>& g, const GridSpec<T>& s, long long start, long long m, int threads,
+                const TableLayout& lay, const SketchLayout& sk, double* count, double* mean, double* m2,
+                double* minimum, long long* argmin, double* maximum, long long* argmax, long long* counts,
+                long long* sketch, double* sums, double* mins, double* maxs) {
+    if (!fits(g, s)) return 1;
     int n_threads = thread_count(threads);
     if ((long long)n_threads > m) n_threads = (int)(m > 0 ? m : 1);
-    std::vector<Accumulator> acc((size_t)n_threads);
+    std::vector<Accumulator>& acc = pool();
+    if ((int)acc.size() < n_threads) acc.resize((size_t)n_threads);
     int team_size = 1;  // OpenMP may grant fewer threads than asked (OMP_THREAD_LIMIT, OMP_DYNAMIC)
 #ifdef _OPENMP
 #pragma omp parallel num_threads(n_threads)
 #endif
     {
 #ifdef _OPENMP
-        int tid = omp_get_thread_num();
-        int team = omp_get_num_threads();
+        int tid = omp_get_thread_num(), team = omp_get_num_threads();
 #else
-        int tid = 0;
-        int team = 1;
+        int tid = 0, team = 1;
 #endif
         if (tid == 0) team_size = team;
         Accumulator& a = acc[(size_t)tid];
-        a.init(sk.n_buckets, n_groups);
+        a.init(sk.n_buckets, lay.n_groups);
         long long first = m * tid / team, last = m * (tid + 1) / team;
-        long long coords[64];
-        T values[M];
-        double x[M];
-        for (long long row = first; row < last; ++row) {
-            scenario_metrics(s, g, start + row, row, coords, values);
-            for (int i = 0; i < M; ++i) x[i] = (double)values[i];
-            a.add(sk, lay, s.sizes, coords, s.n_cart, s.n_sampled, row, start + row, x);
+        Walker<T, NATIVE_MAX_CARTESIAN_AXES> w;
+        RunCache cache;
+        init_cache(g, cache);
+        Block b;
+        T values[N_METRICS];
+        long long block_coords[NATIVE_MAX_CARTESIAN_AXES];
+        int inner = s.n_cart - 1;
+        long long row = first;
+        if (row < last) walker_start(s, g, start + row, row, w);
+        while (row < last) {
+            b.n = 0;
+            b.first_index = start + row;
+            for (int d = 0; d < s.n_cart; ++d) block_coords[d] = w.coords[d];
+            bool outer_changed = false;
+            while (row < last && b.n < BLOCK && !outer_changed) {
+                evaluate_scenario<T, MASK>(g, w.params, s.methods, w.discount, w.tax, values, cache);
+                for (int k = 0; k < NSEL; ++k) b.x[k][b.n] = (double)values[SEL.metric[k]];
+                b.inner[b.n] = inner >= 0 ? w.coords[inner] : 0;
+                b.rows[b.n] = row;
+                ++b.n;
+                ++row;
+                if (row < last) outer_changed = walker_next(s, g, row, w) < inner;
+            }
+            reduce_block(b, a, sk);
+            if (TABLES) tables_of_block(a, b, lay, block_coords, s.sizes, s.n_cart, s.n_sampled);
         }
     }
     for (int k = 1; k < team_size; ++k) acc[0].merge(acc[(size_t)k]);
     const Accumulator& r = acc[0];
-    for (int i = 0; i < M; ++i) {
-        count[i] = r.count[i]; mean[i] = r.mean[i]; m2[i] = r.m2[i];
-        minimum[i] = r.minimum[i]; argmin[i] = r.argmin[i];
-        maximum[i] = r.maximum[i]; argmax[i] = r.argmax[i];
-        negative[i] = r.negative[i];
+    for (int k = 0; k < NSEL; ++k) {
+        count[k] = r.count[k]; mean[k] = r.mean[k]; m2[k] = r.m2[k];
+        minimum[k] = r.minimum[k]; argmin[k] = r.argmin[k];
+        maximum[k] = r.maximum[k]; argmax[k] = r.argmax[k];
+        counts[0 * NSEL + k] = r.negative[k];
+        counts[1 * NSEL + k] = r.nan[k];
+        counts[2 * NSEL + k] = r.posinf[k];
+        counts[3 * NSEL + k] = r.neginf[k];
     }
-    std::memcpy(sketch, r.sketch.data(), r.sketch.size() * sizeof(long long));
-    std::memcpy(sums, r.sums.data(), r.sums.size() * sizeof(double));
-    std::memcpy(mins, r.mins.data(), r.mins.size() * sizeof(double));
-    std::memcpy(maxs, r.maxs.data(), r.maxs.size() * sizeof(double));
+    if (SKETCH) std::memcpy(sketch, r.sketch.data(), r.sketch.size() * sizeof(long long));
+    if (TABLES) {
+        std::memcpy(sums, r.sums.data(), r.sums.size() * sizeof(double));
+        std::memcpy(mins, r.mins.data(), r.mins.size() * sizeof(double));
+        std::memcpy(maxs, r.maxs.data(), r.maxs.size() * sizeof(double));
+    }
     return 0;
 }
 
@@ -252,33 +430,37 @@ int reduce_impl(const double* g_real, const int* g_int, const int* spec_int, con
 
 #define DCECON_EXPORT extern "C" __attribute__((visibility("default")))
 
+#define DCECON_SPEC_ARGS(T)                                                                                      \
+    const double *g_real, const int *g_int, const int *spec_int, const long long *sizes,                        \
+        const long long *strides, const T *axis_values, const long long *value_offsets, const int *bind_offsets, \
+        const int *bind_cohort, const int *bind_param, const T *sampled_values, long long n_samples,            \
+        const T *base_params, const int *methods, double discount, double tax, long long start, long long m,    \
+        int threads
+
+#define DCECON_MAKE(T)                                                                                           \
+    Grid<T> g = make_grid<T>(g_real, g_int);                                                                     \
+    GridSpec<T> s = make_spec<T>(spec_int, sizes, strides, axis_values, value_offsets, bind_offsets, bind_cohort, \
+                                 bind_param, sampled_values, n_samples, base_params, methods, discount, tax)
+
 #define DCECON_ENTRY_POINTS(SUFFIX, T)                                                                          \
-    DCECON_EXPORT int dcecon_evaluate_##SUFFIX(                                                                 \
-        const double* g_real, const int* g_int, const int* spec_int, const long long* sizes,                   \
-        const long long* strides, const T* axis_values, const long long* value_offsets, const int* bind_offsets, \
-        const int* bind_cohort, const int* bind_param, const T* sampled_values, long long n_samples,            \
-        const T* base_params, const int* methods, double discount, double tax, long long start, long long m,   \
-        int threads, T* out) {                                                                                  \
-        return evaluate_impl<T>(g_real, g_int, spec_int, sizes, strides, axis_values, value_offsets,           \
-                                bind_offsets, bind_cohort, bind_param, sampled_values, n_samples, base_params,  \
-                                methods, T(discount), T(tax), start, m, threads, out);                          \
+    DCECON_EXPORT int dcecon_evaluate_##SUFFIX(DCECON_SPEC_ARGS(T), T* out) {                                   \
+        DCECON_MAKE(T);                                                                                          \
+        return evaluate_impl<T>(g, s, start, m, threads, out);                                                  \
     }                                                                                                           \
     DCECON_EXPORT int dcecon_reduce_##SUFFIX(                                                                   \
-        const double* g_real, const int* g_int, const int* spec_int, const long long* sizes,                   \
-        const long long* strides, const T* axis_values, const long long* value_offsets, const int* bind_offsets, \
-        const int* bind_cohort, const int* bind_param, const T* sampled_values, long long n_samples,            \
-        const T* base_params, const int* methods, double discount, double tax, long long start, long long m,   \
-        int threads, const int* table_int, const int* marginal_dims, const long long* marginal_offsets,        \
+        DCECON_SPEC_ARGS(T), const int* table_int, const int* marginal_dims, const long long* marginal_offsets, \
         const int* pair_a, const int* pair_b, const long long* pair_offsets, long long n_groups,               \
         const int* deciles, const long long* sketch_int, double* count, double* mean, double* m2,             \
-        double* minimum, long long* argmin, double* maximum, long long* argmax, long long* negative,           \
+        double* minimum, long long* argmin, double* maximum, long long* argmax, long long* counts,             \
         long long* sketch, double* sums, double* mins, double* maxs) {                                          \
-        return reduce_impl<T>(g_real, g_int, spec_int, sizes, strides, axis_values, value_offsets,             \
-                              bind_offsets, bind_cohort, bind_param, sampled_values, n_samples, base_params,    \
-                              methods, T(discount), T(tax), start, m, threads, table_int, marginal_dims,        \
-                              marginal_offsets, pair_a, pair_b, pair_offsets, n_groups, deciles, sketch_int,    \
-                              count, mean, m2, minimum, argmin, maximum, argmax, negative, sketch, sums, mins,  \
-                              maxs);                                                                            \
+        DCECON_MAKE(T);                                                                                          \
+        TableLayout lay{table_int[0], marginal_dims, marginal_offsets, table_int[1], pair_a, pair_b,          \
+                        pair_offsets, n_groups, deciles};                                                      \
+        SketchLayout sk;                                                                                         \
+        sk.sub_bits = (int)sketch_int[0]; sk.key_base = sketch_int[1]; sk.side = sketch_int[2];                 \
+        sk.zero = sketch_int[3]; sk.n_buckets = sketch_int[4];                                                  \
+        return reduce_impl<T>(g, s, start, m, threads, lay, sk, count, mean, m2, minimum, argmin, maximum,      \
+                              argmax, counts, sketch, sums, mins, maxs);                                       \
     }
 
 DCECON_ENTRY_POINTS(f64, double)
@@ -292,10 +474,15 @@ DCECON_EXPORT int dcecon_max_threads(void) {
 #endif
 }
 
-DCECON_EXPORT int dcecon_limits(int* out) {
-    out[0] = DCECON_MAX_COHORTS;
-    out[1] = DCECON_MAX_PERIODS;
+// What this library was built for: limits of the contract and the specialisation.
+DCECON_EXPORT int dcecon_limits(long long* out) {
+    out[0] = MAX_COHORTS;
+    out[1] = MAX_PERIODS;
     out[2] = N_PARAMS;
     out[3] = N_METRICS;
+    out[4] = MASK;
+    out[5] = TABLES;
+    out[6] = SKETCH;
+    out[7] = CELL_SUMS;
     return 0;
 }

@@ -38,6 +38,13 @@ def ratio(value: float) -> str:
     return f"{value:.2f}x"
 
 
+def number(value: float) -> str:
+    """``1.23``, ``4.57e+06``: four significant digits, for figures without a unit of their own."""
+    if value is None or not math.isfinite(value):
+        return _nonfinite(value)
+    return f"{value:,.4g}"
+
+
 def years(value: float) -> str:
     """``3.42 years``, ``never``."""
     if value is None or not math.isfinite(value):

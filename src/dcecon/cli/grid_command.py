@@ -9,6 +9,7 @@ import sys
 
 from dcecon.backends import BACKEND_CHOICES
 from dcecon.cli import format as fmt
+from dcecon.model.metrics import DEFAULT_METRICS
 
 KEY_METRICS = (
     ("gross_margin", fmt.percent),
@@ -44,6 +45,15 @@ def register(sub) -> None:
     p.add_argument("--save-scenarios", action="store_true", help="also write every scenario (partitioned Parquet)")
     p.add_argument("--max-output", default="1GiB", help="refuse --save-scenarios above this size (default 1GiB)")
     p.add_argument("--force", action="store_true", help="write --save-scenarios output above --max-output")
+    p.add_argument("--metrics", default=None, metavar="NAMES",
+                   help="metrics to compute and reduce, comma-separated (e.g. gross_margin,npv_usd), 'default' (the "
+                        "window P&L and investment view) or 'all' (adds the levered and economic-depreciation "
+                        "figures); only these and what they need are computed")
+    p.add_argument("--tables", default=None, metavar="auto|none|A:B[,C:D]",
+                   help="main effects and 2-D tables: auto (default: every pair of axes up to 65,536 cells), none "
+                        "(neither), or these pairs of axis paths")
+    p.add_argument("--no-quantiles", dest="quantiles", action="store_const", const=False, default=None,
+                   help="keep no quantile sketches (no p1..p99 in the summary; faster)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or estimate")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.set_defaults(func=_cmd_grid)
@@ -63,7 +73,8 @@ def _cmd_grid(args) -> int:
                                                    "scenario (run it with dcecon run, change it with --set)")
     raw, provenance = load_raw(args.scenario)
     apply_overrides(raw, args.set, provenance, args.scenario)
-    plan = prepare(raw, provenance, args.scenario, args.axis, args.sample, args.sampler, args.seed)
+    plan = prepare(raw, provenance, args.scenario, args.axis, args.sample, args.sampler, args.seed,
+                   metrics=args.metrics, tables=args.tables, quantiles=args.quantiles)
     interactive = sys.stderr.isatty() and not args.quiet and not args.json
     chatty = not args.quiet and not args.json
 
@@ -123,6 +134,16 @@ def _cmd_grid(args) -> int:
     return 0
 
 
+def formatter(metric: str):
+    """How a metric's values print, from its unit in the metric table."""
+    from dcecon.model.metrics import BY_NAME
+
+    if "coverage" in metric or "dscr" in metric:
+        return fmt.ratio
+    return {"USD": fmt.money, "kWh": fmt.energy, "years": fmt.years, "USD/GPU-hour": fmt.price,
+            "-/year": fmt.percent, "-": fmt.percent}.get(BY_NAME[metric].unit, fmt.number)
+
+
 def fmt_rate(per_second) -> str:
     """``1.23 M scen/s``."""
     if not per_second:
@@ -146,14 +167,20 @@ def render_summary(result, out=None) -> None:
     for axis in plan.dimensions:
         what = axis.distribution.describe() if axis.is_sampled else f"{axis.size} values {axis.spec}"
         console.print(f"  {axis.path}: {what}")
-    console.print(f"gross margin < 0 in [bold]{fmt.percent(result.share_gross_margin_negative)}[/bold] of scenarios; "
-                  f"NPV < 0 in [bold]{fmt.percent(result.share_npv_negative)}[/bold]")
+    shares = [f"{label} < 0 in [bold]{fmt.percent(result.metric_summary(metric)['share_negative'])}[/bold]"
+              for label, metric in (("gross margin", "gross_margin"), ("NPV", "npv_usd")) if metric in result.metrics]
+    if shares:
+        shares[0] += " of scenarios"
+        console.print("; ".join(shares))
 
     table = Table(title=f"Distribution over the grid (quantiles within "
                         f"{100 * result.to_dict()['quantile_relative_error']:.2f}%)", header_style="bold")
     for column in ("metric", "mean", "min", "p5", "p50", "p95", "max", "n/a"):
         table.add_column(column, justify="left" if column == "metric" else "right")
-    for metric, f in KEY_METRICS:
+    shown = [(metric, f) for metric, f in KEY_METRICS if metric in result.metrics]
+    if result.metrics != DEFAULT_METRICS:  # a chosen selection: every metric it asked for
+        shown += [(metric, formatter(metric)) for metric in result.metrics if metric not in dict(KEY_METRICS)]
+    for metric, f in shown:
         s = result.metric_summary(metric)
         na = s["nan"] + (s["posinf"] if metric in ("payback_years",) else 0)
         table.add_row(metric, f(s["mean"]), f(s["min"]), f(s["p5"]), f(s["p50"]), f(s["p95"]), f(s["max"]),
@@ -165,6 +192,8 @@ def render_summary(result, out=None) -> None:
         extremes.add_column(column)
     for label, pick in (("best", result.best), ("worst", result.worst)):
         for metric, f in (("npv_usd", fmt.money), ("gross_margin", fmt.percent)):
+            if metric not in result.metrics:
+                continue
             entry = pick(metric)
             params = ", ".join(f"{k}={v:.6g}" for k, v in entry.get("parameters", {}).items())
             extremes.add_row(label, metric, f(entry["value"]), params)
@@ -174,22 +203,29 @@ def render_summary(result, out=None) -> None:
         if d not in result.merged.marginals:
             continue
         effect = Table(title=f"Main effect of {axis.path}", header_style="bold")
-        for column in ("value", "mean gross margin", "mean NPV", "share NPV > 0"):
-            effect.add_column(column, justify="right")
-        margin = result.marginal(axis.path, "gross_margin")
-        npv = result.marginal(axis.path, "npv_usd")
         table_data = result.merged.marginals[d]
-        from dcecon.grid_engine.batch import METRICS
-
-        scenarios = table_data["count"][:, METRICS.index("revenue_usd")]
-        share = table_data["positive_npv"][:, 0] / scenarios.clip(min=1)
-        rows = list(range(len(margin)))
+        scenarios = table_data["scenarios"][:, 0]
+        columns = [("value", None)]
+        if "gross_margin" in result.metrics:
+            margin = result.marginal(axis.path, "gross_margin")
+            columns.append(("mean gross margin", lambda i: fmt.percent(margin["mean"].iloc[i])))
+        if "npv_usd" in result.metrics:
+            npv = result.marginal(axis.path, "npv_usd")
+            share = table_data["positive_npv"][:, 0] / scenarios.clip(min=1)
+            columns += [("mean NPV", lambda i: fmt.money(npv["mean"].iloc[i])),
+                        ("share NPV > 0", lambda i: fmt.percent(share[i]))]
+        if len(columns) == 1:
+            first = result.metrics[0]
+            other = result.marginal(axis.path, first)
+            columns.append((f"mean {first}", lambda i: fmt.number(other["mean"].iloc[i])))
+        for column, _ in columns:
+            effect.add_column(column, justify="right")
+        rows = list(range(len(scenarios)))
         if len(rows) > 16:
             rows = rows[:: math.ceil(len(rows) / 16)]
         labels = result._dim_labels(d)
         for i in rows:
-            effect.add_row(labels[i], fmt.percent(margin["mean"].iloc[i]), fmt.money(npv["mean"].iloc[i]),
-                           fmt.percent(share[i]))
+            effect.add_row(labels[i], *[show(i) for _, show in columns[1:]])
         console.print(effect)
     if out:
         console.print(f"wrote {out}/summary.json, marginals.parquet, tables.parquet, manifest.json")

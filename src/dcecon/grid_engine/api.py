@@ -26,6 +26,8 @@ from dcecon.grid_engine.engine import DEFAULT_MAX_MEMORY_BYTES, chunk_size_for, 
 from dcecon.grid_engine.plan import make_plan
 from dcecon.grid_engine.result import GridResult
 from dcecon.grid_engine.sampling import SAMPLERS
+from dcecon.grid_engine.selection import (GRID_TABLE_OPTIONS, Selection, parse_metrics, parse_quantiles,
+                                          parse_tables)
 from dcecon.grid_engine.spec import parse_axes
 from dcecon.scenario.errors import ScenarioError
 from dcecon.scenario.loader import scenario_to_raw, validate
@@ -78,8 +80,14 @@ def _axis_strings(axes) -> list[str]:
     return list(axes)
 
 
-def prepare(raw: dict, provenance: dict, file, axes=(), samples=None, sampler="sobol", seed=0, use_grid_table=True):
-    """Validate everything and build the plan (nothing is run or written)."""
+def prepare(raw: dict, provenance: dict, file, axes=(), samples=None, sampler="sobol", seed=0, use_grid_table=True,
+            metrics=None, tables=None, quantiles=None):
+    """Validate everything and build the plan (nothing is run or written).
+
+    ``metrics``, ``tables`` and ``quantiles`` choose what the run computes
+    (:mod:`dcecon.grid_engine.selection`); where one is None the scenario's
+    ``[grid]`` table's value is taken, else the default.
+    """
     scenario = validate(raw, dict(provenance), file)
     if sampler not in SAMPLERS:
         raise ScenarioError("--sampler", sampler, f"choose one of {', '.join(SAMPLERS)}")
@@ -87,8 +95,19 @@ def prepare(raw: dict, provenance: dict, file, axes=(), samples=None, sampler="s
         raise ScenarioError("--sample", str(samples), "must be a positive number of samples")
     if not 0 <= int(seed) < 2**63:
         raise ScenarioError("--seed", str(seed), "must be a whole number from 0 to 2**63 - 1")
-    parsed = parse_axes(raw, provenance, file, _axis_strings(axes), scenario.grid if use_grid_table else None)
-    plan = make_plan(scenario, parsed, samples or 0, sampler, seed)
+    grid_table = dict(scenario.grid) if use_grid_table else {}
+    options = {key: grid_table.pop(key) for key in GRID_TABLE_OPTIONS if key in grid_table}
+    parsed = parse_axes(raw, provenance, file, _axis_strings(axes), grid_table)
+    where = f"{file} [grid]"
+    chosen_metrics = parse_metrics(metrics) if metrics is not None else parse_metrics(options.get("metrics"), where)
+    cartesian = [a.path for a in parsed if not a.is_sampled]
+    sampled = [a.path for a in parsed if a.is_sampled]
+    chosen_tables = (parse_tables(tables, cartesian, sampled) if tables is not None
+                     else parse_tables(options.get("tables"), cartesian, sampled, where))
+    chosen_quantiles = (parse_quantiles(quantiles) if quantiles is not None
+                        else parse_quantiles(options.get("quantiles"), where))
+    selection = Selection(chosen_metrics, chosen_tables, chosen_quantiles)
+    plan = make_plan(scenario, parsed, samples or 0, sampler, seed, selection)
     if plan.n_scenarios == 0:
         raise ScenarioError("--axis", None, "the grid has 0 points")
     if plan.n_scenarios > MAX_SCENARIOS:
@@ -97,24 +116,25 @@ def prepare(raw: dict, provenance: dict, file, axes=(), samples=None, sampler="s
     return plan
 
 
-KERNEL_MAX_COHORTS = 16
-KERNEL_MAX_PERIODS = 768
-CUDA_MAX_CARTESIAN_AXES = 16
-NATIVE_MAX_CARTESIAN_AXES = 64
-
-
 def kernel_limit_reason(plan, kernel: str) -> str | None:
-    """Why the fused kernels cannot run this plan (see kernels/dcecon_model.cuh), or None."""
+    """Why the fused kernels cannot run this plan (limits of dcecon.backends.contract), or None."""
+    from dcecon.backends.contract import (CUDA_MAX_CARTESIAN_AXES, MAX_COHORTS, MAX_PERIODS,
+                                          NATIVE_MAX_CARTESIAN_AXES)
+    from dcecon.model.metrics import needs_array_model
+
+    missing = needs_array_model(plan.selection.metrics)
+    if missing:
+        return f"the fused kernels do not compute {', '.join(missing)}"
     extents = plan.static_extents()
     j_lo, j_hi = extents["lifetime_range"]
     periods = max(j_hi, extents["window_periods"]) - min(j_lo, 0)
     cohorts = len(plan.host_fleet)
     axes = len(plan.axes)
     max_axes = CUDA_MAX_CARTESIAN_AXES if kernel == "cuda" else NATIVE_MAX_CARTESIAN_AXES
-    if cohorts > KERNEL_MAX_COHORTS:
-        return f"the fused kernels take at most {KERNEL_MAX_COHORTS} cohorts (this scenario has {cohorts})"
-    if periods > KERNEL_MAX_PERIODS:
-        return f"the fused kernels take at most {KERNEL_MAX_PERIODS} periods (this run needs {periods})"
+    if cohorts > MAX_COHORTS:
+        return f"the fused kernels take at most {MAX_COHORTS} cohorts (this scenario has {cohorts})"
+    if periods > MAX_PERIODS:
+        return f"the fused kernels take at most {MAX_PERIODS} periods (this run needs {periods})"
     if axes > max_axes:
         return f"the fused kernels decode at most {max_axes} cartesian axes (this run has {axes})"
     return None
@@ -126,9 +146,7 @@ MAX_SCENARIOS = 10**15
 
 def save_scenarios_bytes(plan) -> int:
     """Uncompressed size of ``--save-scenarios`` output [bytes] (an upper bound of the Parquet size)."""
-    from dcecon.grid_engine.batch import METRICS
-
-    return plan.n_scenarios * 8 * (1 + len(plan.dimensions) + len(METRICS))
+    return plan.n_scenarios * 8 * (1 + len(plan.dimensions) + len(plan.selection.metrics))
 
 
 def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_memory=DEFAULT_MAX_MEMORY_BYTES,
@@ -196,7 +214,7 @@ def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_me
 
 def grid(scenario: Scenario, axes=None, samples=None, sampler="sobol", seed=0, backend="auto", dtype="float64",
          max_memory=DEFAULT_MAX_MEMORY_BYTES, out=None, resume=False, save_scenarios=False, max_output=1 << 30,
-         force=False, chunk_size=None, threads=0) -> GridResult:
+         force=False, chunk_size=None, threads=0, metrics=None, tables=None, quantiles=None) -> GridResult:
     """Evaluate a scenario over a grid of parameters and reduce the results.
 
     Parameters
@@ -221,13 +239,21 @@ def grid(scenario: Scenario, axes=None, samples=None, sampler="sobol", seed=0, b
         Also write every scenario's inputs and outputs (refused above ``max_output`` unless ``force``).
     threads : int
         Threads of the native kernel (0: all cores).
+    metrics : str or list of str, optional
+        Metrics to reduce, e.g. ``["gross_margin", "npv_usd"]``; ``"all"``; default: the window P&L and the
+        investment view (or the ``[grid]`` table's ``metrics``). Only these, and what they need, are computed.
+    tables : {'auto', 'none'} or str or list of 'PATH_A:PATH_B', optional
+        Main effects and 2-D tables: ``auto`` (default), ``none``, or these pairs of axes.
+    quantiles : bool, optional
+        Keep quantile sketches (default True).
 
     Returns
     -------
     GridResult
     """
     raw = scenario_to_raw(scenario)
-    plan = prepare(raw, dict(scenario.provenance), scenario.name, axes, samples, sampler, seed)
+    plan = prepare(raw, dict(scenario.provenance), scenario.name, axes, samples, sampler, seed, metrics=metrics,
+                   tables=tables, quantiles=quantiles)
     return execute(plan, backend=backend, dtype=dtype, max_memory=max_memory, out=out, resume=resume,
                    save_scenarios=save_scenarios, max_output=max_output, force=force, chunk_size=chunk_size,
                    threads=threads)

@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from dcecon.backends import Backend, resolve_backend, to_numpy
-from dcecon.grid_engine.batch import METRICS, evaluate_chunk
+from dcecon.grid_engine.batch import evaluate_chunk
 from dcecon.grid_engine.plan import GridPlan
 from dcecon.grid_engine.reduce import Layout, chunk_bounds, densify, make_layout, merge, merge_into, reduce_chunk
 
@@ -47,7 +47,7 @@ def bytes_per_scenario(plan: GridPlan, extents: dict, dtype: str = "float64") ->
     periods = extents["window_periods"] + (j_hi - j_lo)
     per_value = BYTES_PER_VALUE[dtype]
     model = n_cohorts * periods * LIVE_ARRAYS_PER_PERIOD * per_value
-    reductions = len(METRICS) * LIVE_ARRAYS_PER_METRIC * 8
+    reductions = len(plan.selection.metrics) * LIVE_ARRAYS_PER_METRIC * 8
     return model + reductions + 64 * (len(plan.dimensions) + 1)
 
 
@@ -92,6 +92,16 @@ class RunStats:
         return self.n_scenarios / self.seconds if self.seconds > 0 else math.inf
 
 
+def layout_for(plan: GridPlan, chunk_size: int) -> Layout:
+    """The run's :class:`Layout`: its selected metrics, tables and quantile sketches."""
+    tables = plan.selection.tables
+    if not isinstance(tables, str):
+        paths = [axis.path for axis in plan.axes]
+        tables = [(paths.index(a), paths.index(b)) for a, b in tables]
+    return make_layout(plan.shape, plan.n_samples, len(plan.sampled), plan.selection.metrics, chunk_size, tables,
+                       plan.selection.quantiles)
+
+
 def row_coordinates(plan: GridPlan, layout: Layout, start: int, stop: int) -> list[np.ndarray]:
     """Coordinate of each row of a chunk on every cartesian axis (host)."""
     row = layout.block_cells * layout.n_samples
@@ -109,7 +119,7 @@ def evaluate_and_reduce(backend: Backend, plan: GridPlan, extents: dict, layout:
     """Evaluate scenarios ``start .. stop - 1`` and reduce them; optionally return host metrics too."""
     values, groups = plan.dimension_values(start, stop)
     with np.errstate(all="ignore"):  # inf/NaN metrics are counted by the reductions, not warned about
-        metrics = evaluate_chunk(backend, plan, extents, values, stop - start)
+        metrics = evaluate_chunk(backend, plan, extents, values, stop - start, plan.selection.metrics)
     sampled_groups = groups[len(plan.axes):]
     partial = reduce_chunk(backend.xp, layout, start, stop, metrics, sampled_groups,
                            row_coordinates(plan, layout, start, stop))
@@ -118,7 +128,7 @@ def evaluate_and_reduce(backend: Backend, plan: GridPlan, extents: dict, layout:
         host = {"scenario_index": np.arange(start, stop, dtype=np.int64)}
         for axis, v in zip(plan.dimensions, values):
             host[axis.path] = np.asarray(v, dtype=np.float64)
-        for name in METRICS:
+        for name in plan.selection.metrics:
             host[name] = to_numpy(metrics[name]).astype(np.float64)
     return partial, host
 
@@ -136,7 +146,10 @@ def _chunk_evaluator(backend: Backend, plan: GridPlan, extents: dict, layout: La
     if backend.kernel == "native":
         from dcecon.backends import native
 
-        lib = native.load_library()
+        from dcecon.model.metrics import kernel_mask
+
+        lib = native.load_library(outputs=kernel_mask(plan.selection.metrics),
+                                  tables=bool(layout.marginal_dims or layout.pairs), sketch=layout.quantiles)
 
         def native_path(start, stop, keep):
             partial = kernels.native_reduce(lib, plan, args, layout, start, stop, backend.threads)
@@ -164,7 +177,7 @@ def _scenario_rows(plan: GridPlan, start: int, stop: int, metrics: np.ndarray) -
     rows = {"scenario_index": np.arange(start, stop, dtype=np.int64)}
     for axis, v in zip(plan.dimensions, values):
         rows[axis.path] = np.asarray(v, dtype=np.float64)
-    for j, name in enumerate(METRICS):
+    for j, name in enumerate(plan.selection.metrics):
         rows[name] = np.asarray(metrics[:, j], dtype=np.float64)
     return rows
 
@@ -197,7 +210,7 @@ def run(plan: GridPlan, backend="auto", dtype="float64", max_memory_bytes=DEFAUL
     extents = plan.static_extents()
     size = chunk_size or chunk_size_for(plan, extents, max_memory_bytes, chosen.dtype_name,
                                         on_host=not chosen.name.startswith("cupy"), kernel=chosen.kernel)
-    layout = make_layout(plan.shape, plan.n_samples, len(plan.sampled), METRICS, size)
+    layout = layout_for(plan, size)
     bounds = chunk_bounds(layout, plan.n_scenarios, size)
     evaluate_chunk_range = _chunk_evaluator(chosen, plan, extents, layout)
     order = chunk_order if chunk_order is not None else range(len(bounds))

@@ -13,19 +13,17 @@ import math
 
 import numpy as np
 
+from dcecon.backends.contract import DERIVED_INPUTS, FINANCE_INPUTS, KERNEL_PARAMETERS
 from dcecon.grid_engine import sketch
-from dcecon.grid_engine.batch import METRICS
 from dcecon.grid_engine.plan import FINANCE, GridPlan
 from dcecon.grid_engine.reduce import Layout, Partial, _split_stats, sparsify_table
 from dcecon.model.cohort import COHORT_PARAMETERS
 from dcecon.model.depreciation import METHODS
+from dcecon.model.metrics import ALWAYS_FINITE
 from dcecon.model.time import hours_per_period
 
-DERIVED_INPUTS = ("it_power_mw", "price_usd_per_million_tokens", "tokens_per_second_per_gpu")
-"""Inputs the kernels take after COHORT_PARAMETERS (see the Param enum in kernels/dcecon_model.cuh)."""
 IT_POWER_MW = len(COHORT_PARAMETERS)
-N_PARAMS = IT_POWER_MW + len(DERIVED_INPUTS)
-FINANCE_INDEX = {"discount_rate": 0, "tax_rate": 1}
+N_PARAMS = len(KERNEL_PARAMETERS)
 
 
 @dataclasses.dataclass
@@ -81,12 +79,13 @@ def pack(plan: GridPlan, extents: dict, layout: Layout, dtype: str) -> KernelArg
     for axis in dims:
         for target, name in plan.bindings[axis.path]:
             if target == FINANCE:
+                if name not in FINANCE_INPUTS:
+                    continue  # a debt field: it moves only the levered metrics, which the kernels do not compute
                 bind_cohort.append(-1)
-                bind_param.append(FINANCE_INDEX[name])
+                bind_param.append(FINANCE_INPUTS.index(name))
             else:
                 bind_cohort.append(int(target))
-                bind_param.append(IT_POWER_MW + DERIVED_INPUTS.index(name) if name in DERIVED_INPUTS
-                                  else COHORT_PARAMETERS.index(name))
+                bind_param.append(KERNEL_PARAMETERS.index(name))
         bind_offsets.append(len(bind_cohort))
     base = np.zeros((len(plan.host_fleet), N_PARAMS), dtype=np.float64)
     for k, (params, _) in enumerate(plan.host_fleet):
@@ -142,43 +141,66 @@ def chunk_inputs(plan: GridPlan, args: KernelArgs, start: int, stop: int):
     return sampled, groups, m
 
 
+def cell_layout(metrics) -> tuple[int, list]:
+    """Width of a kernel table cell and, for each metric, its defined-value count's slot (None: always finite).
+
+    A cell holds ``[scenarios, positive margins, positive NPVs, the metrics' sums, the defined-value counts of
+    the metrics that can be NaN or infinite]`` (``kernels/dcecon_native.cpp``): one count per cell serves the
+    always-finite metrics.
+    """
+    slots, n = [], 0
+    for name in metrics:
+        slots.append(None if name in ALWAYS_FINITE else n)
+        n += name not in ALWAYS_FINITE
+    return 3 + len(metrics) + n, slots
+
+
 def partial_from_buffers(args: KernelArgs, layout: Layout, start: int, stop: int, buffers: dict) -> Partial:
     """Turn the kernels' reduction buffers into a :class:`Partial`."""
-    M = len(METRICS)
-    width = 2 * M + 2
-    sums = buffers["sums"].reshape(-1, width)
-    mins = buffers["mins"].reshape(-1, M)
-    maxs = buffers["maxs"].reshape(-1, M)
+    M = len(layout.metrics)
+    width, slots = cell_layout(layout.metrics)
     marginals, tables = {}, {}
-    offset = 0
-    for kind, key, n in args.group_sizes:
-        block = {"sum": sums[offset:offset + n], "min": mins[offset:offset + n], "max": maxs[offset:offset + n]}
-        if kind == "pair":
-            a, b = key
-            block = {k: v.reshape(layout.shape[a], layout.shape[b], -1) for k, v in block.items()}
-            tables[key] = sparsify_table({k: np.array(v) for k, v in _split_stats(block, M).items()})
-        else:
-            marginals[key] = sparsify_table({k: np.array(v) for k, v in _split_stats(block, M).items()})
-        offset += n
-    sk = buffers["sketch"].reshape(M, sketch.N_BUCKETS).copy()
-    m = stop - start
-    counted = sk.sum(axis=1)
+    if layout.marginal_dims or layout.pairs:
+        cells = buffers["sums"].reshape(-1, width)
+        scenarios = cells[:, :1]
+        counts = np.concatenate([scenarios if slot is None else cells[:, 3 + M + slot:4 + M + slot]
+                                 for slot in slots], axis=1)
+        sums = np.concatenate([cells[:, 3:3 + M], counts, cells[:, 1:3], scenarios], axis=1)
+        mins = buffers["mins"].reshape(-1, M)
+        maxs = buffers["maxs"].reshape(-1, M)
+        offset = 0
+        for kind, key, n in args.group_sizes:
+            block = {"sum": sums[offset:offset + n], "min": mins[offset:offset + n], "max": maxs[offset:offset + n]}
+            if kind == "pair":
+                a, b = key
+                block = {k: v.reshape(layout.shape[a], layout.shape[b], -1) for k, v in block.items()}
+                tables[key] = sparsify_table({k: np.array(v) for k, v in _split_stats(block, M).items()})
+            else:
+                marginals[key] = sparsify_table({k: np.array(v) for k, v in _split_stats(block, M).items()})
+            offset += n
+    n_buckets = sketch.N_BUCKETS if layout.quantiles else 0
+    sk = buffers["sketch"][:M * n_buckets].reshape(M, n_buckets).copy()
+    negative, nan, posinf, neginf = (buffers["counts"][k * M:(k + 1) * M].copy() for k in range(4))
     return Partial(
         start, stop, np.rint(buffers["count"]).astype(np.int64), buffers["mean"].copy(), buffers["m2"].copy(),
-        m - counted, sk[:, -1].copy(), sk[:, 0].copy(), buffers["negative"].copy(), buffers["minimum"].copy(),
-        buffers["argmin"].copy(), buffers["maximum"].copy(), buffers["argmax"].copy(), sk, marginals, tables,
+        nan, posinf, neginf, negative, buffers["minimum"].copy(), buffers["argmin"].copy(), buffers["maximum"].copy(),
+        buffers["argmax"].copy(), sk, marginals, tables,
     )
 
 
-def empty_buffers(args: KernelArgs) -> dict:
+def empty_buffers(args: KernelArgs, layout: Layout) -> dict:
     """Output buffers of one reduce call."""
-    M = len(METRICS)
+    M = len(layout.metrics)
+    width, _ = cell_layout(layout.metrics)
+    tables = bool(layout.marginal_dims or layout.pairs)
     return {
         "count": np.zeros(M), "mean": np.zeros(M), "m2": np.zeros(M), "minimum": np.zeros(M),
         "argmin": np.zeros(M, dtype=np.int64), "maximum": np.zeros(M), "argmax": np.zeros(M, dtype=np.int64),
-        "negative": np.zeros(M, dtype=np.int64), "sketch": np.zeros(M * sketch.N_BUCKETS, dtype=np.int64),
-        "sums": np.zeros(args.n_groups * (2 * M + 2)), "mins": np.zeros(args.n_groups * M),
-        "maxs": np.zeros(args.n_groups * M),
+        "counts": np.zeros(4 * M, dtype=np.int64),
+        "sketch": np.zeros(max(1, M * sketch.N_BUCKETS if layout.quantiles else 1), dtype=np.int64),
+        "sums": np.zeros(max(1, args.n_groups * width if tables else 1)),
+        "mins": np.zeros(max(1, args.n_groups * M if tables else 1)),
+        "maxs": np.zeros(max(1, args.n_groups * M if tables else 1)),
     }
 
 
@@ -193,9 +215,9 @@ def _suffix(args: KernelArgs) -> str:
 
 
 def native_evaluate(lib, plan: GridPlan, args: KernelArgs, start: int, stop: int, threads: int = 0) -> np.ndarray:
-    """Every metric of scenarios ``start .. stop - 1`` from the native kernel, shape ``(m, 16)``."""
+    """The selected metrics of scenarios ``start .. stop - 1`` from the native kernel, shape ``(m, n_metrics)``."""
     sampled, _, m = chunk_inputs(plan, args, start, stop)
-    out = np.zeros((m, len(METRICS)), dtype=args.real)
+    out = np.zeros((m, len(plan.selection.metrics)), dtype=args.real)
     code = getattr(lib, f"dcecon_evaluate_{_suffix(args)}")(*_common(args, sampled, start, m, threads), out)
     if code != 0:
         raise RuntimeError(_limit_message(code))
@@ -206,11 +228,11 @@ def native_reduce(lib, plan: GridPlan, args: KernelArgs, layout: Layout, start: 
                   threads: int = 0) -> Partial:
     """Evaluate and reduce scenarios ``start .. stop - 1`` with the native kernel."""
     sampled, deciles, m = chunk_inputs(plan, args, start, stop)
-    b = empty_buffers(args)
+    b = empty_buffers(args, layout)
     code = getattr(lib, f"dcecon_reduce_{_suffix(args)}")(
         *_common(args, sampled, start, m, threads), args.table_int, args.marginal_dims, args.marginal_offsets,
         args.pair_a, args.pair_b, args.pair_offsets, args.n_groups, deciles, args.sketch_int,
-        b["count"], b["mean"], b["m2"], b["minimum"], b["argmin"], b["maximum"], b["argmax"], b["negative"],
+        b["count"], b["mean"], b["m2"], b["minimum"], b["argmin"], b["maximum"], b["argmax"], b["counts"],
         b["sketch"], b["sums"], b["mins"], b["maxs"])
     if code != 0:
         raise RuntimeError(_limit_message(code))

@@ -22,9 +22,11 @@ import math
 import numpy as np
 
 from dcecon.grid_engine.sampling import uniforms
+from dcecon.grid_engine.selection import Selection
 from dcecon.grid_engine.spec import Axis
 from dcecon.model.cohort import COHORT_PARAMETERS
 from dcecon.model.fleet import lifetime_period_range
+from dcecon.model.metrics import DEFAULT_METRICS
 from dcecon.scenario import paths
 from dcecon.scenario.errors import ScenarioError
 from dcecon.scenario.resolve import SITE_OVERRIDES, fleet_parameters, schedule_years
@@ -55,6 +57,8 @@ class GridPlan:
         For each axis path, the resolved parameters it sets.
     power_sized : list of int
         Cohorts sized by ``it_power_mw`` (GPUs follow power per GPU).
+    selection : Selection
+        The metrics, tables and quantile sketches the run computes.
     """
 
     scenario: Scenario
@@ -66,6 +70,7 @@ class GridPlan:
     host_fleet: list
     bindings: dict
     power_sized: dict
+    selection: Selection = dataclasses.field(default_factory=lambda: Selection(DEFAULT_METRICS))
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -97,15 +102,30 @@ class GridPlan:
         return list(self.axes) + list(self.sampled)
 
     def static_extents(self) -> dict:
-        """Period counts that must be known before evaluating (host ints)."""
+        """Period counts that must be known before evaluating (host ints).
+
+        ``lifetime_range`` covers every cohort's life and, where any scenario
+        of the plan has debt, the longest debt term any scenario can have (as
+        ``dcecon.evaluate``'s range covers the loan when it outlives the cohort).
+        """
         s = self.scenario
+
+        def finance_range(name):
+            base = getattr(s.finance, name)
+            lo = hi = 0.0 if base is None else float(base)
+            for axis in self.dimensions:
+                if (FINANCE, name) in self.bindings[axis.path]:
+                    lo, hi = axis.extremes
+            return lo, hi
+
+        debt_years = finance_range("debt_term_years")[1] if finance_range("debt_fraction")[1] > 0 else 0.0
         in_service, lives, books = [], [], []
         for k, (params, _) in enumerate(self.host_fleet):
             in_service.append(self._range(k, "in_service_year"))
             lives.append(self._range(k, "service_life_years"))
             books.append(self._range(k, "book_life_years"))
         offsets = [t - s.start_year for pair in in_service for t in pair]
-        longest = [hi for lo, hi in lives for _ in (0, 1)]
+        longest = [max(hi, debt_years) for lo, hi in lives for _ in (0, 1)]
         j_lo, j_hi = lifetime_period_range(offsets, longest, s.periods_per_year)
         return {
             "n_schedule_years": schedule_years([hi for lo, hi in books]),
@@ -137,6 +157,7 @@ class GridPlan:
             "n_samples": self.n_samples,
             "sampler": self.sampler,
             "seed": self.seed,
+            "selection": self.selection.to_dict(),
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -218,13 +239,15 @@ def bindings_for(scenario: Scenario, concrete_path: str, option: str = "--axis")
 
     Site values reach every cohort that does not override them; a cohort's
     ``book_life_years`` also moves its service life when that defaults to the
-    book life; ``it_power_mw`` sizes the cohort's GPU count.
+    book life; ``it_power_mw`` sizes the cohort's GPU count. Every
+    ``[finance]`` field binds to ``(FINANCE, name)``, the debt fields
+    included; a cohort's ``economic_life_years`` binds to itself (only the
+    economic depreciation metrics read it).
     """
     parts = paths.split(concrete_path)
     if parts[0] == "finance":
-        if parts[1] not in ("discount_rate", "tax_rate"):
-            raise ScenarioError(option, concrete_path, "grids reduce the unlevered metrics; financing fields are "
-                                                       "per-scenario figures of dcecon run (use --set)")
+        if parts[1] not in ("discount_rate", "tax_rate", "debt_fraction", "interest_rate", "debt_term_years"):
+            raise ScenarioError(option, concrete_path, "cannot be a grid axis")
         return [(FINANCE, parts[1])]
     if parts[0] == "site":
         return _site_targets(scenario, parts[1], concrete_path, option)
@@ -265,12 +288,14 @@ def bindings_for(scenario: Scenario, concrete_path: str, option: str = "--axis")
             if name != "colocation_usd_per_kw_month" and leased:
                 raise ScenarioError(option, concrete_path, "this cohort's facility is leased; a building axis would "
                                                            "change the facility type")
-        if name in COHORT_PARAMETERS or name in ("pue", "electricity_usd_per_kwh", "electricity_escalation_per_year"):
+        if name in COHORT_PARAMETERS or name in ("pue", "electricity_usd_per_kwh", "electricity_escalation_per_year",
+                                                 "economic_life_years"):
             return [(k, name)]
     raise ScenarioError(option, concrete_path, "cannot be a grid axis")
 
 
-def make_plan(scenario: Scenario, axes: list[Axis], n_samples: int = 0, sampler: str = "sobol", seed: int = 0):
+def make_plan(scenario: Scenario, axes: list[Axis], n_samples: int = 0, sampler: str = "sobol", seed: int = 0,
+              selection: Selection | None = None):
     """Build the :class:`GridPlan` of a run.
 
     Raises
@@ -298,4 +323,4 @@ def make_plan(scenario: Scenario, axes: list[Axis], n_samples: int = 0, sampler:
         bindings[axis.path] = targets
     power_sized = {k: c.it_power_mw is not None for k, c in enumerate(scenario.cohorts)}
     return GridPlan(scenario, grid_axes, sampled, max(n_samples, 1), sampler, seed, fleet_parameters(scenario),
-                    bindings, power_sized)
+                    bindings, power_sized, selection or Selection(DEFAULT_METRICS))

@@ -68,6 +68,9 @@ class Layout:
         Cartesian axis pairs that get 2-D tables.
     n_sampled : int
     metrics : tuple of str
+        The metrics the run reduces (the last axis of every array of a :class:`Partial`).
+    quantiles : bool
+        Whether quantile sketches are kept (else a Partial's sketch has no buckets).
     """
 
     shape: tuple
@@ -78,18 +81,21 @@ class Layout:
     pairs: list
     n_sampled: int
     metrics: tuple
-
-    @property
-    def n_dims(self) -> int:
-        return len(self.shape) + self.n_sampled
+    quantiles: bool = True
 
     def dim_size(self, d: int) -> int:
         """Groups of dimension ``d`` (values, or deciles)."""
         return self.shape[d] if d < len(self.shape) else DECILES
 
 
-def make_layout(shape, n_samples, n_sampled, metrics, target_chunk) -> Layout:
-    """Pick the inner axes so that one row (block of cells times samples) fits the target chunk."""
+def make_layout(shape, n_samples, n_sampled, metrics, target_chunk, tables="auto", quantiles=True) -> Layout:
+    """Pick the inner axes so that one row (block of cells times samples) fits the target chunk.
+
+    ``tables``: ``'auto'`` (main effects of every dimension with at most
+    :data:`MAX_MARGINAL_VALUES` values, 2-D tables of every pair of at most
+    :data:`MAX_TABLE_CELLS` cells), ``'none'``, or cartesian index pairs
+    (main effects as ``auto``, and those tables).
+    """
     k = len(shape)
     inner_from = k
     block = 1
@@ -100,9 +106,15 @@ def make_layout(shape, n_samples, n_sampled, metrics, target_chunk) -> Layout:
         else:
             break
     marginal = [d for d in range(k) if shape[d] <= MAX_MARGINAL_VALUES] + [k + s for s in range(n_sampled)]
-    pairs = [(a, b) for a in range(k) for b in range(a + 1, k)
-             if a in marginal and b in marginal and shape[a] * shape[b] <= MAX_TABLE_CELLS]
-    return Layout(tuple(shape), n_samples, inner_from, block, marginal, pairs, n_sampled, tuple(metrics))
+    if tables == "none":
+        marginal, pairs = [], []
+    elif tables == "auto":
+        pairs = [(a, b) for a in range(k) for b in range(a + 1, k)
+                 if a in marginal and b in marginal and shape[a] * shape[b] <= MAX_TABLE_CELLS]
+    else:
+        pairs = [tuple(sorted(pair)) for pair in tables]
+    return Layout(tuple(shape), n_samples, inner_from, block, marginal, pairs, n_sampled, tuple(metrics),
+                  bool(quantiles))
 
 
 class ChunkBounds:
@@ -263,7 +275,8 @@ def _reduce_axes(xp, kind, array, axes):
     return xp.min(array, axis=axes) if kind == "min" else xp.max(array, axis=axes)
 
 
-KIND = {"sum": "sum", "count": "sum", "positive_margin": "sum", "positive_npv": "sum", "min": "min", "max": "max"}
+KIND = {"sum": "sum", "count": "sum", "positive_margin": "sum", "positive_npv": "sum", "scenarios": "sum", "min": "min",
+        "max": "max"}
 
 
 def reduce_chunk(xp, layout: Layout, start: int, stop: int, metrics: dict, sampled_groups, row_coords) -> Partial:
@@ -279,14 +292,8 @@ def reduce_chunk(xp, layout: Layout, start: int, stop: int, metrics: dict, sampl
         Coordinate of each row on each outer cartesian axis (host), shape ``(rows,)``.
     """
     names = layout.metrics
-    X = xp.stack([metrics[n] for n in names], axis=1)
-    m, M = X.shape
-    nan = xp.isnan(X)
-    finite = xp.isfinite(X)
-    F = xp.astype(finite, X.dtype)
-    Xs = xp.where(finite, X, 0.0)
-    Xlo = xp.where(nan, math.inf, X)
-    Xhi = xp.where(nan, -math.inf, X)
+    M = len(names)
+    m = stop - start
 
     # per-metric statistics on a metric-major copy: reductions along contiguous rows are ~10x faster
     XT = xp.stack([metrics[n] for n in names], axis=0)
@@ -304,17 +311,31 @@ def reduce_chunk(xp, layout: Layout, start: int, stop: int, metrics: dict, sampl
     all_nan = xp.all(nan_t, axis=1)
     negative = xp.sum(xp.astype(XT < 0.0, xp.int64), axis=1)
 
-    ids = sketch.bucket_ids(xp, XT)
-    valid = ids >= 0
-    offsets = xp.reshape(xp.arange(M, dtype=xp.int64) * sketch.N_BUCKETS, (M, 1))
-    flat_ids = xp.reshape(xp.where(valid, ids + offsets, M * sketch.N_BUCKETS), (-1,))
-    sk = xp.reshape(_count(xp, flat_ids, M * sketch.N_BUCKETS), (M, sketch.N_BUCKETS))
+    infinite_t = ~finite_t & ~nan_t
+    n_nan = xp.sum(xp.astype(nan_t, xp.int64), axis=1)
+    n_posinf = xp.sum(xp.astype(infinite_t & (XT > 0.0), xp.int64), axis=1)
+    n_neginf = xp.sum(xp.astype(infinite_t & (XT < 0.0), xp.int64), axis=1)
+    if layout.quantiles:
+        ids = sketch.bucket_ids(xp, XT)
+        valid = ids >= 0
+        offsets = xp.reshape(xp.arange(M, dtype=xp.int64) * sketch.N_BUCKETS, (M, 1))
+        flat_ids = xp.reshape(xp.where(valid, ids + offsets, M * sketch.N_BUCKETS), (-1,))
+        sk = xp.reshape(_count(xp, flat_ids, M * sketch.N_BUCKETS), (M, sketch.N_BUCKETS))
+    else:
+        sk = xp.zeros((M, 0), dtype=xp.int64)
 
-    margin_col = names.index("gross_margin")
-    npv_col = names.index("npv_usd")
-    summed = xp.concat([Xs, F, xp.astype(X[:, margin_col:margin_col + 1] > 0.0, X.dtype),
-                        xp.astype(X[:, npv_col:npv_col + 1] > 0.0, X.dtype)], axis=1)
-    groups = {"sum": summed, "min": Xlo, "max": Xhi}
+    groups = {}
+    if layout.marginal_dims or layout.pairs:  # scenario-major copies for the tables
+        X = xp.stack([metrics[n] for n in names], axis=1)
+        nan = xp.isnan(X)
+        finite = xp.isfinite(X)
+        F = xp.astype(finite, X.dtype)
+        Xs = xp.where(finite, X, 0.0)
+        Xlo = xp.where(nan, math.inf, X)
+        Xhi = xp.where(nan, -math.inf, X)
+        summed = xp.concat([Xs, F, _positive_column(xp, X, names, "gross_margin"),
+                            _positive_column(xp, X, names, "npv_usd"), xp.ones((m, 1), dtype=X.dtype)], axis=1)
+        groups = {"sum": summed, "min": Xlo, "max": Xhi}
 
     k = len(layout.shape)
     inner_shape = tuple(layout.shape[layout.inner_from:])
@@ -384,15 +405,24 @@ def reduce_chunk(xp, layout: Layout, start: int, stop: int, metrics: dict, sampl
 
     host = {n: to_numpy(v) for n, v in dict(count=count, mean=mean, m2=m2, minimum=minimum, maximum=maximum,
                                               argmin=argmin, argmax=argmax, all_nan=all_nan, sk=sk,
-                                              negative=negative).items()}
+                                              negative=negative, nan=n_nan, posinf=n_posinf,
+                                              neginf=n_neginf).items()}
     sk_host = np.rint(host["sk"]).astype(np.int64)
-    counted = sk_host.sum(axis=1)
     argmin_h = np.where(host["all_nan"], -1, host["argmin"].astype(np.int64) + start)
     argmax_h = np.where(host["all_nan"], -1, host["argmax"].astype(np.int64) + start)
     return Partial(start, stop, host["count"].astype(np.int64), host["mean"].astype(np.float64),
-                   host["m2"].astype(np.float64), m - counted, sk_host[:, -1].copy(), sk_host[:, 0].copy(),
-                   host["negative"].astype(np.int64), host["minimum"].astype(np.float64), argmin_h,
-                   host["maximum"].astype(np.float64), argmax_h, sk_host, marginals, tables)
+                   host["m2"].astype(np.float64), host["nan"].astype(np.int64), host["posinf"].astype(np.int64),
+                   host["neginf"].astype(np.int64), host["negative"].astype(np.int64),
+                   host["minimum"].astype(np.float64), argmin_h, host["maximum"].astype(np.float64), argmax_h,
+                   sk_host, marginals, tables)
+
+
+def _positive_column(xp, X, names, metric):
+    """``(m, 1)``: 1 where ``metric`` is positive (0 everywhere when the run does not compute it)."""
+    if metric not in names:
+        return xp.zeros((X.shape[0], 1), dtype=X.dtype)
+    col = names.index(metric)
+    return xp.astype(X[:, col:col + 1] > 0.0, X.dtype)
 
 
 def _touched(coords) -> tuple[np.ndarray, np.ndarray]:
@@ -414,6 +444,7 @@ def _split_stats(grouped: dict, n_metrics: int) -> dict:
         "count": summed[..., n_metrics:2 * n_metrics],
         "positive_margin": summed[..., 2 * n_metrics:2 * n_metrics + 1],
         "positive_npv": summed[..., 2 * n_metrics + 1:2 * n_metrics + 2],
+        "scenarios": summed[..., 2 * n_metrics + 2:2 * n_metrics + 3],
         "min": grouped["min"],
         "max": grouped["max"],
     }

@@ -8,16 +8,15 @@ import math
 import numpy as np
 
 from dcecon.grid_engine import sketch
-from dcecon.grid_engine.batch import METRICS
 from dcecon.grid_engine.engine import RunStats
 from dcecon.grid_engine.plan import GridPlan
 from dcecon.grid_engine.reduce import DECILES, Layout, Partial
+from dcecon.model.metrics import HIGHER_IS_BETTER
+from dcecon.scenario.errors import ScenarioError
 
 QUANTILES = (0.01, 0.05, 0.25, 0.50, 0.75, 0.95, 0.99)
 QUANTILE_NAMES = ("p1", "p5", "p25", "p50", "p75", "p95", "p99")
 
-HIGHER_IS_BETTER = {"revenue_usd", "gross_profit_usd", "gross_margin", "ebitda_usd", "npv_usd", "irr"}
-"""Metrics whose best scenario is the maximum; for all others (costs, break-evens, payback) it is the minimum."""
 
 TABLE_STATS = ("mean", "min", "max", "count", "share_npv_positive", "share_gross_margin_positive")
 
@@ -44,11 +43,22 @@ class GridResult:
     layout: Layout
     stats: RunStats
 
+    @property
+    def metrics(self) -> tuple:
+        """The metrics this run computed and reduced."""
+        return self.layout.metrics
+
+    def _column(self, metric: str) -> int:
+        if metric not in self.layout.metrics:
+            raise ScenarioError("metric", metric, f"was not computed by this run; it computed "
+                                                  f"{', '.join(self.layout.metrics)} (ask with --metrics)")
+        return self.layout.metrics.index(metric)
+
     # --- per-metric summary ---------------------------------------------------------------------------------
 
     def metric_summary(self, metric: str) -> dict:
         """Count, mean, std, min/max with their scenarios, quantiles and the share of negatives of one metric."""
-        i = METRICS.index(metric)
+        i = self._column(metric)
         p = self.merged
         n_valid = int(p.count[i] + p.posinf[i] + p.neginf[i])
         out = {
@@ -65,7 +75,9 @@ class GridResult:
             "argmax": int(p.argmax[i]),
             "share_negative": float(p.negative[i] / n_valid) if n_valid else math.nan,
         }
-        for name, value in zip(QUANTILE_NAMES, sketch.quantiles(p.sketch[i], QUANTILES)):
+        kept = p.sketch.shape[1] > 0  # quantile sketches switched off: no quantiles
+        for name, value in zip(QUANTILE_NAMES, sketch.quantiles(p.sketch[i], QUANTILES) if kept
+                               else [math.nan] * len(QUANTILES)):
             # a bucket's midpoint can lie just beyond the exact extremes; the extremes bound every quantile
             if out["argmin"] >= 0 and math.isfinite(value):
                 value = min(max(value, out["min"]), out["max"])
@@ -77,20 +89,20 @@ class GridResult:
         """One row per metric: count, nan, mean, std, min, quantiles, max, share negative (pandas)."""
         import pandas as pd
 
-        rows = {metric: self.metric_summary(metric) for metric in METRICS}
+        rows = {metric: self.metric_summary(metric) for metric in self.metrics}
         columns = ["count", "finite", "nan", "posinf", "neginf", "mean", "std", "min", *QUANTILE_NAMES, "max",
                    "share_negative", "argmin", "argmax"]
         return pd.DataFrame.from_dict(rows, orient="index")[columns]
 
     @property
     def share_gross_margin_negative(self) -> float:
-        """Share of scenarios (with a defined margin) whose window gross margin is below zero."""
-        return self.metric_summary("gross_margin")["share_negative"]
+        """Share of scenarios (with a defined margin) whose window gross margin is below zero (NaN if not computed)."""
+        return self.metric_summary("gross_margin")["share_negative"] if "gross_margin" in self.metrics else math.nan
 
     @property
     def share_npv_negative(self) -> float:
-        """Share of scenarios whose NPV is below zero."""
-        return self.metric_summary("npv_usd")["share_negative"]
+        """Share of scenarios whose NPV is below zero (NaN if not computed)."""
+        return self.metric_summary("npv_usd")["share_negative"] if "npv_usd" in self.metrics else math.nan
 
     # --- scenarios --------------------------------------------------------------------------------------------
 
@@ -141,7 +153,7 @@ class GridResult:
             axis = self.plan.dimensions[d]
             labels = self._dim_labels(d)
             mean = _mean(table["sum"], table["count"])
-            for j, metric in enumerate(METRICS):
+            for j, metric in enumerate(self.metrics):
                 frames.append(pd.DataFrame({
                     "path": axis.path,
                     "value": self._dim_values(d),
@@ -188,9 +200,12 @@ class GridResult:
         if stat not in TABLE_STATS:
             raise ValueError(f"stat must be one of {', '.join(TABLE_STATS)}")
         table, transposed = self._pair(x_path, y_path)
-        j = METRICS.index(metric)
+        j = self._column(metric)
         cells = table["count"][..., j]
-        scenarios = table["count"][..., METRICS.index("revenue_usd")]
+        scenarios = table["scenarios"][..., 0]
+        needed = {"share_npv_positive": "npv_usd", "share_gross_margin_positive": "gross_margin"}.get(stat)
+        if needed:
+            self._column(needed)
         if stat == "mean":
             value = _mean(table["sum"][..., j], cells)
         elif stat in ("min", "max"):
@@ -219,8 +234,12 @@ class GridResult:
         for (a, b), table in self.merged.tables.items():
             xa, yb = self._dim_values(a), self._dim_values(b)
             grid_a, grid_b = np.meshgrid(np.arange(len(xa)), np.arange(len(yb)), indexing="ij")
-            scenarios = table["count"][..., METRICS.index("revenue_usd")]
-            for j, metric in enumerate(METRICS):
+            scenarios = table["scenarios"][..., 0]
+            shares = {name: (_mean(table[key][..., 0], scenarios).ravel() if metric in self.metrics
+                             else np.full(scenarios.size, np.nan))
+                      for name, key, metric in (("share_npv_positive", "positive_npv", "npv_usd"),
+                                                ("share_gross_margin_positive", "positive_margin", "gross_margin"))}
+            for j, metric in enumerate(self.metrics):
                 frames.append(pd.DataFrame({
                     "x_path": dims[a].path, "y_path": dims[b].path,
                     "x_value": np.asarray(xa)[grid_a].ravel(), "y_value": np.asarray(yb)[grid_b].ravel(),
@@ -228,8 +247,7 @@ class GridResult:
                     "mean": _mean(table["sum"][..., j], table["count"][..., j]).ravel(),
                     "min": table["min"][..., j].ravel(), "max": table["max"][..., j].ravel(),
                     "count": table["count"][..., j].astype(np.int64).ravel(),
-                    "share_npv_positive": _mean(table["positive_npv"][..., 0], scenarios).ravel(),
-                    "share_gross_margin_positive": _mean(table["positive_margin"][..., 0], scenarios).ravel(),
+                    **shares,
                 }))
         if not frames:
             return pd.DataFrame()
@@ -261,7 +279,9 @@ class GridResult:
             "quantile_relative_error": sketch.RELATIVE_ACCURACY,
             "share_gross_margin_negative": self.share_gross_margin_negative,
             "share_npv_negative": self.share_npv_negative,
-            "metrics": {metric: self.metric_summary(metric) for metric in METRICS},
-            "best": {metric: self.best(metric) for metric in ("npv_usd", "gross_margin", "irr")},
-            "worst": {metric: self.worst(metric) for metric in ("npv_usd", "gross_margin", "irr")},
+            "selection": plan.selection.to_dict(),
+            "metrics": {metric: self.metric_summary(metric) for metric in self.metrics},
+            "best": {metric: self.best(metric) for metric in ("npv_usd", "gross_margin", "irr") if metric in self.metrics},
+            "worst": {metric: self.worst(metric) for metric in ("npv_usd", "gross_margin", "irr")
+                      if metric in self.metrics},
         }

@@ -137,7 +137,7 @@ def cohort_flows(xp, params, method, grid_start_year, n_periods, periods_per_yea
     )
     # the book clock starts at the cohort's first period on the grid, so a cohort whose in-service date
     # falls between period starts still depreciates its whole base (docs/model.md)
-    book_age_years = xp.where(active, xp.floor(age_periods + 1e-9) / periods_per_year, 0.0)
+    book_age_years = xp.where(active, xp.floor(age_periods + depreciation.BOOK_CLOCK_EPSILON) / periods_per_year, 0.0)
     gpu_depreciation = depreciation.period_depreciation_usd(
         xp, method, p["capex_usd_per_gpu"], p["salvage_fraction"], p["book_life_years"], book_age_years,
         periods_per_year, n_schedule_years,

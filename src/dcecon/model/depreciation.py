@@ -28,6 +28,10 @@ from __future__ import annotations
 METHODS = ("straight_line", "double_declining_balance", "sum_of_years_digits")
 """Depreciation methods accepted by the model."""
 
+BOOK_CLOCK_EPSILON = 1e-9
+"""Added before taking the whole part of an age (years or periods) on the book clock, so that an age that is
+whole up to rounding counts as that whole number."""
+
 
 def depreciable_base_usd(capex_usd, salvage_fraction):
     """``capex * (1 - salvage_fraction)`` [USD]."""
@@ -131,7 +135,7 @@ def period_depreciation_usd(xp, method, capex_usd, salvage_fraction, book_life_y
     period_years = 1.0 / periods_per_year
     if method == "straight_line":
         return straight_line_period_usd(xp, capex_usd, salvage_fraction, book_life_years, age_years, period_years)
-    year_index = xp.floor(age_years + 1e-9)
+    year_index = xp.floor(age_years + BOOK_CLOCK_EPSILON)
     if method == "sum_of_years_digits":
         annual = sum_of_years_digits_year_usd(xp, capex_usd, salvage_fraction, book_life_years, year_index)
         return annual * period_years

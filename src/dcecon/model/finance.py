@@ -27,6 +27,19 @@ IRR_UPPER_BOUND = 1000.0
 IRR_MAX_ITERATIONS = 200
 IRR_TOLERANCE = 1e-12
 
+IRR_STEP_TOLERANCE = {"float64": IRR_TOLERANCE * 0.1, "float32": 1e-6}
+"""Newton/bracket step in ``y = ln(1 + r)`` below which the iteration stops, by dtype of the cash flows."""
+
+IRR_START_MARGIN = 1e-3
+"""The first guess is kept this far inside the bracket [ln(1 + r)]."""
+
+IRR_DEFAULT_GUESS = 0.1
+"""First guess when the cash flows give none (no inflow or no outflow) [-/year]."""
+
+IRR_SCAN_RANK_PENALTY = 1e6
+"""Added to the rank of a scanned interval where the NPV rises through zero, so that one where it falls ranks
+first (an investment's IRR)."""
+
 
 def discount_factor(rate_per_year, time_years):
     """``(1 + r) ** -t`` [-] (model-spec section 4)."""
@@ -114,8 +127,8 @@ def irr(xp, cash_flows_usd, time_years):
     spread = t_in - t_out
     guess = xp.log(xp.where(usable, total_in, 1.1)) - xp.log(xp.where(usable, total_out, 1.0))
     guess = guess / xp.where(usable & (spread > 0.0), spread, 1.0)
-    y = xp.where(usable & (spread > 0.0), guess, math.log1p(0.1))
-    y = xp.clip(y, y_min + 1e-3, y_max - 1e-3)
+    y = xp.where(usable & (spread > 0.0), guess, math.log1p(IRR_DEFAULT_GUESS))
+    y = xp.clip(y, y_min + IRR_START_MARGIN, y_max - IRR_START_MARGIN)
     y = xp.where(scanned & ((y <= lo) | (y >= hi)), 0.5 * (lo + hi), y)
 
     active = bracketed & ~exact_lo & ~exact_hi
@@ -161,7 +174,7 @@ def _scan_for_bracket(xp, flows, times, bracketed, lo, hi, f_lo, f_hi):
         change = ((a > 0.0) != (b > 0.0)) & xp.isfinite(a) & xp.isfinite(b)
         distance = min(abs(grid[k]), abs(grid[k + 1])) if grid[k] * grid[k + 1] > 0 else 0.0
         # an investment's root, where the NPV falls through zero as the rate rises, ranks before any other
-        rank = distance + 1e6 * xp.astype(~(a > 0.0), flows.dtype)
+        rank = distance + IRR_SCAN_RANK_PENALTY * xp.astype(~(a > 0.0), flows.dtype)
         take = change & (rank < best)
         best = xp.where(take, rank, best)
         new_lo = xp.where(take, grid[k], new_lo)
@@ -190,7 +203,7 @@ def _irr_iterate(xp, flows, times, state, iterations):
     slow tail of a grid does not cost a pass over every row.
     """
     y, lo, hi, f_lo, f_hi, lo_moved_last, active = state
-    tolerance = 1e-6 if flows.dtype == xp.float32 else IRR_TOLERANCE * 0.1
+    tolerance = IRR_STEP_TOLERANCE["float32" if flows.dtype == xp.float32 else "float64"]
     rows = flows.shape[0]
     for iteration in range(iterations):
         value, slope = _npv_and_slope_in_log_rate(xp, y[:, None], flows, times)

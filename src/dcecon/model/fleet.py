@@ -1,4 +1,4 @@
-"""Fleet figures: window P&L and the investment view (model-spec sections 3, 4).
+"""Fleet figures: window P&L, investment view (model-spec sections 3, 4), financing, economic depreciation.
 
 A fleet is a list of cohorts, each ``(params, method)`` as taken by
 :func:`dcecon.model.cohort.cohort_flows`. Fleet figures are sums over cohorts
@@ -19,14 +19,18 @@ Conventions (written down in ``docs/model.md``):
   fleet's cumulative free cash flow reaches its total capex.
 - Break-even price and utilization are common to all cohorts: the one age-0
   price (or utilization) that makes lifetime gross profit zero.
+
+Every function that returns several figures takes ``outputs`` (default: all)
+and does only the work the named figures need (``dcecon grid --metrics``).
 """
 
 from __future__ import annotations
 
 import math
 
-from dcecon.model import finance
+from dcecon.model import finance, financing
 from dcecon.model.cohort import FLOW_NAMES, cohort_capex_usd, cohort_flows, cohort_terminal_value_usd
+from dcecon.model.depreciation import BOOK_CLOCK_EPSILON, period_depreciation_usd
 
 INVESTMENT_NAMES = (
     "npv_usd",
@@ -37,6 +41,31 @@ INVESTMENT_NAMES = (
     "cost_usd_per_billed_gpu_hour",
 )
 """Outputs of :func:`investment_view`."""
+
+PNL_NAMES = FLOW_NAMES + ("gross_margin",)
+"""Outputs of :func:`pnl_totals`: the window sum of every flow, and the window's gross margin."""
+
+VIEW_NAMES = (INVESTMENT_NAMES + ("capex_usd",) + tuple(f"lifetime_{name}" for name in FLOW_NAMES)
+              + ("lifetime_gross_margin",))
+"""Everything :func:`investment_view` returns: :data:`INVESTMENT_NAMES`, total capex and lifetime sums."""
+
+FINANCING_NAMES = ("interest_usd", "principal_usd", "interest_coverage", "dscr_window", "dscr_min", "dscr_avg",
+                   "equity_usd", "equity_irr")
+"""Outputs of :func:`financing_view`."""
+
+ECONOMIC_NAMES = ("economic_depreciation_usd", "depreciation_gap_usd", "earnings_overstatement_usd")
+"""Outputs of :func:`economic_depreciation`."""
+
+
+def _selected(outputs, names, what):
+    """The names of ``outputs`` (None: all of ``names``) in the order of ``names``; unknown names raise."""
+    if outputs is None:
+        return names
+    asked = set(outputs)
+    unknown = sorted(asked.difference(names))
+    if unknown:
+        raise ValueError(f"not outputs of the {what}: {', '.join(unknown)}")
+    return tuple(name for name in names if name in asked)
 
 
 def window_flows(xp, cohorts, start_year, n_periods, periods_per_year, n_schedule_years):
@@ -64,13 +93,24 @@ def safe_ratio(xp, numerator, denominator, empty=float("nan")):
     return xp.where(zero, empty, numerator / xp.where(zero, 1.0, denominator))
 
 
-def pnl_totals(xp, period_flows):
+def pnl_flow_names(outputs=None):
+    """The flows whose window sums the P&L outputs ``outputs`` (default: all of :data:`PNL_NAMES`) need."""
+    wanted = set(_selected(outputs, PNL_NAMES, "window P&L"))
+    if "gross_margin" in wanted:
+        wanted.update(("gross_profit_usd", "revenue_usd"))
+    return tuple(name for name in FLOW_NAMES if name in wanted)
+
+
+def pnl_totals(xp, period_flows, outputs=None):
     """Window totals over the period axis plus ``gross_margin`` [USD, kWh, h, -].
 
     ``gross_margin = gross_profit / revenue`` of the sums (NaN without revenue).
+    ``outputs`` (default: all of :data:`PNL_NAMES`) limits the work to the
+    named figures; the result holds them and the sums they are made of.
     """
-    totals = {name: xp.sum(period_flows[name], axis=-1) for name in FLOW_NAMES}
-    totals["gross_margin"] = safe_ratio(xp, totals["gross_profit_usd"], totals["revenue_usd"])
+    totals = {name: xp.sum(period_flows[name], axis=-1) for name in pnl_flow_names(outputs)}
+    if "gross_margin" in _selected(outputs, PNL_NAMES, "window P&L"):
+        totals["gross_margin"] = safe_ratio(xp, totals["gross_profit_usd"], totals["revenue_usd"])
     return totals
 
 
@@ -121,71 +161,108 @@ def investment_view(xp, cohorts, discount_rate, tax_rate, valuation_year, period
 
 
 def investment_view_from_flows(xp, cohorts, flows_list, discount_rate, tax_rate, valuation_year, j_lo,
-                               periods_per_year):
+                               periods_per_year, outputs=None):
     """:func:`investment_view` from cohort flows already computed on the grid that starts at period ``j_lo``.
 
     The grid must cover every cohort's whole life (flows outside it are zero,
-    so lifetime sums are sums over the grid).
+    so lifetime sums are sums over the grid). ``outputs`` (default: all of
+    :data:`VIEW_NAMES`) limits the work to the named figures: the IRR's
+    iteration runs only for ``irr``, the discounting only for ``npv_usd`` and
+    ``irr``, and so on; the result holds exactly the named figures.
     """
+    wanted = _selected(outputs, VIEW_NAMES, "investment view")
+    want = set(wanted)
+    discounted = bool(want & {"npv_usd", "irr"})  # free cash flow, terminal values and capex
+    cash = discounted or "payback_years" in want  # free cash flow and capex
+    with_capex = cash or "capex_usd" in want
+    lifetime_names = {name[len("lifetime_"):] for name in want if name.startswith("lifetime_")}
+    if "lifetime_gross_margin" in want:
+        lifetime_names.discard("gross_margin")
+        lifetime_names.update(("gross_profit_usd", "revenue_usd"))
+    if want & {"breakeven_price_usd_per_gpu_hour", "cost_usd_per_billed_gpu_hour"}:
+        lifetime_names.add("cogs_usd")
+    if "cost_usd_per_billed_gpu_hour" in want:
+        lifetime_names.add("billed_gpu_hours")
+    fleet_names = set(lifetime_names) | {"revenue_usd"}
+    if cash:
+        fleet_names.update(("ebitda_usd", "gross_profit_usd"))
+
     period_years = 1.0 / periods_per_year
     j_hi = j_lo + flows_list[0]["revenue_usd"].shape[-1]
-    fleet = sum_flows(flows_list)
+    fleet = sum_flows(flows_list, tuple(name for name in FLOW_NAMES if name in fleet_names))
     probe = fleet["revenue_usd"]
-    period_start = xp.astype(xp.arange(j_lo, j_hi), probe.dtype) * period_years
-    period_end = period_start + period_years
+    result = {}
 
-    free_cash_flow = fleet["ebitda_usd"] - tax_rate * xp.clip(fleet["gross_profit_usd"], 0.0, None)
-    # (the capex columns broadcast against the scenarios of any flow)
-    terminal = 0.0 * probe
-    capex_flows, capex_times = [], []
-    for (params, _), flows in zip(cohorts, flows_list):
-        active = flows["active"]
-        later = xp.concat([active[..., 1:], xp.zeros_like(active[..., :1])], axis=-1)
-        last = active & ~later
-        terminal = terminal + xp.where(last, cohort_terminal_value_usd(xp, params), 0.0)
-        capex_flows.append(cohort_capex_usd(params) + 0.0 * probe[..., :1])
-        capex_times.append(params["in_service_year"] - valuation_year + 0.0 * probe[..., :1])
-    rows = max([free_cash_flow.shape[0], terminal.shape[0]] + [a.shape[0] for a in capex_flows + capex_times])
-    free_cash_flow = xp.broadcast_to(free_cash_flow, (rows, free_cash_flow.shape[-1]))
-    terminal = xp.broadcast_to(terminal, (rows, terminal.shape[-1]))
-    capex = xp.concat([xp.broadcast_to(a, (rows, 1)) for a in capex_flows], axis=-1)
-    capex_time = xp.concat([xp.broadcast_to(a, (rows, 1)) for a in capex_times], axis=-1)
+    if with_capex:
+        period_start = xp.astype(xp.arange(j_lo, j_hi), probe.dtype) * period_years
+        period_end = period_start + period_years
+        shapes = []
+        if cash:
+            free_cash_flow = fleet["ebitda_usd"] - tax_rate * xp.clip(fleet["gross_profit_usd"], 0.0, None)
+            shapes.append(free_cash_flow.shape[0])
+        # (the capex columns broadcast against the scenarios of any flow)
+        terminal = 0.0 * probe
+        capex_flows, capex_times = [], []
+        for (params, _), flows in zip(cohorts, flows_list):
+            if discounted:
+                active = flows["active"]
+                later = xp.concat([active[..., 1:], xp.zeros_like(active[..., :1])], axis=-1)
+                last = active & ~later
+                terminal = terminal + xp.where(last, cohort_terminal_value_usd(xp, params), 0.0)
+            capex_flows.append(cohort_capex_usd(params) + 0.0 * probe[..., :1])
+            capex_times.append(params["in_service_year"] - valuation_year + 0.0 * probe[..., :1])
+        if discounted:
+            shapes.append(terminal.shape[0])
+        rows = max(shapes + [a.shape[0] for a in capex_flows + capex_times])
+        capex = xp.concat([xp.broadcast_to(a, (rows, 1)) for a in capex_flows], axis=-1)
+        capex_time = xp.concat([xp.broadcast_to(a, (rows, 1)) for a in capex_times], axis=-1)
+        if cash:
+            free_cash_flow = xp.broadcast_to(free_cash_flow, (rows, free_cash_flow.shape[-1]))
+        if discounted:
+            terminal = xp.broadcast_to(terminal, (rows, terminal.shape[-1]))
 
-    discount = discount_rate
-    npv = (
-        finance.npv_usd(xp, discount, free_cash_flow + terminal, period_end)
-        - finance.npv_usd(xp, discount, capex, capex_time)
-    )
-    cash_flows = xp.concat([free_cash_flow + terminal, -capex], axis=-1)
-    times = xp.concat([xp.broadcast_to(period_end, free_cash_flow.shape), capex_time], axis=-1)
-    rate = finance.irr(xp, cash_flows, times)
-    origin = xp.min(capex_time, axis=-1)
-    payback = finance.payback_years(xp, free_cash_flow, period_start, period_years, xp.sum(capex, axis=-1), origin)
+        if "npv_usd" in want:
+            discount = discount_rate
+            result["npv_usd"] = (
+                finance.npv_usd(xp, discount, free_cash_flow + terminal, period_end)
+                - finance.npv_usd(xp, discount, capex, capex_time)
+            )
+        if "irr" in want:
+            cash_flows = xp.concat([free_cash_flow + terminal, -capex], axis=-1)
+            times = xp.concat([xp.broadcast_to(period_end, free_cash_flow.shape), capex_time], axis=-1)
+            result["irr"] = finance.irr(xp, cash_flows, times)
+        if "payback_years" in want:
+            origin = xp.min(capex_time, axis=-1)
+            result["payback_years"] = finance.payback_years(xp, free_cash_flow, period_start, period_years,
+                                                            xp.sum(capex, axis=-1), origin)
 
-    lifetime = {name: xp.sum(fleet[name], axis=-1) for name in FLOW_NAMES}
-    weighted_hours = sum(xp.sum(f["price_weighted_billed_gpu_hours"], axis=-1) for f in flows_list)
-    slope = 0.0
-    fixed = 0.0
-    for (params, _), flows in zip(cohorts, flows_list):
-        idle = params["idle_power_fraction"]
-        full_power = flows["power_cost_at_full_load_usd"]
-        slope = slope + xp.sum(flows["revenue_at_full_utilization_usd"] - full_power * (1.0 - idle), axis=-1)
-        fixed = fixed + xp.sum(
-            flows["depreciation_usd"] + flows["facility_cost_usd"] + flows["opex_usd"] + full_power * idle, axis=-1
-        )
-    result = {
-        "npv_usd": npv,
-        "irr": rate,
-        "payback_years": payback,
-        "breakeven_price_usd_per_gpu_hour": safe_ratio(xp, lifetime["cogs_usd"], weighted_hours, math.inf),
-        "breakeven_utilization": xp.where(slope > 0.0, fixed / xp.where(slope > 0.0, slope, 1.0), math.inf),
-        "cost_usd_per_billed_gpu_hour": safe_ratio(xp, lifetime["cogs_usd"], lifetime["billed_gpu_hours"], math.inf),
-        "capex_usd": xp.sum(capex, axis=-1),
-    }
+    lifetime = {name: xp.sum(fleet[name], axis=-1) for name in FLOW_NAMES if name in lifetime_names}
+    if "breakeven_price_usd_per_gpu_hour" in want:
+        weighted_hours = sum(xp.sum(f["price_weighted_billed_gpu_hours"], axis=-1) for f in flows_list)
+        result["breakeven_price_usd_per_gpu_hour"] = safe_ratio(xp, lifetime["cogs_usd"], weighted_hours, math.inf)
+    if "breakeven_utilization" in want:
+        slope = 0.0
+        fixed = 0.0
+        for (params, _), flows in zip(cohorts, flows_list):
+            idle = params["idle_power_fraction"]
+            full_power = flows["power_cost_at_full_load_usd"]
+            slope = slope + xp.sum(flows["revenue_at_full_utilization_usd"] - full_power * (1.0 - idle), axis=-1)
+            fixed = fixed + xp.sum(
+                flows["depreciation_usd"] + flows["facility_cost_usd"] + flows["opex_usd"] + full_power * idle,
+                axis=-1,
+            )
+        result["breakeven_utilization"] = xp.where(slope > 0.0, fixed / xp.where(slope > 0.0, slope, 1.0), math.inf)
+    if "cost_usd_per_billed_gpu_hour" in want:
+        result["cost_usd_per_billed_gpu_hour"] = safe_ratio(xp, lifetime["cogs_usd"], lifetime["billed_gpu_hours"],
+                                                            math.inf)
+    if "capex_usd" in want:
+        result["capex_usd"] = xp.sum(capex, axis=-1)
     for name, value in lifetime.items():
-        result[f"lifetime_{name}"] = value
-    result["lifetime_gross_margin"] = safe_ratio(xp, lifetime["gross_profit_usd"], lifetime["revenue_usd"])
-    return result
+        if f"lifetime_{name}" in want:
+            result[f"lifetime_{name}"] = value
+    if "lifetime_gross_margin" in want:
+        result["lifetime_gross_margin"] = safe_ratio(xp, lifetime["gross_profit_usd"], lifetime["revenue_usd"])
+    return {name: result[name] for name in wanted}
 
 
 def price_for_gross_margin_usd_per_gpu_hour(breakeven_price_usd_per_gpu_hour, gross_margin):
@@ -230,18 +307,40 @@ def lifetime_period_range(in_service_offsets_years, service_lives_years, periods
 
 
 def window_and_lifetime(xp, cohorts, discount_rate, tax_rate, start_year, n_window_periods, lifetime_range,
-                        periods_per_year, n_schedule_years, return_flows=False):
+                        periods_per_year, n_schedule_years, return_flows=False, outputs=None):
     """Window P&L and fleet investment view from one evaluation of the cohort flows.
 
     The flows are computed once on the union of the window (periods ``0 ..
     n_window_periods - 1`` from ``start_year``) and the lifetime grid
     (``lifetime_range``), then sliced: the grid engine's hot path.
 
+    Parameters
+    ----------
+    outputs : iterable of str, optional
+        Names of :data:`PNL_NAMES` and :data:`VIEW_NAMES` to compute (default:
+        all). The investment view is computed only for the named figures, and
+        not at all when none is named; a caller that needs no lifetime figure
+        can pass ``lifetime_range = (0, n_window_periods)`` so that the flows
+        cover the window only.
+
     Returns
     -------
     tuple of dict
-        ``(pnl_totals, window_fleet_flows, investment_view)``.
+        ``(pnl_totals, window_fleet_flows, investment_view)``, plus
+        ``(flows_list, j_lo, lo, hi)`` with ``return_flows``: the cohort flows
+        on the union grid, its first period, and the window's periods on it.
+        With ``outputs``, the first two hold the named P&L figures and the
+        flows they are made of, and the view exactly the named view figures.
     """
+    if outputs is None:
+        pnl_outputs, view_outputs = None, None
+    else:
+        asked = set(outputs)
+        unknown = sorted(asked.difference(PNL_NAMES + VIEW_NAMES))
+        if unknown:
+            raise ValueError(f"not outputs of the window P&L or the investment view: {', '.join(unknown)}")
+        pnl_outputs = [name for name in PNL_NAMES if name in asked]
+        view_outputs = [name for name in VIEW_NAMES if name in asked]
     j_lo = min(lifetime_range[0], 0)
     j_hi = max(lifetime_range[1], n_window_periods)
     grid_start = start_year + j_lo / periods_per_year
@@ -250,26 +349,34 @@ def window_and_lifetime(xp, cohorts, discount_rate, tax_rate, start_year, n_wind
         for params, method in cohorts
     ]
     lo, hi = -j_lo, -j_lo + n_window_periods
-    window = sum_flows([{name: f[name][..., lo:hi] for name in FLOW_NAMES} for f in flows_list])
-    view = investment_view_from_flows(xp, cohorts, flows_list, discount_rate, tax_rate, start_year, j_lo,
-                                      periods_per_year)
+    names = pnl_flow_names(pnl_outputs)
+    window = sum_flows([{name: f[name][..., lo:hi] for name in names} for f in flows_list], names)
+    if view_outputs is None or view_outputs:
+        view = investment_view_from_flows(xp, cohorts, flows_list, discount_rate, tax_rate, start_year, j_lo,
+                                          periods_per_year, outputs=view_outputs)
+    else:
+        view = {}
     if return_flows:
-        return pnl_totals(xp, window), window, view, (flows_list, j_lo, lo, hi)
-    return pnl_totals(xp, window), window, view
+        return pnl_totals(xp, window, pnl_outputs), window, view, (flows_list, j_lo, lo, hi)
+    return pnl_totals(xp, window, pnl_outputs), window, view
 
 
 def financing_view(xp, cohorts, flows_list, j_lo, window, debt_fraction, interest_rate_per_year,
-                   debt_term_years, tax_rate, periods_per_year, valuation_year):
+                   debt_term_years, tax_rate, periods_per_year, valuation_year, outputs=None):
     """Levered view of a fleet on the union grid (see :mod:`dcecon.model.financing`).
 
     Parameters
     ----------
     flows_list, j_lo
         Cohort flows on the grid starting at period ``j_lo`` from ``start_year``
-        (from :func:`window_and_lifetime` with ``return_flows=True``).
+        (from :func:`window_and_lifetime` with ``return_flows=True``). The grid
+        must cover every cohort's life and the debt's term.
     window : tuple of int
         ``(lo, hi)``: the window's periods on that grid.
     debt_fraction, interest_rate_per_year, debt_term_years, tax_rate : float or array
+    outputs : iterable of str, optional
+        Names of :data:`FINANCING_NAMES` to compute (default: all); the equity
+        IRR's iteration runs only for ``equity_irr``.
 
     Returns
     -------
@@ -277,14 +384,19 @@ def financing_view(xp, cohorts, flows_list, j_lo, window, debt_fraction, interes
         Window ``interest_usd``, ``principal_usd``, ``interest_coverage``
         (EBIT / interest), ``dscr_window`` (window CFADS / debt service),
         ``dscr_min`` and ``dscr_avg`` over every period
-        with debt service, ``equity_usd`` and ``equity_irr``.
+        with debt service, ``equity_usd`` and ``equity_irr`` (exactly the
+        named ones with ``outputs``).
     """
-    from dcecon.model import finance, financing
+    wanted = _selected(outputs, FINANCING_NAMES, "financing view")
+    want = set(wanted)
+    with_cfads = bool(want & {"dscr_window", "dscr_min", "dscr_avg", "equity_irr"})
+    with_equity = bool(want & {"equity_usd", "equity_irr"})
+    with_irr = "equity_irr" in want
 
     ppy = periods_per_year
     rate = interest_rate_per_year / ppy
     n_payments = debt_term_years * ppy
-    fleet = sum_flows(flows_list)
+    fleet = sum_flows(flows_list, ("revenue_usd", "gross_profit_usd", "ebitda_usd"))
     interest = 0.0 * fleet["revenue_usd"]
     principal = 0.0 * fleet["revenue_usd"]
     equity_flows, equity_times = [], []
@@ -294,49 +406,137 @@ def financing_view(xp, cohorts, flows_list, j_lo, window, debt_fraction, interes
         capex = cohort_capex_usd(params)
         debt = debt_fraction * capex
         # payment k falls at the end of the cohort's k-th period on the book clock (aligned as depreciation)
-        k = xp.floor(flows["age_periods"] + 1e-9)
+        k = xp.floor(flows["age_periods"] + BOOK_CLOCK_EPSILON)
         i_k, p_k = financing.amortization(xp, debt, rate, n_payments, k)
         interest = interest + i_k
         principal = principal + p_k
-        active = flows["active"]
-        later = xp.concat([active[..., 1:], xp.zeros_like(active[..., :1])], axis=-1)
-        terminal = terminal + xp.where(active & ~later, cohort_terminal_value_usd(xp, params), 0.0)
-        equity_flows.append((1.0 - debt_fraction) * capex + 0.0 * probe)
-        equity_times.append(params["in_service_year"] - valuation_year + 0.0 * probe)
-    ebit = fleet["gross_profit_usd"]
-    taxes = tax_rate * xp.clip(ebit - interest, 0.0, None)
-    cfads = fleet["ebitda_usd"] - taxes
-    service = interest + principal
-    has_service = service > 0.0
-    dscr = cfads / xp.where(has_service, service, 1.0)
-    n_service = xp.sum(xp.astype(has_service, dscr.dtype), axis=-1)
+        if with_irr:
+            active = flows["active"]
+            later = xp.concat([active[..., 1:], xp.zeros_like(active[..., :1])], axis=-1)
+            terminal = terminal + xp.where(active & ~later, cohort_terminal_value_usd(xp, params), 0.0)
+        if with_equity:
+            equity_flows.append((1.0 - debt_fraction) * capex + 0.0 * probe)
+            equity_times.append(params["in_service_year"] - valuation_year + 0.0 * probe)
     lo, hi = window
+    result = {}
+    ebit = fleet["gross_profit_usd"]
     window_interest = xp.sum(interest[..., lo:hi], axis=-1)
-    window_ebit = xp.sum(ebit[..., lo:hi], axis=-1)
-    coverage = xp.where(window_interest > 0.0, window_ebit / xp.where(window_interest > 0.0, window_interest, 1.0),
-                        float("inf"))
-    fcfe = cfads - service
-    period_years = 1.0 / ppy
-    n = fleet["revenue_usd"].shape[-1]
-    period_end = xp.astype(xp.arange(j_lo, j_lo + n), fcfe.dtype) * period_years + period_years
-    rows = max([fcfe.shape[0]] + [e.shape[0] for e in equity_flows + equity_times])
-    equity = xp.concat([xp.broadcast_to(e, (rows, 1)) for e in equity_flows], axis=-1)
-    equity_time = xp.concat([xp.broadcast_to(t, (rows, 1)) for t in equity_times], axis=-1)
-    rows = max(fcfe.shape[0], equity.shape[0], equity_time.shape[0])
-    cash = xp.concat([xp.broadcast_to(fcfe + terminal, (rows, n)), -equity], axis=-1)
-    times = xp.concat([xp.broadcast_to(period_end, (rows, n)), equity_time], axis=-1)
-    window_service = xp.sum(service[..., lo:hi], axis=-1)
-    window_cfads = xp.sum(cfads[..., lo:hi], axis=-1)
-    return {
-        "dscr_window": xp.where(window_service > 0.0, window_cfads / xp.where(window_service > 0.0, window_service,
-                                                                              1.0), float("nan")),
-        "interest_usd": window_interest,
-        "principal_usd": xp.sum(principal[..., lo:hi], axis=-1),
-        "interest_coverage": coverage,
-        "dscr_min": xp.where(n_service > 0, xp.min(xp.where(has_service, dscr, float("inf")), axis=-1),
-                             float("nan")),
-        "dscr_avg": xp.where(n_service > 0, xp.sum(xp.where(has_service, dscr, 0.0), axis=-1)
-                             / xp.where(n_service > 0, n_service, 1.0), float("nan")),
-        "equity_usd": xp.sum(equity, axis=-1),
-        "equity_irr": finance.irr(xp, cash, times),
+    if "interest_usd" in want:
+        result["interest_usd"] = window_interest
+    if "principal_usd" in want:
+        result["principal_usd"] = xp.sum(principal[..., lo:hi], axis=-1)
+    if "interest_coverage" in want:
+        window_ebit = xp.sum(ebit[..., lo:hi], axis=-1)
+        result["interest_coverage"] = xp.where(
+            window_interest > 0.0, window_ebit / xp.where(window_interest > 0.0, window_interest, 1.0), float("inf"))
+    if with_cfads:
+        taxes = tax_rate * xp.clip(ebit - interest, 0.0, None)
+        cfads = fleet["ebitda_usd"] - taxes
+        service = interest + principal
+    if "dscr_window" in want:
+        window_service = xp.sum(service[..., lo:hi], axis=-1)
+        window_cfads = xp.sum(cfads[..., lo:hi], axis=-1)
+        result["dscr_window"] = xp.where(window_service > 0.0,
+                                         window_cfads / xp.where(window_service > 0.0, window_service, 1.0),
+                                         float("nan"))
+    if want & {"dscr_min", "dscr_avg"}:
+        has_service = service > 0.0
+        dscr = cfads / xp.where(has_service, service, 1.0)
+        n_service = xp.sum(xp.astype(has_service, dscr.dtype), axis=-1)
+        if "dscr_min" in want:
+            result["dscr_min"] = xp.where(n_service > 0, xp.min(xp.where(has_service, dscr, float("inf")), axis=-1),
+                                          float("nan"))
+        if "dscr_avg" in want:
+            result["dscr_avg"] = xp.where(n_service > 0, xp.sum(xp.where(has_service, dscr, 0.0), axis=-1)
+                                          / xp.where(n_service > 0, n_service, 1.0), float("nan"))
+    if with_equity:
+        rows = max([probe.shape[0]] + [e.shape[0] for e in equity_flows + equity_times])
+        if with_irr:
+            fcfe = cfads - service
+            rows = max(rows, fcfe.shape[0])
+        equity = xp.concat([xp.broadcast_to(e, (rows, 1)) for e in equity_flows], axis=-1)
+        equity_time = xp.concat([xp.broadcast_to(t, (rows, 1)) for t in equity_times], axis=-1)
+        if "equity_usd" in want:
+            result["equity_usd"] = xp.sum(equity, axis=-1)
+        if with_irr:
+            period_years = 1.0 / ppy
+            n = fleet["revenue_usd"].shape[-1]
+            period_end = xp.astype(xp.arange(j_lo, j_lo + n), fcfe.dtype) * period_years + period_years
+            cash = xp.concat([xp.broadcast_to(fcfe + terminal, (rows, n)), -equity], axis=-1)
+            times = xp.concat([xp.broadcast_to(period_end, (rows, n)), equity_time], axis=-1)
+            result["equity_irr"] = finance.irr(xp, cash, times)
+    return {name: result[name] for name in wanted}
+
+
+def economic_lives_years(cohorts, economic_life_years=None):
+    """Each cohort's economic life: its ``economic_life_years``, or its book life when not given [years].
+
+    Parameters
+    ----------
+    cohorts : list of (mapping, str)
+        Cohort parameters and depreciation method.
+    economic_life_years : list of (float, array or None), optional
+        Each cohort's ``economic_life_years`` (None: the book life); default:
+        ``params["economic_life_years"]`` where the parameters hold it.
+    """
+    lives = []
+    for k, (params, _) in enumerate(cohorts):
+        life = params.get("economic_life_years") if economic_life_years is None else economic_life_years[k]
+        lives.append(params["book_life_years"] if life is None else life)
+    return lives
+
+
+def economic_depreciation(xp, cohorts, flows_list, economic_lives, window, periods_per_year, n_schedule_years,
+                          tax_rate, outputs=None):
+    """Book vs economic depreciation over the window (``docs/model.md``, "Useful lives").
+
+    Each cohort's depreciation is recomputed with its economic life in place
+    of ``book_life_years`` (same method, salvage and book clock, while in
+    service).
+
+    Parameters
+    ----------
+    cohorts : list of (mapping, str)
+        Cohort parameters and depreciation method.
+    flows_list : list of dict
+        The cohorts' flows on a grid that holds the window (``cohort_flows``).
+    economic_lives : list of float or array
+        Each cohort's economic life [years] (see :func:`economic_lives_years`).
+    window : tuple of int
+        ``(lo, hi)``: the window's periods on that grid.
+    n_schedule_years : int
+        Whole years of accelerated schedule (at least the largest book and economic life).
+    tax_rate : array
+        Tax rate [-], shape ``(n, 1)`` or ``(1, 1)``.
+    outputs : iterable of str, optional
+        Names of :data:`ECONOMIC_NAMES` to return (default: all).
+
+    Returns
+    -------
+    dict of str to array
+        Window ``economic_depreciation_usd``, ``depreciation_gap_usd``
+        (economic minus book: how much the books understate the cost) and
+        ``earnings_overstatement_usd`` (the gap after tax, ``gap * (1 -
+        tax_rate)``).
+    """
+    wanted = _selected(outputs, ECONOMIC_NAMES, "economic depreciation")
+    lo, hi = window
+    total_book, total_economic = 0.0, 0.0
+    for (params, method), flows, life in zip(cohorts, flows_list, economic_lives):
+        active = flows["active"][..., lo:hi]
+        age = xp.where(active, xp.floor(flows["age_periods"][..., lo:hi] + BOOK_CLOCK_EPSILON) / periods_per_year,
+                       0.0)
+        per_gpu = period_depreciation_usd(xp, method, params["capex_usd_per_gpu"], params["salvage_fraction"],
+                                          life + 0.0 * params["book_life_years"], age, periods_per_year,
+                                          n_schedule_years)
+        economic_flow = xp.where(active, per_gpu * params["gpus"], 0.0)
+        total_economic = total_economic + xp.sum(economic_flow, axis=-1)
+        total_book = total_book + xp.sum(flows["depreciation_usd"][..., lo:hi], axis=-1)
+    gap = total_economic - total_book
+    result = {
+        "economic_depreciation_usd": total_economic,
+        "depreciation_gap_usd": gap,
     }
+    if "earnings_overstatement_usd" in wanted:
+        result["earnings_overstatement_usd"] = gap * (1.0 - xp.reshape(tax_rate, (-1,)))
+    return {name: result[name] for name in wanted}
