@@ -88,7 +88,7 @@ def bench_model(plan) -> BenchModel:
     assert s.periods_per_year == 1 and c.in_service_year == s.start_year and c.depreciation_method == "straight_line"
     return BenchModel(c.gpus, c.capex_usd_per_gpu, c.power_kw_per_gpu, c.idle_power_fraction,
                       s.site.electricity_usd_per_kwh, s.site.colocation_usd_per_kw_month, s.finance.discount_rate,
-                      s.finance.tax_rate, 8760.0, s.horizon_years, int(round(c.service_life_years)))
+                      s.finance.tax_rate, 8760.0, int(round(s.horizon_years)), int(round(c.service_life_years)))
 
 
 @pytest.fixture(scope="module")

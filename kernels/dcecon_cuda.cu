@@ -1,22 +1,123 @@
 // dcecon GPU backend: the fused grid kernels, built by CuPy (NVRTC) as a
 // RawModule (src/dcecon/backends/cuda.py) and compile-checked with
-// `nvcc -ptx` in the tests.
+// `nvcc -ptx -Xptxas -v` in tests/test_kernel_build.py.
 //
-// dcecon_evaluate<T>: one thread per scenario, every metric written out.
-// dcecon_reduce<T>:   one thread per scenario; the metrics stay on the
-//   device: moments, extremes and negatives are reduced per block in shared
-//   memory (a fixed tree, so they do not depend on scheduling) into
-//   per-block partials that dcecon_merge_blocks folds in block order;
-//   sketch buckets and table counts are integer atomics (exact); table sums
-//   are double atomics (equal to rounding whatever the order), table
-//   minima/maxima use compare-and-swap.
+// One module per specialisation, as the native library: DCECON_OUTPUTS (bit
+// k: Metric k of the generated contract), DCECON_TABLES (main effects and 2-D
+// tables), DCECON_SKETCH (quantile sketches), DCECON_AXES (cartesian axes of
+// the run), DCECON_PERIOD_CAPACITY / DCECON_COHORT_CAPACITY (the run's size)
+// and DCECON_BLOCK (threads per block) are compile-time constants.
+//
+// Kernels, for T = double and float:
+//   dcecon_evaluate<T>:  the selected metrics of scenarios [start, start + m) -> out[m x n_selected]
+//   dcecon_reduce<T>:    the same scenarios reduced on the device into one
+//       partial per block (the layout of dcecon_native.cpp's buffers)
+//   dcecon_merge_blocks: the block partials folded, in block order, into
+//       one Moments per selected metric
+//
+// Each thread walks one contiguous run of scenarios row-wise (one division of
+// the flat index per run, then odometer steps; thread t's run precedes thread
+// t + 1's). Moments, extremes and sign counts are accumulated in registers
+// (sums of deviations from the run's first finite value, so no division per
+// scenario), then merged across the warp with shuffles and across the block's
+// warps through shared memory (Chan et al.; fixed trees), and one partial per
+// block goes to global memory: no atomics for the moments, and the result
+// depends only on m and the launch shape, not on scheduling. Argmin/argmax are
+// the first scenario attaining the extreme (ties resolved by index).
+//
+// Quantile sketches (23,299 buckets per metric: too large for shared memory)
+// take integer atomics in global memory, but only when a thread's bucket
+// changes: consecutive scenarios of a run step the innermost axis, so runs of
+// equal buckets are counted in a register and added with one atomic (exact,
+// order-free). Tables: dimensions constant along a thread's segment (every
+// cartesian axis but the innermost) are pre-aggregated in the thread and
+// added once per segment; the innermost axis and sampled dimensions take one
+// update per scenario. Table sums are double atomics (equal to rounding
+// whatever the order; their counts are integers in double, exact), minima and
+// maxima single integer atomics on the IEEE-754 bits.
 #include "dcecon_grid.cuh"
 
 using namespace dcecon;
 
+#ifndef DCECON_OUTPUTS
+#define DCECON_OUTPUTS ((1u << N_METRICS) - 1u)
+#endif
+#ifndef DCECON_TABLES
+#define DCECON_TABLES 1
+#endif
+#ifndef DCECON_SKETCH
+#define DCECON_SKETCH 1
+#endif
 #ifndef DCECON_BLOCK
 #define DCECON_BLOCK 128
 #endif
+#ifndef DCECON_AXES
+#define DCECON_AXES CUDA_MAX_CARTESIAN_AXES
+#endif
+#ifndef DCECON_MIN_BLOCKS
+#define DCECON_MIN_BLOCKS 1
+#endif
+
+namespace {
+
+constexpr unsigned MASK = DCECON_OUTPUTS;
+constexpr bool TABLES = DCECON_TABLES != 0;
+constexpr bool SKETCH = DCECON_SKETCH != 0;
+constexpr int BLOCK = DCECON_BLOCK;
+constexpr int WARPS = BLOCK / 32;
+constexpr int AXES = DCECON_AXES > 0 ? DCECON_AXES : 1;
+
+static_assert(BLOCK % 32 == 0 && BLOCK >= 32 && BLOCK <= 1024, "DCECON_BLOCK: a multiple of 32, at most 1024");
+static_assert(DCECON_AXES <= CUDA_MAX_CARTESIAN_AXES, "DCECON_AXES above the contract's CUDA_MAX_CARTESIAN_AXES");
+
+DCECON_HD constexpr int count_bits(unsigned m) { return m ? int(m & 1u) + count_bits(m >> 1) : 0; }
+
+constexpr int NSEL = count_bits(MASK);
+static_assert(NSEL > 0 && (MASK >> N_METRICS) == 0u, "DCECON_OUTPUTS: at least one kernel metric, no others");
+
+// Selected column k -> Metric (the k-th set bit of MASK).
+DCECON_HD constexpr int selected_metric(int k) {
+    int i = 0;
+    while (!((MASK >> i) & 1u) || k-- > 0) ++i;
+    return i;
+}
+
+// Metric -> selected column, -1 when not selected.
+DCECON_HD constexpr int column_of(int metric) {
+    return ((MASK >> metric) & 1u) ? count_bits(MASK & ((1u << metric) - 1u)) : -1;
+}
+
+// Selected column -> slot of its defined-value count in a table cell, -1 for an always-finite metric.
+DCECON_HD constexpr int count_slot(int k) {
+    return ((ALWAYS_FINITE_MASK >> selected_metric(k)) & 1u)
+               ? -1 : count_bits(MASK & ~ALWAYS_FINITE_MASK & ((1u << selected_metric(k)) - 1u));
+}
+
+constexpr int N_COUNT_SLOTS = count_bits(MASK & ~ALWAYS_FINITE_MASK);
+// a table cell: [scenarios, positive margin, positive NPV, sums of the selected metrics, counts of defined
+// values of the selected metrics that can be undefined] (dcecon_native.cpp, dcecon.grid_engine.kernels)
+constexpr int CELL_SUMS = 3 + NSEL + N_COUNT_SLOTS;
+constexpr int MARGIN_COLUMN = column_of(M_GROSS_MARGIN);
+constexpr int NPV_COLUMN = column_of(M_NPV_USD);
+#ifndef DCECON_SHARED_STATE
+#define DCECON_SHARED_STATE (NSEL <= 4)
+#endif
+// where a thread keeps its reductions during its run: shared memory (few metrics) or its own arrays
+constexpr bool SHARED_STATE = DCECON_SHARED_STATE;
+
+__device__ DCECON_INLINE double positive_infinity() { return __longlong_as_double(0x7FF0000000000000LL); }
+
+__device__ DCECON_INLINE bool is_finite(double x) { return x - x == 0.0; }
+
+// The scenarios [first, last) of this thread: consecutive, in thread order, balanced to within one.
+__device__ DCECON_INLINE void thread_run(long long m, long long& first, long long& last) {
+    long long threads = (long long)gridDim.x * blockDim.x;
+    long long tid = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    first = m * tid / threads;
+    last = m * (tid + 1) / threads;
+}
+
+}  // namespace
 
 #define DCECON_KERNEL_ARGS(T)                                                                                    \
     const double *g_real, const int *g_int, const int *spec_int, const long long *sizes,                        \
@@ -24,156 +125,411 @@ using namespace dcecon;
         const int *bind_cohort, const int *bind_param, const T *sampled_values, long long n_samples,            \
         const T *base_params, const int *methods, double discount, double tax, long long start, long long m
 
+#define DCECON_MAKE(T)                                                                                           \
+    Grid<T> g = make_grid<T>(g_real, g_int);                                                                     \
+    GridSpec<T> s = make_spec<T>(spec_int, sizes, strides, axis_values, value_offsets, bind_offsets, bind_cohort, \
+                                 bind_param, sampled_values, n_samples, base_params, methods, discount, tax)
+
 template <typename T>
 __global__ void dcecon_evaluate(DCECON_KERNEL_ARGS(T), T* out) {
-    long long row = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-    if (row >= m) return;
-    Grid<T> g = make_grid<T>(g_real, g_int);
-    GridSpec<T> s = make_spec<T>(spec_int, sizes, strides, axis_values, value_offsets, bind_offsets, bind_cohort,
-                                   bind_param, sampled_values, n_samples, base_params, methods, discount, tax);
-    long long coords[16];
-    scenario_metrics(s, g, start + row, row, coords, out + row * N_METRICS);
-}
-
-__device__ void atomic_min_double(double* address, double value) {
-    unsigned long long* as_int = (unsigned long long*)address;
-    unsigned long long old = *as_int, assumed;
-    while (value < __longlong_as_double(old)) {
-        assumed = old;
-        old = atomicCAS(as_int, assumed, __double_as_longlong(value));
-        if (old == assumed) break;
+    long long first, last;
+    thread_run(m, first, last);
+    if (first >= last) return;
+    DCECON_MAKE(T);
+    Walker<T, AXES> w;
+    RunCache cache;
+    init_cache(g, cache);
+    T values[N_METRICS];
+    for (long long row = first; row < last; ++row) {
+        if (row == first) walker_start(s, g, start + row, row, w); else walker_next(s, g, row, w);
+        evaluate_scenario<T, MASK>(g, w.params, s.methods, w.discount, w.tax, values, cache);
+#pragma unroll
+        for (int k = 0; k < NSEL; ++k) out[row * NSEL + k] = values[selected_metric(k)];
     }
 }
 
-__device__ void atomic_max_double(double* address, double value) {
-    unsigned long long* as_int = (unsigned long long*)address;
-    unsigned long long old = *as_int, assumed;
-    while (value > __longlong_as_double(old)) {
-        assumed = old;
-        old = atomicCAS(as_int, assumed, __double_as_longlong(value));
-        if (old == assumed) break;
-    }
-}
-
-__device__ void add_to_group(double* sums, double* mins, double* maxs, long long group, const double* x) {
-    const int M = N_METRICS;
-    double* s = sums + group * (2 * M + 2);
-    for (int i = 0; i < M; ++i) {
-        double v = x[i];
-        if (isfinite(v)) { atomicAdd(s + i, v); atomicAdd(s + M + i, 1.0); }
-        if (v == v) {
-            atomic_min_double(mins + group * M + i, v);
-            atomic_max_double(maxs + group * M + i, v);
-        }
-    }
-    if (x[GROSS_MARGIN] > 0.0) atomicAdd(s + 2 * M, 1.0);
-    if (x[NPV] > 0.0) atomicAdd(s + 2 * M + 1, 1.0);
-}
-
-// Per-block partial of one metric: count, mean, m2, min, argmin, max, argmax, negative.
+// One metric's partial of a block (and of a chunk after dcecon_merge_blocks); cuda.MOMENTS_DTYPE mirrors it.
 struct Moments {
     double count, mean, m2, minimum, maximum;
-    long long argmin, argmax, negative;
+    long long argmin, argmax, negative, nan, posinf, neginf;
 };
 
-__device__ Moments merge_moments(const Moments& a, const Moments& b) {
-    Moments r;
+// Fold b into a (Chan et al.); the extremes keep the lowest index among equal values, so the fold order
+// changes nothing but the rounding of mean and m2 (and that is fixed by the trees).
+__device__ DCECON_INLINE void merge_moments(Moments& a, const Moments& b) {
     double n = a.count + b.count;
     double safe = n > 0 ? n : 1.0;
     double delta = b.mean - a.mean;
-    r.count = n;
-    r.mean = n > 0 ? (a.count * a.mean + b.count * b.mean) / safe : 0.0;
-    r.m2 = a.m2 + b.m2 + delta * delta * a.count * b.count / safe;
-    bool take_b_min = (b.argmin >= 0 && b.minimum < a.minimum) || (a.argmin < 0 && b.argmin >= 0);
-    bool take_b_max = (b.argmax >= 0 && b.maximum > a.maximum) || (a.argmax < 0 && b.argmax >= 0);
-    r.minimum = take_b_min ? b.minimum : a.minimum;
-    r.argmin = take_b_min ? b.argmin : a.argmin;
-    r.maximum = take_b_max ? b.maximum : a.maximum;
-    r.argmax = take_b_max ? b.argmax : a.argmax;
-    r.negative = a.negative + b.negative;
-    return r;
+    double mean = n > 0 ? (a.count * a.mean + b.count * b.mean) / safe : 0.0;
+    a.m2 = a.m2 + b.m2 + delta * delta * a.count * b.count / safe;
+    a.mean = mean;
+    a.count = n;
+    a.negative += b.negative;
+    a.nan += b.nan;
+    a.posinf += b.posinf;
+    a.neginf += b.neginf;
+    bool take_min = b.argmin >= 0 && (a.argmin < 0 || b.minimum < a.minimum ||
+                                      (b.minimum == a.minimum && b.argmin < a.argmin));
+    bool take_max = b.argmax >= 0 && (a.argmax < 0 || b.maximum > a.maximum ||
+                                      (b.maximum == a.maximum && b.argmax < a.argmax));
+    if (take_min) { a.minimum = b.minimum; a.argmin = b.argmin; }
+    if (take_max) { a.maximum = b.maximum; a.argmax = b.argmax; }
 }
 
-__device__ Moments one_value(double v, long long index) {
-    Moments r;
-    bool number = v == v;
-    bool finite = isfinite(v);
-    r.count = finite ? 1.0 : 0.0;
-    r.mean = finite ? v : 0.0;
-    r.m2 = 0.0;
-    r.minimum = number ? v : __longlong_as_double(0x7FF0000000000000LL);
-    r.maximum = number ? v : -__longlong_as_double(0x7FF0000000000000LL);
-    r.argmin = number ? index : -1;
-    r.argmax = number ? index : -1;
-    r.negative = (number && v < 0.0) ? 1 : 0;
-    return r;
+__device__ DCECON_INLINE Moments shuffle_down(const Moments& a, int offset) {
+    const unsigned all = 0xFFFFFFFFu;
+    Moments b;
+    b.count = __shfl_down_sync(all, a.count, offset);
+    b.mean = __shfl_down_sync(all, a.mean, offset);
+    b.m2 = __shfl_down_sync(all, a.m2, offset);
+    b.minimum = __shfl_down_sync(all, a.minimum, offset);
+    b.maximum = __shfl_down_sync(all, a.maximum, offset);
+    b.argmin = __shfl_down_sync(all, a.argmin, offset);
+    b.argmax = __shfl_down_sync(all, a.argmax, offset);
+    b.negative = __shfl_down_sync(all, a.negative, offset);
+    b.nan = __shfl_down_sync(all, a.nan, offset);
+    b.posinf = __shfl_down_sync(all, a.posinf, offset);
+    b.neginf = __shfl_down_sync(all, a.neginf, offset);
+    return b;
 }
+
+// Lane 0 receives the fold of the warp's 32 partials (a fixed tree; every lane must take part).
+__device__ DCECON_INLINE void warp_fold(Moments& a) {
+    int lane = threadIdx.x & 31;
+#pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1) {
+        Moments b = shuffle_down(a, offset);
+        if (lane + offset < 32) merge_moments(a, b);
+    }
+}
+
+// What a thread accumulates for one metric over its run: sums of deviations from the run's first finite
+// value (shift), extremes with the first index attaining them, sign and special-value counts.
+struct Running {
+    double shift, s1, s2, lo, hi;
+    long long arglo, arghi;
+    unsigned finite, negative, posinf, neginf;
+};
+
+__device__ DCECON_INLINE void running_init(Running& r) {
+    r.shift = 0.0; r.s1 = 0.0; r.s2 = 0.0;
+    r.lo = positive_infinity(); r.hi = -positive_infinity();
+    r.arglo = -1; r.arghi = -1;
+    r.finite = 0; r.negative = 0; r.posinf = 0; r.neginf = 0;
+}
+
+__device__ DCECON_INLINE void running_add(Running& r, double x, long long index) {
+    bool number = x == x;
+    bool finite = is_finite(x);
+    if (finite) {
+        if (r.finite == 0) r.shift = x;
+        double d = x - r.shift;
+        r.s1 += d;
+        r.s2 += d * d;
+        r.finite += 1;
+    }
+    r.negative += x < 0.0 ? 1u : 0u;
+    r.posinf += (number && !finite && x > 0.0) ? 1u : 0u;
+    r.neginf += (number && !finite && x < 0.0) ? 1u : 0u;
+    // scenarios arrive in index order: a strict comparison keeps the first index attaining the extreme
+    if (number && (x < r.lo || r.arglo < 0)) { r.lo = x; r.arglo = index; }
+    if (number && (x > r.hi || r.arghi < 0)) { r.hi = x; r.arghi = index; }
+}
+
+__device__ DCECON_INLINE Moments running_moments(const Running& r, long long rows) {
+    Moments a;
+    double n = double(r.finite);
+    double safe = n > 0 ? n : 1.0;
+    a.count = n;
+    a.mean = n > 0 ? r.shift + r.s1 / safe : 0.0;
+    double m2 = r.s2 - r.s1 * (r.s1 / safe);
+    a.m2 = m2 > 0.0 ? m2 : 0.0;
+    a.minimum = r.lo; a.argmin = r.arglo;
+    a.maximum = r.hi; a.argmax = r.arghi;
+    a.negative = r.negative;
+    a.posinf = r.posinf;
+    a.neginf = r.neginf;
+    a.nan = rows - (long long)r.finite - (long long)r.posinf - (long long)r.neginf;
+    return a;
+}
+
+// Table minima and maxima: one integer atomic on the bits (a non-negative double orders as a signed integer,
+// a negative one in reverse as an unsigned integer), after a plain read that skips most of them (a stale read
+// only ever shows an older, weaker extreme, so nothing is skipped wrongly).
+__device__ DCECON_INLINE void atomic_min_double(double* address, double v) {
+    if (!(v < *address)) return;
+    long long bits = __double_as_longlong(v);
+    if (bits >= 0) atomicMin((long long*)address, bits);
+    else atomicMax((unsigned long long*)address, (unsigned long long)bits);
+}
+
+__device__ DCECON_INLINE void atomic_max_double(double* address, double v) {
+    if (!(v > *address)) return;
+    long long bits = __double_as_longlong(v);
+    if (bits >= 0) atomicMax((long long*)address, bits);
+    else atomicMin((unsigned long long*)address, (unsigned long long)bits);
+}
+
+namespace {
+
+// A thread's pre-aggregate of consecutive scenarios that fall in the same cell of the outer tables.
+struct Segment {
+    double n, positive_margin, positive_npv;
+    double sum[NSEL], defined[NSEL], lo[NSEL], hi[NSEL];
+};
+
+__device__ DCECON_INLINE void segment_clear(Segment& b) {
+    b.n = 0; b.positive_margin = 0; b.positive_npv = 0;
+#pragma unroll
+    for (int k = 0; k < NSEL; ++k) {
+        b.sum[k] = 0; b.defined[k] = 0;
+        b.lo[k] = positive_infinity(); b.hi[k] = -positive_infinity();
+    }
+}
+
+__device__ DCECON_INLINE void segment_add(Segment& b, const double* x) {
+    b.n += 1.0;
+    if (MARGIN_COLUMN >= 0) b.positive_margin += x[MARGIN_COLUMN < 0 ? 0 : MARGIN_COLUMN] > 0.0 ? 1.0 : 0.0;
+    if (NPV_COLUMN >= 0) b.positive_npv += x[NPV_COLUMN < 0 ? 0 : NPV_COLUMN] > 0.0 ? 1.0 : 0.0;
+#pragma unroll
+    for (int k = 0; k < NSEL; ++k) {
+        double v = x[k];
+        bool finite = is_finite(v);
+        b.sum[k] += finite ? v : 0.0;
+        b.defined[k] += finite ? 1.0 : 0.0;
+        if (v == v) {
+            b.lo[k] = v < b.lo[k] ? v : b.lo[k];
+            b.hi[k] = v > b.hi[k] ? v : b.hi[k];
+        }
+    }
+}
+
+// The segment into one cell (dcecon_native.cpp's add_block_to_group).
+__device__ DCECON_INLINE void add_segment_to_group(double* sums, double* mins, double* maxs, long long group,
+                                                   const Segment& b) {
+    double* c = sums + group * CELL_SUMS;
+    atomicAdd(c, b.n);
+    if (b.positive_margin != 0.0) atomicAdd(c + 1, b.positive_margin);
+    if (b.positive_npv != 0.0) atomicAdd(c + 2, b.positive_npv);
+#pragma unroll
+    for (int k = 0; k < NSEL; ++k) {
+        if (b.sum[k] != 0.0) atomicAdd(c + 3 + k, b.sum[k]);
+        if (count_slot(k) >= 0 && b.defined[k] != 0.0) atomicAdd(c + 3 + NSEL + count_slot(k), b.defined[k]);
+        atomic_min_double(mins + group * NSEL + k, b.lo[k]);
+        atomic_max_double(maxs + group * NSEL + k, b.hi[k]);
+    }
+}
+
+// One scenario into one cell (dcecon_native.cpp's add_one_to_group).
+__device__ DCECON_INLINE void add_one_to_group(double* sums, double* mins, double* maxs, long long group,
+                                               const double* x) {
+    double* c = sums + group * CELL_SUMS;
+    atomicAdd(c, 1.0);
+    if (MARGIN_COLUMN >= 0 && x[MARGIN_COLUMN < 0 ? 0 : MARGIN_COLUMN] > 0.0) atomicAdd(c + 1, 1.0);
+    if (NPV_COLUMN >= 0 && x[NPV_COLUMN < 0 ? 0 : NPV_COLUMN] > 0.0) atomicAdd(c + 2, 1.0);
+#pragma unroll
+    for (int k = 0; k < NSEL; ++k) {
+        double v = x[k];
+        if (count_slot(k) >= 0) {
+            if (is_finite(v)) {
+                if (v != 0.0) atomicAdd(c + 3 + k, v);
+                atomicAdd(c + 3 + NSEL + count_slot(k), 1.0);
+            }
+        } else if (v != 0.0) {  // always finite
+            atomicAdd(c + 3 + k, v);
+        }
+        if (v == v) {
+            atomic_min_double(mins + group * NSEL + k, v);
+            atomic_max_double(maxs + group * NSEL + k, v);
+        }
+    }
+}
+
+struct Tables {
+    int n_marginal;
+    const int* marginal_dims;           // cartesian index, or n_cart + k for sampled dimension k
+    const long long* marginal_offsets;  // first group of each marginal table
+    int n_pairs;
+    const int* pair_a;
+    const int* pair_b;
+    const long long* pair_offsets;      // first group of each pair table
+    const int* deciles;                 // [m * n_sampled]
+};
+
+// Tables whose cell changes from scenario to scenario: the innermost cartesian axis and sampled dimensions.
+template <typename T>
+__device__ DCECON_INLINE void tables_of_scenario(const Tables& t, const GridSpec<T>& s, const long long* coords,
+                                                 long long row, const double* x, double* sums, double* mins,
+                                                 double* maxs) {
+    int inner = s.n_cart - 1;
+    for (int k = 0; k < t.n_marginal; ++k) {
+        int d = t.marginal_dims[k];
+        if (d < inner) continue;
+        long long group = d == inner ? coords[d] : (long long)t.deciles[row * s.n_sampled + (d - s.n_cart)];
+        add_one_to_group(sums, mins, maxs, t.marginal_offsets[k] + group, x);
+    }
+    for (int k = 0; k < t.n_pairs; ++k) {
+        int a = t.pair_a[k], b = t.pair_b[k];
+        if (b < inner) continue;
+        add_one_to_group(sums, mins, maxs, t.pair_offsets[k] + coords[a] * s.sizes[b] + coords[b], x);
+    }
+}
+
+// Tables whose cell is constant along the segment (every cartesian axis but the innermost).
+template <typename T>
+__device__ DCECON_INLINE void tables_of_segment(const Tables& t, const GridSpec<T>& s, const long long* coords,
+                                                const Segment& b, double* sums, double* mins, double* maxs) {
+    int inner = s.n_cart - 1;
+    for (int k = 0; k < t.n_marginal; ++k) {
+        int d = t.marginal_dims[k];
+        if (d < inner) add_segment_to_group(sums, mins, maxs, t.marginal_offsets[k] + coords[d], b);
+    }
+    for (int k = 0; k < t.n_pairs; ++k) {
+        int a = t.pair_a[k], d = t.pair_b[k];
+        if (d < inner) add_segment_to_group(sums, mins, maxs, t.pair_offsets[k] + coords[a] * s.sizes[d] + coords[d], b);
+    }
+}
+
+}  // namespace
 
 template <typename T>
-__global__ void dcecon_reduce(DCECON_KERNEL_ARGS(T), const int* table_int, const int* marginal_dims,
-                              const long long* marginal_offsets, const int* pair_a, const int* pair_b,
-                              const long long* pair_offsets, const int* deciles, const long long* sketch_int,
-                              Moments* block_partials, unsigned long long* sketch, double* sums, double* mins,
-                              double* maxs) {
-    __shared__ Moments shared[DCECON_BLOCK];
-    // each thread takes one contiguous run of scenarios, so the fold order is fixed by m and the launch shape
-    long long threads = (long long)gridDim.x * blockDim.x;
-    long long tid = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-    long long per = (m + threads - 1) / threads;
-    long long first = tid * per;
-    long long last = first + per < m ? first + per : m;
-    Grid<T> g = make_grid<T>(g_real, g_int);
-    GridSpec<T> s = make_spec<T>(spec_int, sizes, strides, axis_values, value_offsets, bind_offsets, bind_cohort,
-                                   bind_param, sampled_values, n_samples, base_params, methods, discount, tax);
+__global__ void __launch_bounds__(DCECON_BLOCK, DCECON_MIN_BLOCKS)
+dcecon_reduce(DCECON_KERNEL_ARGS(T), const int* table_int, const int* marginal_dims,
+              const long long* marginal_offsets, const int* pair_a, const int* pair_b,
+              const long long* pair_offsets, const int* deciles, const long long* sketch_int,
+              Moments* block_partials, unsigned long long* sketch, double* sums, double* mins, double* maxs) {
+    __shared__ Moments warp_partials[WARPS][NSEL];
+    long long first, last;
+    thread_run(m, first, last);
+    DCECON_MAKE(T);
     SketchLayout sk;
     sk.sub_bits = (int)sketch_int[0]; sk.key_base = sketch_int[1]; sk.side = sketch_int[2];
     sk.zero = sketch_int[3]; sk.n_buckets = sketch_int[4];
-    Moments acc[N_METRICS];
-    for (int i = 0; i < N_METRICS; ++i) acc[i] = one_value(__longlong_as_double(0x7FF8000000000000LL), -1);
-    long long coords[16];
-    T values[N_METRICS];
-    double x[N_METRICS];
-    for (long long row = first; row < last; ++row) {
-        scenario_metrics(s, g, start + row, row, coords, values);
-        for (int i = 0; i < N_METRICS; ++i) {
-            x[i] = (double)values[i];
-            acc[i] = merge_moments(acc[i], one_value(x[i], start + row));
-            long long b = sketch_bucket(sk, x[i]);
-            if (b >= 0) atomicAdd(sketch + (long long)i * sk.n_buckets + b, 1ULL);
-        }
-        for (int k = 0; k < table_int[0]; ++k) {
-            int dim = marginal_dims[k];
-            long long group = dim < s.n_cart ? coords[dim] : (long long)deciles[row * s.n_sampled + (dim - s.n_cart)];
-            add_to_group(sums, mins, maxs, marginal_offsets[k] + group, x);
-        }
-        for (int k = 0; k < table_int[1]; ++k) {
-            long long group = coords[pair_a[k]] * sizes[pair_b[k]] + coords[pair_b[k]];
-            add_to_group(sums, mins, maxs, pair_offsets[k] + group, x);
-        }
+    Tables tab;
+    tab.n_marginal = table_int[0]; tab.marginal_dims = marginal_dims; tab.marginal_offsets = marginal_offsets;
+    tab.n_pairs = table_int[1]; tab.pair_a = pair_a; tab.pair_b = pair_b; tab.pair_offsets = pair_offsets;
+    tab.deciles = deciles;
+    int inner = s.n_cart - 1;
+
+    // the thread's reductions: in shared memory when they are few (the lean kernels: the registers stay with
+    // the model), else in the thread's own arrays
+    __shared__ Running shared_acc[SHARED_STATE ? NSEL : 1][SHARED_STATE ? BLOCK : 1];
+    __shared__ int shared_bucket[SHARED_STATE && SKETCH ? NSEL : 1][SHARED_STATE && SKETCH ? BLOCK : 1];
+    __shared__ unsigned shared_count[SHARED_STATE && SKETCH ? NSEL : 1][SHARED_STATE && SKETCH ? BLOCK : 1];
+    Running local_acc[SHARED_STATE ? 1 : NSEL];
+    int local_bucket[!SHARED_STATE && SKETCH ? NSEL : 1];
+    unsigned local_count[!SHARED_STATE && SKETCH ? NSEL : 1];
+    auto acc = [&](int k) -> Running& {
+        if constexpr (SHARED_STATE) return shared_acc[k][threadIdx.x]; else return local_acc[k];
+    };
+    auto run_bucket = [&](int k) -> int& {
+        if constexpr (SHARED_STATE && SKETCH) return shared_bucket[k][threadIdx.x];
+        else if constexpr (SKETCH) return local_bucket[k];
+        else return local_bucket[0];
+    };
+    auto run_count = [&](int k) -> unsigned& {
+        if constexpr (SHARED_STATE && SKETCH) return shared_count[k][threadIdx.x];
+        else if constexpr (SKETCH) return local_count[k];
+        else return local_count[0];
+    };
+#pragma unroll
+    for (int k = 0; k < NSEL; ++k) {
+        running_init(acc(k));
+        if (SKETCH) { run_bucket(k) = -1; run_count(k) = 0; }
     }
-    for (int i = 0; i < N_METRICS; ++i) {
-        shared[threadIdx.x] = acc[i];
-        __syncthreads();
-        for (int width = blockDim.x / 2; width > 0; width /= 2) {
-            if ((int)threadIdx.x < width) {
-                shared[threadIdx.x] = merge_moments(shared[threadIdx.x], shared[threadIdx.x + width]);
+    Segment segment;
+    if (TABLES) segment_clear(segment);
+
+    if (first < last) {
+        Walker<T, AXES> w;
+        RunCache cache;
+        init_cache(g, cache);
+        T values[N_METRICS];
+        double x[NSEL];
+        walker_start(s, g, start + first, first, w);
+        for (long long row = first; row < last; ++row) {
+            evaluate_scenario<T, MASK>(g, w.params, s.methods, w.discount, w.tax, values, cache);
+            long long index = start + row;
+#pragma unroll
+            for (int k = 0; k < NSEL; ++k) {
+                x[k] = (double)values[selected_metric(k)];
+                running_add(acc(k), x[k], index);
+                if (SKETCH) {
+                    int b = (int)sketch_bucket(sk, x[k]);
+                    int& bucket = run_bucket(k);
+                    unsigned& count = run_count(k);
+                    if (b != bucket) {
+                        if (bucket >= 0) atomicAdd(sketch + (long long)k * sk.n_buckets + bucket, (unsigned long long)count);
+                        bucket = b;
+                        count = 0;
+                    }
+                    count += 1;
+                }
             }
-            __syncthreads();
+            if (TABLES) {
+                segment_add(segment, x);
+                tables_of_scenario(tab, s, w.coords, row, x, sums, mins, maxs);
+                // the next scenario leaves the segment when the samples and the innermost axis both wrap
+                bool segment_ends = row + 1 == last ||
+                                    (w.sample + 1 == s.n_samples && (inner < 0 || w.coords[inner] + 1 == s.sizes[inner]));
+                if (segment_ends) {
+                    tables_of_segment(tab, s, w.coords, segment, sums, mins, maxs);
+                    segment_clear(segment);
+                }
+            }
+            if (row + 1 < last) walker_next(s, g, row + 1, w);
         }
-        if (threadIdx.x == 0) block_partials[(long long)blockIdx.x * N_METRICS + i] = shared[0];
-        __syncthreads();
+    }
+    if (SKETCH) {
+#pragma unroll
+        for (int k = 0; k < NSEL; ++k)
+            if (run_bucket(k) >= 0)
+                atomicAdd(sketch + (long long)k * sk.n_buckets + run_bucket(k), (unsigned long long)run_count(k));
+    }
+
+    // the block's partial: warps with shuffles, then the warps' partials in warp order
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    long long rows = last - first;
+#pragma unroll
+    for (int k = 0; k < NSEL; ++k) {
+        Moments a = running_moments(acc(k), rows);
+        warp_fold(a);
+        if (lane == 0) warp_partials[warp][k] = a;
+    }
+    __syncthreads();
+    if (threadIdx.x < NSEL) {
+        int k = threadIdx.x;
+        Moments a = warp_partials[0][k];
+        for (int v = 1; v < WARPS; ++v) merge_moments(a, warp_partials[v][k]);
+        block_partials[(long long)blockIdx.x * NSEL + k] = a;
     }
 }
 
-// Fold per-block partials in block order: one thread per metric (deterministic).
-__global__ void dcecon_merge_blocks(const Moments* block_partials, long long n_blocks, Moments* out) {
-    int i = threadIdx.x;
-    if (i >= N_METRICS) return;
-    Moments acc = block_partials[i];
-    for (long long b = 1; b < n_blocks; ++b) acc = merge_moments(acc, block_partials[b * N_METRICS + i]);
-    out[i] = acc;
+// The block partials of one metric per block of 32 threads (blockIdx.x = selected column): lane l folds a
+// contiguous range of blocks in order, then the lanes are folded by the warp tree (deterministic).
+__global__ void __launch_bounds__(32) dcecon_merge_blocks(const Moments* block_partials, long long n_blocks,
+                                                          Moments* out) {
+    int k = blockIdx.x, lane = threadIdx.x;
+    long long lo = n_blocks * lane / 32, hi = n_blocks * (lane + 1) / 32;
+    Moments a;
+    a.count = 0; a.mean = 0; a.m2 = 0;
+    a.minimum = positive_infinity(); a.maximum = -positive_infinity();
+    a.argmin = -1; a.argmax = -1;
+    a.negative = 0; a.nan = 0; a.posinf = 0; a.neginf = 0;
+    for (long long b = lo; b < hi; ++b) merge_moments(a, block_partials[b * NSEL + k]);
+    warp_fold(a);
+    if (lane == 0) out[k] = a;
 }
 
+// What this module was built for (cuda.py checks it against the packing): [NSEL, CELL_SUMS, sizeof(Moments),
+// MASK, TABLES, SKETCH, AXES, PERIOD_CAPACITY, COHORT_CAPACITY, BLOCK].
+__global__ void dcecon_limits(long long* out) {
+    out[0] = NSEL; out[1] = CELL_SUMS; out[2] = sizeof(Moments); out[3] = MASK; out[4] = TABLES; out[5] = SKETCH;
+    out[6] = AXES; out[7] = PERIOD_CAPACITY; out[8] = COHORT_CAPACITY; out[9] = BLOCK;
+}
+
+#ifndef __CUDACC_RTC__
+// nvcc (the compile checks) instantiates both precisions; NVRTC instantiates what cuda.py names.
 template __global__ void dcecon_evaluate<double>(DCECON_KERNEL_ARGS(double), double* out);
 template __global__ void dcecon_evaluate<float>(DCECON_KERNEL_ARGS(float), float* out);
 template __global__ void dcecon_reduce<double>(DCECON_KERNEL_ARGS(double), const int*, const int*, const long long*,
@@ -184,3 +540,4 @@ template __global__ void dcecon_reduce<float>(DCECON_KERNEL_ARGS(float), const i
                                               const int*, const int*, const long long*, const int*,
                                               const long long*, Moments*, unsigned long long*, double*, double*,
                                               double*);
+#endif

@@ -84,11 +84,11 @@ DCECON_HD DCECON_INLINE void apply_value(const GridSpec<T>& s, int d, T value, T
 // index order). AXES: capacity of the coordinate buffer.
 template <typename T, int AXES>
 struct Walker {
-    T params[MAX_COHORTS * N_PARAMS];
+    T params[COHORT_CAPACITY * N_PARAMS];
     T discount, tax;
     long long coords[AXES];
     long long sample;
-    bool next_generation_default[MAX_COHORTS];
+    bool next_generation_default[COHORT_CAPACITY];
 };
 
 template <typename T, int AXES>
@@ -168,15 +168,17 @@ DCECON_HD DCECON_INLINE long long sketch_bucket(const SketchLayout& k, double va
 #else
     __builtin_memcpy(&bits, &value, sizeof(bits));
 #endif
-    long long magnitude = bits & 0x7FFFFFFFFFFFFFFFLL;
+    // written without branches (selects only), so the CPU kernel computes a block's buckets in vector lanes
     const long long all_ones = 0x7FF0000000000000LL;
-    if (magnitude > all_ones) return -1;                       // NaN
-    if (magnitude == all_ones) return bits < 0 ? 0 : k.n_buckets - 1;  // -inf, +inf
+    long long magnitude = bits & 0x7FFFFFFFFFFFFFFFLL;
     long long key = (magnitude >> (52 - k.sub_bits)) - k.key_base;
-    if (key < -1) key = -1;
-    if (key > k.side - 1) key = k.side - 1;
+    key = key < -1 ? -1 : key;
+    key = key > k.side - 1 ? k.side - 1 : key;
     long long id = key + k.zero + 1;
-    return bits < 0 ? 2 * k.zero - id : id;
+    long long finite = bits < 0 ? 2 * k.zero - id : id;
+    long long infinite = bits < 0 ? 0 : k.n_buckets - 1;  // -inf, +inf
+    long long number = magnitude == all_ones ? infinite : finite;
+    return magnitude > all_ones ? -1 : number;  // NaN: no bucket
 }
 
 }  // namespace dcecon

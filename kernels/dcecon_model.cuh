@@ -32,7 +32,19 @@
 // by dcecon.backends.contract into the build folder: never copied by hand.
 #include "dcecon_contract.h"
 
+// Capacity of the per-scenario buffers: the contract's limits, or less where a build knows the run's size
+// (the CUDA module is built per run with -DDCECON_PERIOD_CAPACITY=..., so a thread's local arrays stay small).
+#ifndef DCECON_PERIOD_CAPACITY
+#define DCECON_PERIOD_CAPACITY MAX_PERIODS
+#endif
+#ifndef DCECON_COHORT_CAPACITY
+#define DCECON_COHORT_CAPACITY MAX_COHORTS
+#endif
+
 namespace dcecon {
+
+constexpr int PERIOD_CAPACITY = DCECON_PERIOD_CAPACITY;
+constexpr int COHORT_CAPACITY = DCECON_COHORT_CAPACITY;
 
 // The metrics a specialisation computes: bit k for Metric k (dcecon.model.metrics.kernel_mask). Each
 // specialisation is compiled on its own, so an unrequested IRR, payback or break-even costs nothing.
@@ -79,7 +91,6 @@ DCECON_HD DCECON_INLINE double t_floor(double a) { return floor(a); }
 DCECON_HD DCECON_INLINE float t_floor(float a) { return floorf(a); }
 DCECON_HD DCECON_INLINE double t_expm1(double a) { return expm1(a); }
 DCECON_HD DCECON_INLINE float t_expm1(float a) { return expm1f(a); }
-DCECON_HD DCECON_INLINE double t_log1p(double a) { return log1p(a); }
 template <typename T> DCECON_HD DCECON_INLINE bool t_isfinite(T x) { return x - x == T(0); }
 template <typename T> DCECON_HD DCECON_INLINE T t_nan() { return T(0) / T(0); }
 template <typename T> DCECON_HD DCECON_INLINE T t_inf() { return T(1) / T(0); }
@@ -140,15 +151,11 @@ struct PeriodFlows {
     T revenue_at_full, price_weighted_billed, power_at_full_load;
 };
 
-// Per-cohort state of one scenario: the terms that do not change from period to
-// period (computed once, with the NumPy reference's operation order), and the
-// growth factors x^age carried from period to period (pow once at the first
-// period in service, then one multiplication per period, equal to pow to rounding).
+// Per-cohort constants of one scenario: the terms that do not change from period to period (computed once,
+// with the NumPy reference's operation order).
 template <typename T>
 struct AgeFactors {
-    bool started;
-    T decline, escalation, decline_step, escalation_step;
-    T billed, hours_price, load, full_load_kwh, gpu_energy, lease, building_rate, gpu_opex, life_periods;
+    T billed, hours_price, load, full_load_kwh, gpu_energy, lease, building_rate, gpu_opex;
 };
 
 template <typename T>
@@ -157,7 +164,6 @@ DCECON_HD DCECON_INLINE void cohort_constants(const Grid<T>& g, const T* p, AgeF
     T u = p[UTILIZATION];
     T ppy = T(g.periods_per_year);
     T idle = p[IDLE_POWER_FRACTION];
-    af.started = false;
     af.billed = hours * u;
     af.hours_price = hours * p[PRICE_USD_PER_GPU_HOUR];
     af.load = idle + (T(1) - idle) * u;
@@ -167,14 +173,100 @@ DCECON_HD DCECON_INLINE void cohort_constants(const Grid<T>& g, const T* p, AgeF
     T share = p[FACILITY_CAPEX_USD_PER_MW] / T(1000) * p[POWER_KW_PER_GPU];
     af.building_rate = share / p[FACILITY_LIFE_YEARS] / ppy;
     af.gpu_opex = (p[MAINTENANCE_FRACTION_OF_CAPEX_PER_YEAR] * p[CAPEX_USD_PER_GPU] + p[OTHER_OPEX_USD_PER_GPU_YEAR]) / ppy;
-    af.life_periods = p[SERVICE_LIFE_YEARS] * ppy;
+}
+
+// The path of one cohort over the grid: which periods it is in service, and per period the price factor
+// (decline x step cut x generations), the tariff escalation, the depreciation per GPU and the part of the
+// period inside the building's life. It depends only on the cohort's dates, lives, capex, salvage, price path
+// and escalation - not on its size, utilization, price level, power or tariffs - so a thread keeps it from
+// scenario to scenario and recomputes it only when one of those inputs changes: along a grid row whose
+// innermost axis is, say, the PUE, the path is computed once per row (the hoisting of terms that depend only
+// on outer axes). Values are computed in T, as the NumPy reference's operation order, and stored in double
+// (exact for float and double).
+constexpr int PATH_KEYS[] = {IN_SERVICE_YEAR, SERVICE_LIFE_YEARS, CAPEX_USD_PER_GPU, BOOK_LIFE_YEARS,
+                             SALVAGE_FRACTION, PRICE_DECLINE_PER_YEAR, ELECTRICITY_ESCALATION_PER_YEAR,
+                             FACILITY_LIFE_YEARS, PRICE_STEP_YEAR, PRICE_STEP_CUT, GENERATION_INTERVAL_YEARS,
+                             GENERATION_PRICE_CUT, NEXT_GENERATION_YEAR};
+constexpr int N_PATH_KEYS = sizeof(PATH_KEYS) / sizeof(PATH_KEYS[0]);
+
+struct CohortPath {
+    bool valid;
+    int method;
+    double key[N_PATH_KEYS];
+    int first, last;  // in service in grid periods [first, last)
+    double decline[PERIOD_CAPACITY], escalation[PERIOD_CAPACITY], depreciation[PERIOD_CAPACITY];
+    double building_clip[PERIOD_CAPACITY];
+};
+
+template <typename T> DCECON_HD DCECON_INLINE bool same_value(double a, T b) {
+    return a == double(b) || (a != a && b != b);  // NaN matches NaN
 }
 
 template <typename T>
-DCECON_HD DCECON_INLINE void cohort_period(const Grid<T>& g, int method, const T* p, int j, PeriodFlows<T>& f,
-                                           AgeFactors<T>& af) {
-    T a_p = age_in_periods(g, p[IN_SERVICE_YEAR], j);
-    f.active = (a_p >= T(0)) && (a_p < af.life_periods - T(AGE_SNAP_TOLERANCE_PERIODS));
+DCECON_HD DCECON_INLINE bool path_is_current(const CohortPath& path, int method, const T* p) {
+    if (!path.valid || path.method != method) return false;
+    for (int k = 0; k < N_PATH_KEYS; ++k)
+        if (!same_value(path.key[k], p[PATH_KEYS[k]])) return false;
+    return true;
+}
+
+template <typename T>
+DCECON_HD void compute_path(const Grid<T>& g, int method, const T* p, CohortPath& path) {
+    path.valid = true;
+    path.method = method;
+    for (int k = 0; k < N_PATH_KEYS; ++k) path.key[k] = double(p[PATH_KEYS[k]]);
+    T ppy = T(g.periods_per_year);
+    T life_periods = p[SERVICE_LIFE_YEARS] * ppy;
+    T decline_run = T(1), escalation_run = T(1), decline_step = T(1), escalation_step = T(1);
+    bool started = false;
+    path.first = g.n_periods;
+    path.last = g.n_periods;
+    for (int j = 0; j < g.n_periods; ++j) {
+        T a_p = age_in_periods(g, p[IN_SERVICE_YEAR], j);
+        bool active = (a_p >= T(0)) && (a_p < life_periods - T(AGE_SNAP_TOLERANCE_PERIODS));
+        if (!active) {
+            if (started && path.last == g.n_periods) path.last = j;
+            continue;
+        }
+        T age = a_p / ppy;
+        if (!started) {
+            // x^0 = 1, x^1 = x and 1^a = 1 exactly: skip pow in the common cases (start of life, annual
+            // periods, no escalation)
+            T decline_base = T(1) - p[PRICE_DECLINE_PER_YEAR];
+            T escalation_base = T(1) + p[ELECTRICITY_ESCALATION_PER_YEAR];
+            decline_run = age == T(0) ? T(1) : t_pow(decline_base, age);
+            escalation_run = (age == T(0) || escalation_base == T(1)) ? T(1) : t_pow(escalation_base, age);
+            decline_step = g.periods_per_year == 1 ? decline_base : t_pow(decline_base, g.period_years);
+            escalation_step = (g.periods_per_year == 1 || escalation_base == T(1))
+                                  ? escalation_base : t_pow(escalation_base, g.period_years);
+            started = true;
+            path.first = j;
+        } else {
+            decline_run *= decline_step;
+            escalation_run *= escalation_step;
+        }
+        // price paths (dcecon.model.price_paths): a step cut at a date and generation arrivals
+        T period_start = g.grid_start_year + T(j) / ppy;
+        T step = period_start >= p[PRICE_STEP_YEAR] - T(DATE_TOLERANCE_YEARS) ? T(1) - p[PRICE_STEP_CUT] : T(1);
+        T since = period_start - p[NEXT_GENERATION_YEAR];
+        T arrivals = since >= T(-DATE_TOLERANCE_YEARS)
+                         ? t_floor(since / p[GENERATION_INTERVAL_YEARS] + T(DATE_TOLERANCE_YEARS)) + T(1) : T(0);
+        T generations = arrivals > T(0) ? t_pow(T(1) - p[GENERATION_PRICE_CUT], arrivals) : T(1);
+        path.decline[j] = double(decline_run * step * generations);
+        path.escalation[j] = double(escalation_run);
+        // the building's straight line over the part of the period inside its life (dcecon.model.facility)
+        path.building_clip[j] = double(t_clip(p[FACILITY_LIFE_YEARS] - age, T(0), g.period_years));
+        // the book clock starts at the cohort's first grid period (dcecon.model.cohort)
+        T book_age = t_floor(a_p + T(BOOK_CLOCK_EPSILON)) / ppy;
+        path.depreciation[j] = double(period_depreciation(g, method, p, book_age));
+    }
+}
+
+// Flows of a cohort in grid period j from its path and this scenario's per-cohort constants.
+template <typename T>
+DCECON_HD DCECON_INLINE void cohort_period(const Grid<T>& g, const T* p, int j, const CohortPath& path,
+                                           const AgeFactors<T>& af, PeriodFlows<T>& f) {
+    f.active = j >= path.first && j < path.last;
     if (!f.active) {
         f.revenue = f.depreciation = f.power_cost = f.facility_cost = f.opex = f.energy_kwh = T(0);
         f.billed_hours = f.facility_lease = f.revenue_at_full = f.price_weighted_billed = T(0);
@@ -182,39 +274,13 @@ DCECON_HD DCECON_INLINE void cohort_period(const Grid<T>& g, int method, const T
         return;
     }
     T ppy = T(g.periods_per_year);
-    T age = a_p / ppy;
-    if (!af.started) {
-        // x^0 = 1, x^1 = x and 1^a = 1 exactly: skip pow in the common cases (start of life, annual periods, no
-        // escalation)
-        T decline_base = T(1) - p[PRICE_DECLINE_PER_YEAR];
-        T escalation_base = T(1) + p[ELECTRICITY_ESCALATION_PER_YEAR];
-        af.decline = age == T(0) ? T(1) : t_pow(decline_base, age);
-        af.escalation = (age == T(0) || escalation_base == T(1)) ? T(1) : t_pow(escalation_base, age);
-        af.decline_step = g.periods_per_year == 1 ? decline_base : t_pow(decline_base, g.period_years);
-        af.escalation_step = (g.periods_per_year == 1 || escalation_base == T(1))
-                                 ? escalation_base : t_pow(escalation_base, g.period_years);
-        af.started = true;
-    } else {
-        af.decline *= af.decline_step;
-        af.escalation *= af.escalation_step;
-    }
-    // price paths (dcecon.model.price_paths): a step cut at a date and generation arrivals
-    T period_start = g.grid_start_year + T(j) / ppy;
-    T step = period_start >= p[PRICE_STEP_YEAR] - T(DATE_TOLERANCE_YEARS) ? T(1) - p[PRICE_STEP_CUT] : T(1);
-    T since = period_start - p[NEXT_GENERATION_YEAR];
-    T arrivals = since >= T(-DATE_TOLERANCE_YEARS)
-                     ? t_floor(since / p[GENERATION_INTERVAL_YEARS] + T(DATE_TOLERANCE_YEARS)) + T(1) : T(0);
-    T generations = arrivals > T(0) ? t_pow(T(1) - p[GENERATION_PRICE_CUT], arrivals) : T(1);
-    T decline = af.decline * step * generations;
+    T decline = T(path.decline[j]);
     T revenue_at_full = af.hours_price * decline;
     T gpu_revenue = revenue_at_full * p[UTILIZATION];
-    T electricity = p[ELECTRICITY_USD_PER_KWH] * af.escalation;
+    T electricity = p[ELECTRICITY_USD_PER_KWH] * T(path.escalation[j]);
     T gpu_power_cost = af.gpu_energy * electricity;
-    // the building's straight line over the part of the period inside its life (dcecon.model.facility)
-    T building = af.building_rate * ppy * t_clip(p[FACILITY_LIFE_YEARS] - age, T(0), g.period_years);
-    // the book clock starts at the cohort's first grid period (dcecon.model.cohort)
-    T book_age = t_floor(a_p + T(BOOK_CLOCK_EPSILON)) / ppy;
-    T gpu_dep = period_depreciation(g, method, p, book_age);
+    T building = af.building_rate * ppy * T(path.building_clip[j]);
+    T gpu_dep = T(path.depreciation[j]);
     T n = p[GPUS];
     f.revenue = gpu_revenue * n;
     f.depreciation = gpu_dep * n;
@@ -293,7 +359,10 @@ DCECON_HD DCECON_INLINE int sign_changes(const double* cf, const double* t, int 
 // (Descartes' rule of signs, which holds for real exponents) the root is unique, so a bracket that the
 // ends do not give cannot be found by the scan (NaN at once) and any start inside the bracket - such as
 // `warm`, the root of the neighbouring scenario - converges to the same root as the reference's start.
-DCECON_HD double irr(const double* cf, const double* t, int n, int n_regular, const IrrSteps& k, double warm) {
+// Returns the IRR [-/year]; `root_y` receives ln(1 + IRR) (NaN when there is none).
+DCECON_HD double irr(const double* cf, const double* t, int n, int n_regular, const IrrSteps& k, double warm,
+                     double& root_y) {
+    root_y = t_nan<double>();
     const double y_min = IRR_Y_MIN, y_max = IRR_Y_MAX;
     const double tol = IRR_STEP_TOLERANCE_F64;
     const double dt = k.dt;
@@ -308,9 +377,37 @@ DCECON_HD double irr(const double* cf, const double* t, int n, int n_regular, co
     double lo = y_min, hi = y_max;
     bool scanned = false;
     if (!bracketed && changes == 1) return t_nan<double>();
+    if (!bracketed && changes == 2 && t_isfinite(f_lo)) {
+        // Two sign changes, the same sign at both ends: no root in the range, or two, one where the NPV rises
+        // through zero and one where it falls - the one the reference's scan ranks first. When the NPV is
+        // negative at the ends the falling root is the upper one, else the lower one, so the first sign
+        // change met scanning inwards from that end is the reference's choice (its scan ranks a falling
+        // crossing before any rising one). A non-finite NPV on the way falls back to the full scan.
+        bool from_top = f_lo < 0.0;
+        bool clean = true;
+        int i = from_top ? IRR_N_SCAN - 1 : 0;
+        double prev_y = IRR_SCAN_Y[i], prev_f, unused;
+        npv_slope_with_step(cf, t, n, n_regular, dt, prev_y, k.scan[i], prev_f, unused);
+        for (int step = 1; step < IRR_N_SCAN && clean; ++step) {
+            i = from_top ? IRR_N_SCAN - 1 - step : step;
+            double next_y = IRR_SCAN_Y[i], next_f;
+            npv_slope_with_step(cf, t, n, n_regular, dt, next_y, k.scan[i], next_f, unused);
+            clean = t_isfinite(prev_f) && t_isfinite(next_f);
+            if (clean && ((prev_f > 0.0) != (next_f > 0.0))) {
+                lo = from_top ? next_y : prev_y; hi = from_top ? prev_y : next_y;
+                f_lo = from_top ? next_f : prev_f; f_hi = from_top ? prev_f : next_f;
+                scanned = bracketed = true;
+                break;
+            }
+            prev_y = next_y;
+            prev_f = next_f;
+        }
+        if (clean && !bracketed) return t_nan<double>();
+    }
     if (!bracketed) {
         // the NPV has the same sign at both ends: scan IRR_SCAN_Y for a sign change, preferring one where
         // the NPV falls through zero as the rate rises, then the one nearest 0%
+        lo = y_min; hi = y_max;
         double best = t_inf<double>();
         double prev_y = IRR_SCAN_Y[0], prev_f, unused;
         npv_slope_with_step(cf, t, n, n_regular, dt, prev_y, k.scan[0], prev_f, unused);
@@ -331,7 +428,9 @@ DCECON_HD double irr(const double* cf, const double* t, int n, int n_regular, co
         bracketed = scanned;
     }
     double y;
-    if (changes == 1 && warm > lo && warm < hi) {
+    // with one or two sign changes a bracket holds exactly one root (an odd number, at most two in all), so
+    // the neighbouring scenario's root is as good a start as the reference's
+    if ((changes == 1 || changes == 2) && warm > lo && warm < hi) {
         y = warm;
     } else {
         double total_in = 0.0, total_out = 0.0, w_in = 0.0, w_out = 0.0;
@@ -374,19 +473,23 @@ DCECON_HD double irr(const double* cf, const double* t, int n, int n_regular, co
     }
     if (exact_lo) y = y_min;
     if (exact_hi) y = y_max;
-    return (bracketed && !active) ? t_expm1(y) : t_nan<double>();
+    if (!(bracketed && !active)) return t_nan<double>();
+    root_y = y;
+    return t_expm1(y);
 }
 
 // What one thread keeps from scenario to scenario: the discount factors of the last discount rate and
 // in-service dates (two pow per cohort, recomputed only when those change, as along most grid rows), the
-// IRR's per-run constants, and the last IRR root (the warm start of the next scenario's Newton).
+// IRR's per-run constants, the last IRR root (the warm start of the next scenario's Newton) and each cohort's
+// path (CohortPath).
 struct RunCache {
     double discount, df_first, df_step;
-    double capex_time[MAX_COHORTS], capex_df[MAX_COHORTS];
+    double capex_time[COHORT_CAPACITY], capex_df[COHORT_CAPACITY];
     int n_cohorts;
     bool valid;
     double last_root_y;
     IrrSteps steps;
+    CohortPath paths[COHORT_CAPACITY];
 };
 
 template <typename T>
@@ -395,6 +498,7 @@ DCECON_HD DCECON_INLINE void init_cache(const Grid<T>& g, RunCache& cache) {
     cache.n_cohorts = 0;
     cache.last_root_y = t_nan<double>();
     irr_steps(double(g.period_years), cache.steps);
+    for (int c = 0; c < COHORT_CAPACITY; ++c) cache.paths[c].valid = false;
 }
 
 // All metrics of MASK for one scenario (dcecon.model.fleet.window_and_lifetime and the evaluate figures).
@@ -406,13 +510,13 @@ DCECON_HD void evaluate_scenario(const Grid<T>& g, const T* params, const int* m
     T window[10] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0};  // revenue dep power facility opex cogs gp ebitda energy billed
     T life_cogs = 0, life_billed = 0, weighted_hours = 0, slope = 0, fixed = 0;
     // cash flows, NPV and IRR in double whatever T: (1 + r)^-t at r = -99% overflows float beyond ~15 years
-    constexpr int CF_CAPACITY = (W::irr || W::payback) ? MAX_PERIODS + MAX_COHORTS : 1;
+    constexpr int CF_CAPACITY = (W::irr || W::payback) ? PERIOD_CAPACITY + COHORT_CAPACITY : 1;
     double cf[CF_CAPACITY];
     double tt[CF_CAPACITY];
-    double fcf_only[(W::payback) ? MAX_PERIODS : 1];
-    bool was_active[MAX_COHORTS];
-    T terminal_value[MAX_COHORTS];
-    AgeFactors<T> factors[MAX_COHORTS];
+    double fcf_only[(W::payback) ? PERIOD_CAPACITY : 1];
+    bool was_active[COHORT_CAPACITY];
+    T terminal_value[COHORT_CAPACITY];
+    AgeFactors<T> factors[COHORT_CAPACITY];
     // discount factors of the period ends: (1 + r)^-t_0, then one multiplication a period (cached)
     double growth = 1.0 + double(discount);
     bool fresh = !cache.valid || cache.discount != double(discount) || cache.n_cohorts != g.n_cohorts;
@@ -434,6 +538,7 @@ DCECON_HD void evaluate_scenario(const Grid<T>& g, const T* params, const int* m
         const T* p = params + c * N_PARAMS;
         was_active[c] = false;
         cohort_constants(g, p, factors[c]);
+        if (!path_is_current(cache.paths[c], methods[c], p)) compute_path(g, methods[c], p, cache.paths[c]);
         T salvage = p[SALVAGE_FRACTION] * p[CAPEX_USD_PER_GPU];
         T share = p[FACILITY_CAPEX_USD_PER_MW] / T(1000) * p[POWER_KW_PER_GPU];
         T residual = share * t_clip(T(1) - p[SERVICE_LIFE_YEARS] / p[FACILITY_LIFE_YEARS], T(0), T(1));
@@ -448,7 +553,7 @@ DCECON_HD void evaluate_scenario(const Grid<T>& g, const T* params, const int* m
         double ended = 0.0;  // terminal values of cohorts whose last period was j - 1
         for (int c = 0; c < g.n_cohorts; ++c) {
             const T* p = params + c * N_PARAMS;
-            cohort_period(g, methods[c], p, j, f, factors[c]);
+            cohort_period(g, p, j, cache.paths[c], factors[c], f);
             revenue += f.revenue; dep += f.depreciation; power += f.power_cost; facility += f.facility_cost;
             opex += f.opex; energy += f.energy_kwh; billed += f.billed_hours;
             T cohort_cogs = f.depreciation + f.power_cost + f.facility_cost + f.opex;
@@ -519,9 +624,9 @@ DCECON_HD void evaluate_scenario(const Grid<T>& g, const T* params, const int* m
     if (W::has(M_ENERGY_KWH)) out[M_ENERGY_KWH] = window[8];
     if (W::npv) out[M_NPV_USD] = T(inflows - outflows);
     if (W::irr) {
-        double root = irr(cf, tt, n_cf, g.n_periods, cache.steps, cache.last_root_y);
-        if (root == root) cache.last_root_y = t_log1p(root);
-        out[M_IRR] = T(root);
+        double root_y;
+        out[M_IRR] = T(irr(cf, tt, n_cf, g.n_periods, cache.steps, cache.last_root_y, root_y));
+        if (root_y == root_y) cache.last_root_y = root_y;
     }
     if (W::payback) {
         // payback: cumulative free cash flow (terminal values excluded) reaching capex

@@ -24,6 +24,7 @@
 // same for any schedule.
 #include <cmath>
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -219,11 +220,12 @@ inline void reduce_block(Block& b, Accumulator& a, const SketchLayout& sk) {
             }
         }
         if (SKETCH) {
+            long long bucket[BLOCK];
+#pragma omp simd
+            for (int i = 0; i < n; ++i) bucket[i] = sketch_bucket(sk, x[i]);
             long long* counts = a.sketch.data() + (size_t)k * sk.n_buckets;
-            for (int i = 0; i < n; ++i) {
-                long long bucket = sketch_bucket(sk, x[i]);
-                if (bucket >= 0) counts[bucket] += 1;
-            }
+            for (int i = 0; i < n; ++i)
+                if (bucket[i] >= 0) counts[bucket[i]] += 1;
         }
     }
     double pm = 0, pn = 0;
@@ -241,74 +243,211 @@ inline void reduce_block(Block& b, Accumulator& a, const SketchLayout& sk) {
     b.positive_npv = pn;
 }
 
-// The whole block into one table cell (every scenario of the block falls in it).
-inline void add_block_to_group(Accumulator& a, long long group, const Block& b) {
-    double* s = a.sums.data() + group * CELL_SUMS;
-    double* lo = a.mins.data() + group * NSEL;
-    double* hi = a.maxs.data() + group * NSEL;
-    s[0] += b.n;
-    s[1] += b.positive_margin;
-    s[2] += b.positive_npv;
+// Tables are stored table by table, statistic-major: a table of G cells starting at cell offset O holds its
+// cell sums at sums[O * CELL_SUMS + s * G + g] (statistic s of cell g) and its minima and maxima at
+// mins[O * NSEL + k * G + g], so the cells of consecutive scenarios along the innermost axis are contiguous
+// and take vector updates.
+struct TableView {
+    double* sums;  // CELL_SUMS x G
+    double* lo;    // NSEL x G
+    double* hi;    // NSEL x G
+    long long G;
+};
+
+inline TableView table_view(Accumulator& a, long long offset, long long G) {
+    return TableView{a.sums.data() + offset * CELL_SUMS, a.mins.data() + offset * NSEL,
+                     a.maxs.data() + offset * NSEL, G};
+}
+
+// The whole block into one cell (every scenario of the block falls in it).
+inline void add_block_to_cell(const TableView& t, long long g, const Block& b) {
+    const long long G = t.G;
+    t.sums[g] += b.n;
+    t.sums[G + g] += b.positive_margin;
+    t.sums[2 * G + g] += b.positive_npv;
     for (int k = 0; k < NSEL; ++k) {
-        s[3 + k] += b.sum[k];
-        if (SEL.count_slot[k] >= 0) s[3 + NSEL + SEL.count_slot[k]] += b.defined[k];
-        lo[k] = b.lo[k] < lo[k] ? b.lo[k] : lo[k];
-        hi[k] = b.hi[k] > hi[k] ? b.hi[k] : hi[k];
+        t.sums[(3 + k) * G + g] += b.sum[k];
+        if (SEL.count_slot[k] >= 0) t.sums[(3 + NSEL + SEL.count_slot[k]) * G + g] += b.defined[k];
+        double* lo = t.lo + k * G + g;
+        double* hi = t.hi + k * G + g;
+        *lo = b.lo[k] < *lo ? b.lo[k] : *lo;
+        *hi = b.hi[k] > *hi ? b.hi[k] : *hi;
     }
 }
 
-// Scenario i of the block into one table cell.
-inline void add_one_to_group(Accumulator& a, long long group, const Block& b, int i) {
-    double* s = a.sums.data() + group * CELL_SUMS;
-    double* lo = a.mins.data() + group * NSEL;
-    double* hi = a.maxs.data() + group * NSEL;
-    s[0] += 1.0;
-    if (MARGIN_COLUMN >= 0) s[1] += b.x[MARGIN_COLUMN < 0 ? 0 : MARGIN_COLUMN][i] > 0.0 ? 1.0 : 0.0;
-    if (NPV_COLUMN >= 0) s[2] += b.x[NPV_COLUMN < 0 ? 0 : NPV_COLUMN][i] > 0.0 ? 1.0 : 0.0;
+// Scenario i of the block into cell g.
+inline void add_one_to_cell(const TableView& t, long long g, const Block& b, int i) {
+    const long long G = t.G;
+    t.sums[g] += 1.0;
+    if (MARGIN_COLUMN >= 0) t.sums[G + g] += b.x[MARGIN_COLUMN < 0 ? 0 : MARGIN_COLUMN][i] > 0.0 ? 1.0 : 0.0;
+    if (NPV_COLUMN >= 0) t.sums[2 * G + g] += b.x[NPV_COLUMN < 0 ? 0 : NPV_COLUMN][i] > 0.0 ? 1.0 : 0.0;
     for (int k = 0; k < NSEL; ++k) {
         double v = b.x[k][i];
-        if (SEL.count_slot[k] >= 0) {
-            bool finite = is_finite(v);
-            s[3 + k] += finite ? v : 0.0;
-            s[3 + NSEL + SEL.count_slot[k]] += finite ? 1.0 : 0.0;
-            if (v == v) {
-                lo[k] = v < lo[k] ? v : lo[k];
-                hi[k] = v > hi[k] ? v : hi[k];
+        bool finite = is_finite(v);
+        t.sums[(3 + k) * G + g] += (SEL.count_slot[k] < 0 || finite) ? v : 0.0;
+        if (SEL.count_slot[k] >= 0) t.sums[(3 + NSEL + SEL.count_slot[k]) * G + g] += finite ? 1.0 : 0.0;
+        if (v == v) {
+            double* lo = t.lo + k * G + g;
+            double* hi = t.hi + k * G + g;
+            *lo = v < *lo ? v : *lo;
+            *hi = v > *hi ? v : *hi;
+        }
+    }
+}
+
+// Scenarios 0 .. n - 1 of the block into the consecutive cells g0 .. g0 + n - 1: vector loops.
+inline void add_run_to_cells(const TableView& t, long long g0, const Block& b) {
+    const long long G = t.G;
+    const int n = b.n;
+    double* count = t.sums + g0;
+#pragma omp simd
+    for (int i = 0; i < n; ++i) count[i] += 1.0;
+    if (MARGIN_COLUMN >= 0) {
+        double* s = t.sums + G + g0;
+        const double* x = b.x[MARGIN_COLUMN < 0 ? 0 : MARGIN_COLUMN];
+#pragma omp simd
+        for (int i = 0; i < n; ++i) s[i] += x[i] > 0.0 ? 1.0 : 0.0;
+    }
+    if (NPV_COLUMN >= 0) {
+        double* s = t.sums + 2 * G + g0;
+        const double* x = b.x[NPV_COLUMN < 0 ? 0 : NPV_COLUMN];
+#pragma omp simd
+        for (int i = 0; i < n; ++i) s[i] += x[i] > 0.0 ? 1.0 : 0.0;
+    }
+    for (int k = 0; k < NSEL; ++k) {
+        const double* x = b.x[k];
+        double* s = t.sums + (3 + k) * G + g0;
+        double* lo = t.lo + k * G + g0;
+        double* hi = t.hi + k * G + g0;
+        if (SEL.count_slot[k] < 0) {  // always finite
+#pragma omp simd
+            for (int i = 0; i < n; ++i) {
+                double v = x[i];
+                s[i] += v;
+                lo[i] = v < lo[i] ? v : lo[i];
+                hi[i] = v > hi[i] ? v : hi[i];
             }
-        } else {  // always finite
-            s[3 + k] += v;
-            lo[k] = v < lo[k] ? v : lo[k];
-            hi[k] = v > hi[k] ? v : hi[k];
+        } else {
+            double* c = t.sums + (3 + NSEL + SEL.count_slot[k]) * G + g0;
+#pragma omp simd
+            for (int i = 0; i < n; ++i) {
+                double v = x[i];
+                bool finite = v - v == 0.0;
+                s[i] += finite ? v : 0.0;
+                c[i] += finite ? 1.0 : 0.0;
+                lo[i] = (v == v && v < lo[i]) ? v : lo[i];
+                hi[i] = (v == v && v > hi[i]) ? v : hi[i];
+            }
         }
     }
 }
 
 // Main effects and 2-D tables of a block: dimensions constant within it (every cartesian axis but the
-// innermost) take the block's aggregate once; the innermost axis and sampled dimensions go scenario by
-// scenario.
-inline void tables_of_block(Accumulator& a, const Block& b, const TableLayout& lay, const long long* coords,
-                            const long long* sizes, int n_cart, int n_sampled) {
+// innermost) take the block's aggregate once; the innermost axis takes vector updates of consecutive cells
+// (one sample per cell), else, like sampled dimensions, scenario by scenario.
+// Whether table t pairs the innermost axis with an axis outside the two innermost ones, or is the innermost
+// axis's main effect: such tables take their updates through the RowAccumulator.
+inline bool deferred(const TableLayout& lay, int t, int n_cart) {
     int inner = n_cart - 1;
-    for (int t = 0; t < lay.n_marginal; ++t) {
-        int d = lay.marginal_dims[t];
-        long long offset = lay.marginal_offsets[t];
-        if (d < inner) {
-            add_block_to_group(a, offset + coords[d], b);
-        } else if (d == inner) {
-            for (int i = 0; i < b.n; ++i) add_one_to_group(a, offset + b.inner[i], b, i);
-        } else {
-            int k = d - n_cart;
-            for (int i = 0; i < b.n; ++i) add_one_to_group(a, offset + lay.deciles[b.rows[i] * n_sampled + k], b, i);
+    if (t < lay.n_marginal) return lay.marginal_dims[t] == inner;
+    int k = t - lay.n_marginal;
+    return lay.pair_b[k] == inner && lay.pair_a[k] < inner - 1;
+}
+
+inline long long table_offset(const TableLayout& lay, int t) {
+    return t < lay.n_marginal ? lay.marginal_offsets[t] : lay.pair_offsets[t - lay.n_marginal];
+}
+
+inline long long table_cells(const TableLayout& lay, int t) {
+    int n = lay.n_marginal + lay.n_pairs;
+    return (t + 1 < n ? table_offset(lay, t + 1) : lay.n_groups) - table_offset(lay, t);
+}
+
+// The cells of the innermost axis, summed over consecutive rows that share every cartesian coordinate
+// outside the two innermost axes (a row group), then added once to each deferred table: the tables that pair
+// the innermost axis with an outer axis, and its main effect, take one update per row group instead of one
+// per scenario (pre-aggregation within the row group before scattering).
+struct RowAccumulator {
+    std::vector<double> sums, lo, hi;
+    long long G = 0;
+    bool used = false;
+
+    void init(long long cells) {
+        G = cells;
+        sums.assign((size_t)(CELL_SUMS * cells), 0.0);
+        lo.assign((size_t)(NSEL * cells), INF);
+        hi.assign((size_t)(NSEL * cells), -INF);
+        used = false;
+    }
+    TableView view() { return TableView{sums.data(), lo.data(), hi.data(), G}; }
+};
+
+inline void flush_rows(Accumulator& a, RowAccumulator& r, const TableLayout& lay, const long long* coords,
+                       int n_cart) {
+    if (!r.used) return;
+    const long long G = r.G;
+    for (int t = 0; t < lay.n_marginal + lay.n_pairs; ++t) {
+        if (!deferred(lay, t, n_cart)) continue;
+        TableView v = table_view(a, table_offset(lay, t), table_cells(lay, t));
+        long long base = t < lay.n_marginal ? 0 : coords[lay.pair_a[t - lay.n_marginal]] * G;
+        for (int st = 0; st < CELL_SUMS; ++st) {
+            double* target = v.sums + st * v.G + base;
+            const double* source = r.sums.data() + st * G;
+#pragma omp simd
+            for (long long g = 0; g < G; ++g) target[g] += source[g];
+        }
+        for (int k = 0; k < NSEL; ++k) {
+            double* lo = v.lo + k * v.G + base;
+            double* hi = v.hi + k * v.G + base;
+            const double* rlo = r.lo.data() + k * G;
+            const double* rhi = r.hi.data() + k * G;
+#pragma omp simd
+            for (long long g = 0; g < G; ++g) {
+                lo[g] = rlo[g] < lo[g] ? rlo[g] : lo[g];
+                hi[g] = rhi[g] > hi[g] ? rhi[g] : hi[g];
+            }
         }
     }
-    for (int t = 0; t < lay.n_pairs; ++t) {
-        int da = lay.pair_a[t], db = lay.pair_b[t];
-        long long offset = lay.pair_offsets[t];
-        if (db < inner) {
-            add_block_to_group(a, offset + coords[da] * sizes[db] + coords[db], b);
-        } else {  // db is the innermost axis (da < db)
-            long long base = offset + coords[da] * sizes[db];
-            for (int i = 0; i < b.n; ++i) add_one_to_group(a, base + b.inner[i], b, i);
+    std::fill(r.sums.begin(), r.sums.end(), 0.0);
+    std::fill(r.lo.begin(), r.lo.end(), INF);
+    std::fill(r.hi.begin(), r.hi.end(), -INF);
+    r.used = false;
+}
+
+inline void tables_of_block(Accumulator& a, const Block& b, const TableLayout& lay, const long long* coords,
+                            const long long* sizes, int n_cart, int n_sampled, bool consecutive,
+                            RowAccumulator& rows, bool any_deferred) {
+    int inner = n_cart - 1;
+    if (any_deferred) {
+        TableView view = rows.view();
+        if (consecutive) {
+            add_run_to_cells(view, b.inner[0], b);
+        } else {
+            for (int i = 0; i < b.n; ++i) add_one_to_cell(view, b.inner[i], b, i);
+        }
+        rows.used = true;
+    }
+    for (int t = 0; t < lay.n_marginal + lay.n_pairs; ++t) {
+        if (deferred(lay, t, n_cart)) continue;
+        bool marginal = t < lay.n_marginal;
+        long long offset = marginal ? lay.marginal_offsets[t] : lay.pair_offsets[t - lay.n_marginal];
+        long long next = t + 1 < lay.n_marginal ? lay.marginal_offsets[t + 1]
+                         : (t + 1 - lay.n_marginal < lay.n_pairs ? lay.pair_offsets[t + 1 - lay.n_marginal]
+                                                                 : lay.n_groups);
+        TableView view = table_view(a, offset, next - offset);
+        int d = marginal ? lay.marginal_dims[t] : lay.pair_b[t - lay.n_marginal];  // the faster-varying dim
+        long long base = marginal ? 0 : coords[lay.pair_a[t - lay.n_marginal]] * sizes[d];
+        if (d < inner) {
+            add_block_to_cell(view, marginal ? coords[d] : base + coords[d], b);
+        } else if (d == inner) {
+            if (consecutive) {
+                add_run_to_cells(view, base + b.inner[0], b);
+            } else {
+                for (int i = 0; i < b.n; ++i) add_one_to_cell(view, base + b.inner[i], b, i);
+            }
+        } else {
+            int k = d - n_cart;
+            for (int i = 0; i < b.n; ++i) add_one_to_cell(view, lay.deciles[b.rows[i] * n_sampled + k], b, i);
         }
     }
 }
@@ -324,7 +463,7 @@ int thread_count(int requested) {
 
 template <typename T>
 bool fits(const Grid<T>& g, const GridSpec<T>& s) {
-    return g.n_cohorts <= MAX_COHORTS && g.n_periods <= MAX_PERIODS && s.n_cart <= NATIVE_MAX_CARTESIAN_AXES;
+    return g.n_cohorts <= COHORT_CAPACITY && g.n_periods <= PERIOD_CAPACITY && s.n_cart <= NATIVE_MAX_CARTESIAN_AXES;
 }
 
 template <typename T>
@@ -386,6 +525,10 @@ int reduce_impl(const Grid<T>& g, const GridSpec<T>& s, long long start, long lo
         T values[N_METRICS];
         long long block_coords[NATIVE_MAX_CARTESIAN_AXES];
         int inner = s.n_cart - 1;
+        bool any_deferred = false;
+        for (int t = 0; TABLES && t < lay.n_marginal + lay.n_pairs; ++t) any_deferred |= deferred(lay, t, s.n_cart);
+        thread_local RowAccumulator rows;
+        if (any_deferred) rows.init(s.sizes[inner]);
         long long row = first;
         if (row < last) walker_start(s, g, start + row, row, w);
         while (row < last) {
@@ -393,6 +536,7 @@ int reduce_impl(const Grid<T>& g, const GridSpec<T>& s, long long start, long lo
             b.first_index = start + row;
             for (int d = 0; d < s.n_cart; ++d) block_coords[d] = w.coords[d];
             bool outer_changed = false;
+            int next_changed = s.n_cart;  // outermost axis that moves on the way to the next scenario
             while (row < last && b.n < BLOCK && !outer_changed) {
                 evaluate_scenario<T, MASK>(g, w.params, s.methods, w.discount, w.tax, values, cache);
                 for (int k = 0; k < NSEL; ++k) b.x[k][b.n] = (double)values[SEL.metric[k]];
@@ -400,10 +544,19 @@ int reduce_impl(const Grid<T>& g, const GridSpec<T>& s, long long start, long lo
                 b.rows[b.n] = row;
                 ++b.n;
                 ++row;
-                if (row < last) outer_changed = walker_next(s, g, row, w) < inner;
+                if (row < last) {
+                    next_changed = walker_next(s, g, row, w);
+                    outer_changed = next_changed < inner;
+                }
             }
             reduce_block(b, a, sk);
-            if (TABLES) tables_of_block(a, b, lay, block_coords, s.sizes, s.n_cart, s.n_sampled);
+            if (TABLES) {
+                bool consecutive = s.n_samples == 1 && b.inner[b.n - 1] - b.inner[0] == b.n - 1;
+                tables_of_block(a, b, lay, block_coords, s.sizes, s.n_cart, s.n_sampled, consecutive, rows,
+                                any_deferred);
+                if (any_deferred && (row >= last || next_changed < inner - 1))
+                    flush_rows(a, rows, lay, block_coords, s.n_cart);
+            }
         }
     }
     for (int k = 1; k < team_size; ++k) acc[0].merge(acc[(size_t)k]);
@@ -476,8 +629,8 @@ DCECON_EXPORT int dcecon_max_threads(void) {
 
 // What this library was built for: limits of the contract and the specialisation.
 DCECON_EXPORT int dcecon_limits(long long* out) {
-    out[0] = MAX_COHORTS;
-    out[1] = MAX_PERIODS;
+    out[0] = COHORT_CAPACITY;
+    out[1] = PERIOD_CAPACITY;
     out[2] = N_PARAMS;
     out[3] = N_METRICS;
     out[4] = MASK;

@@ -15,7 +15,7 @@ economic ones.
 from __future__ import annotations
 
 from dcecon.grid_engine.plan import FINANCE, GridPlan
-from dcecon.model.fleet import economic_depreciation, financing_view, window_and_lifetime
+from dcecon.model.fleet import economic_depreciation, economic_lives_years, financing_view, window_and_lifetime
 from dcecon.model.metrics import BY_NAME, DEFAULT_METRICS
 from dcecon.model.price_paths import usd_per_gpu_hour_from_tokens
 from dcecon.scenario.resolve import schedule_years
@@ -162,6 +162,6 @@ def evaluate_chunk(backend, plan: GridPlan, extents: dict, dim_values, m: int, m
             finance["debt_term_years"], finance["tax_rate"], ppy, s.start_year, outputs=financing_names))
     if economic_names:
         values.update(economic_depreciation(
-            xp, fleet, flows_list, [params["economic_life_years"] for params, _ in fleet], (lo, hi), ppy,
+            xp, fleet, flows_list, economic_lives_years(fleet), (lo, hi), ppy,
             economic_schedule_years(plan, extents), finance["tax_rate"], outputs=economic_names))
     return {name: xp.broadcast_to(xp.reshape(values[name], (-1,)), (m,)) for name in selected}

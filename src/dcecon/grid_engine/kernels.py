@@ -83,9 +83,10 @@ def pack(plan: GridPlan, extents: dict, layout: Layout, dtype: str) -> KernelArg
                     continue  # a debt field: it moves only the levered metrics, which the kernels do not compute
                 bind_cohort.append(-1)
                 bind_param.append(FINANCE_INPUTS.index(name))
-            else:
+            elif name in KERNEL_PARAMETERS:
                 bind_cohort.append(int(target))
                 bind_param.append(KERNEL_PARAMETERS.index(name))
+            # else: an input of the array model's figures only (economic_life_years): not a kernel input
         bind_offsets.append(len(bind_cohort))
     base = np.zeros((len(plan.host_fleet), N_PARAMS), dtype=np.float64)
     for k, (params, _) in enumerate(plan.host_fleet):
@@ -146,7 +147,8 @@ def cell_layout(metrics) -> tuple[int, list]:
 
     A cell holds ``[scenarios, positive margins, positive NPVs, the metrics' sums, the defined-value counts of
     the metrics that can be NaN or infinite]`` (``kernels/dcecon_native.cpp``): one count per cell serves the
-    always-finite metrics.
+    always-finite metrics. Each table is stored statistic-major (``width x cells``), its minima and maxima
+    metric-major (``metrics x cells``).
     """
     slots, n = [], 0
     for name in metrics:
@@ -161,16 +163,15 @@ def partial_from_buffers(args: KernelArgs, layout: Layout, start: int, stop: int
     width, slots = cell_layout(layout.metrics)
     marginals, tables = {}, {}
     if layout.marginal_dims or layout.pairs:
-        cells = buffers["sums"].reshape(-1, width)
-        scenarios = cells[:, :1]
-        counts = np.concatenate([scenarios if slot is None else cells[:, 3 + M + slot:4 + M + slot]
-                                 for slot in slots], axis=1)
-        sums = np.concatenate([cells[:, 3:3 + M], counts, cells[:, 1:3], scenarios], axis=1)
-        mins = buffers["mins"].reshape(-1, M)
-        maxs = buffers["maxs"].reshape(-1, M)
         offset = 0
-        for kind, key, n in args.group_sizes:
-            block = {"sum": sums[offset:offset + n], "min": mins[offset:offset + n], "max": maxs[offset:offset + n]}
+        for kind, key, n in args.group_sizes:  # each table statistic-major: (width, n) sums, (M, n) extremes
+            cells = buffers["sums"][offset * width:(offset + n) * width].reshape(width, n).T
+            scenarios = cells[:, :1]
+            counts = np.concatenate([scenarios if slot is None else cells[:, 3 + M + slot:4 + M + slot]
+                                     for slot in slots], axis=1)
+            block = {"sum": np.concatenate([cells[:, 3:3 + M], counts, cells[:, 1:3], scenarios], axis=1),
+                     "min": buffers["mins"][offset * M:(offset + n) * M].reshape(M, n).T,
+                     "max": buffers["maxs"][offset * M:(offset + n) * M].reshape(M, n).T}
             if kind == "pair":
                 a, b = key
                 block = {k: v.reshape(layout.shape[a], layout.shape[b], -1) for k, v in block.items()}
