@@ -105,6 +105,9 @@ constexpr int NPV_COLUMN = column_of(M_NPV_USD);
 // where a thread keeps its reductions during its run: shared memory (few metrics) or its own arrays
 constexpr bool SHARED_STATE = DCECON_SHARED_STATE;
 
+template <bool C, typename A, typename B> struct pick { using type = A; };  // std::conditional (no std headers in NVRTC)
+template <typename A, typename B> struct pick<false, A, B> { using type = B; };
+
 __device__ DCECON_INLINE double positive_infinity() { return __longlong_as_double(0x7FF0000000000000LL); }
 
 __device__ DCECON_INLINE bool is_finite(double x) { return x - x == 0.0; }
@@ -211,14 +214,16 @@ struct Running {
     unsigned finite, negative, posinf, neginf;
 };
 
-__device__ DCECON_INLINE void running_init(Running& r) {
+template <typename R>  // Running, or volatile Running in shared memory
+__device__ DCECON_INLINE void running_init(R& r) {
     r.shift = 0.0; r.s1 = 0.0; r.s2 = 0.0;
     r.lo = positive_infinity(); r.hi = -positive_infinity();
     r.arglo = -1; r.arghi = -1;
     r.finite = 0; r.negative = 0; r.posinf = 0; r.neginf = 0;
 }
 
-__device__ DCECON_INLINE void running_add(Running& r, double x, long long index) {
+template <typename R>
+__device__ DCECON_INLINE void running_add(R& r, double x, long long index) {
     bool number = x == x;
     bool finite = is_finite(x);
     if (finite) {
@@ -236,7 +241,8 @@ __device__ DCECON_INLINE void running_add(Running& r, double x, long long index)
     if (number && (x > r.hi || r.arghi < 0)) { r.hi = x; r.arghi = index; }
 }
 
-__device__ DCECON_INLINE Moments running_moments(const Running& r, long long rows) {
+template <typename R>
+__device__ DCECON_INLINE Moments running_moments(R& r, long long rows) {
     Moments a;
     double n = double(r.finite);
     double safe = n > 0 ? n : 1.0;
@@ -402,9 +408,15 @@ dcecon_reduce(DCECON_KERNEL_ARGS(T), const int* table_int, const int* marginal_d
     long long first, last;
     thread_run(m, first, last);
     DCECON_MAKE(T);
+#ifdef DCECON_SKETCH_BUCKETS
+    // the layout as compile-time constants (cuda.py passes dcecon.grid_engine.sketch's; sketch_int is the same)
+    const SketchLayout sk{DCECON_SKETCH_SUB_BITS, DCECON_SKETCH_KEY_BASE, DCECON_SKETCH_SIDE, DCECON_SKETCH_ZERO,
+                          DCECON_SKETCH_BUCKETS};
+#else
     SketchLayout sk;
     sk.sub_bits = (int)sketch_int[0]; sk.key_base = sketch_int[1]; sk.side = sketch_int[2];
     sk.zero = sketch_int[3]; sk.n_buckets = sketch_int[4];
+#endif
     Tables tab;
     tab.n_marginal = table_int[0]; tab.marginal_dims = marginal_dims; tab.marginal_offsets = marginal_offsets;
     tab.n_pairs = table_int[1]; tab.pair_a = pair_a; tab.pair_b = pair_b; tab.pair_offsets = pair_offsets;
@@ -419,15 +431,19 @@ dcecon_reduce(DCECON_KERNEL_ARGS(T), const int* table_int, const int* marginal_d
     Running local_acc[SHARED_STATE ? 1 : NSEL];
     int local_bucket[!SHARED_STATE && SKETCH ? NSEL : 1];
     unsigned local_count[!SHARED_STATE && SKETCH ? NSEL : 1];
-    auto acc = [&](int k) -> Running& {
+    // volatile: each access a real shared-memory access, so the compiler does not hold them in registers
+    using Acc = typename pick<SHARED_STATE, volatile Running, Running>::type;
+    auto acc = [&](int k) -> Acc& {
         if constexpr (SHARED_STATE) return shared_acc[k][threadIdx.x]; else return local_acc[k];
     };
-    auto run_bucket = [&](int k) -> int& {
+    using Bucket = typename pick<SHARED_STATE, volatile int, int>::type;
+    using Count = typename pick<SHARED_STATE, volatile unsigned, unsigned>::type;
+    auto run_bucket = [&](int k) -> Bucket& {
         if constexpr (SHARED_STATE && SKETCH) return shared_bucket[k][threadIdx.x];
         else if constexpr (SKETCH) return local_bucket[k];
         else return local_bucket[0];
     };
-    auto run_count = [&](int k) -> unsigned& {
+    auto run_count = [&](int k) -> Count& {
         if constexpr (SHARED_STATE && SKETCH) return shared_count[k][threadIdx.x];
         else if constexpr (SKETCH) return local_count[k];
         else return local_count[0];
@@ -456,8 +472,8 @@ dcecon_reduce(DCECON_KERNEL_ARGS(T), const int* table_int, const int* marginal_d
                 running_add(acc(k), x[k], index);
                 if (SKETCH) {
                     int b = (int)sketch_bucket(sk, x[k]);
-                    int& bucket = run_bucket(k);
-                    unsigned& count = run_count(k);
+                    Bucket& bucket = run_bucket(k);
+                    Count& count = run_count(k);
                     if (b != bucket) {
                         if (bucket >= 0) atomicAdd(sketch + (long long)k * sk.n_buckets + bucket, (unsigned long long)count);
                         bucket = b;

@@ -322,19 +322,47 @@ DCECON_HD DCECON_INLINE void npv_slope(const double* cf, const double* t, int n,
     npv_slope_with_step(cf, t, n, n_regular, dt, y, t_exp(-dt * y), value, slope);
 }
 
-// Per-run constants of the IRR, computed once per thread: exp(-dt y) at the bracket ends and the scan
-// rates (IRR_SCAN_Y), so that those NPVs need no exp (constant folding for the period length of the run).
+// Per-run constants of the IRR, computed once per thread: the discount factors exp(-t_i y_k) of the regular
+// times t_i = t_0 + i dt at every scan rate y_k of IRR_SCAN_Y (whose first and last are the bracket's ends),
+// built by the same running product as npv_slope_with_step, so the NPV at all the scan rates is one
+// matrix-vector product with no exp, vectorised over the rates (constant folding for the run's periods).
 struct IrrSteps {
-    double dt;
-    double at_min, at_max;
-    double scan[IRR_N_SCAN];
+    double dt, t0;
+    int n_regular;
+    double factor[PERIOD_CAPACITY][IRR_N_SCAN];
 };
 
-DCECON_HD DCECON_INLINE void irr_steps(double dt, IrrSteps& k) {
+DCECON_HD DCECON_INLINE void irr_steps(double dt, double t0, int n_regular, IrrSteps& k) {
     k.dt = dt;
-    k.at_min = t_exp(-dt * IRR_Y_MIN);
-    k.at_max = t_exp(-dt * IRR_Y_MAX);
-    for (int i = 0; i < IRR_N_SCAN; ++i) k.scan[i] = t_exp(-dt * IRR_SCAN_Y[i]);
+    k.t0 = t0;
+    k.n_regular = n_regular;
+    for (int r = 0; r < IRR_N_SCAN; ++r) {
+        double y = IRR_SCAN_Y[r];
+        double step = t_exp(-dt * y);
+        double factor = t0 == dt ? step : t_exp(-t0 * y);
+        for (int i = 0; i < n_regular; ++i) {
+            k.factor[i][r] = factor;
+            factor *= step;
+        }
+    }
+}
+
+// NPV at every scan rate (the same sums, in the same order, as npv_slope_with_step at each rate).
+DCECON_HD DCECON_INLINE void npv_at_scan_rates(const double* cf, const double* t, int n, int n_regular,
+                                               const IrrSteps& k, double* v) {
+    for (int r = 0; r < IRR_N_SCAN; ++r) v[r] = 0.0;
+    for (int i = 0; i < n_regular; ++i) {
+        double c = cf[i];
+        const double* f = k.factor[i];
+#if !defined(__CUDACC__) && !defined(__CUDACC_RTC__)
+#pragma omp simd
+#endif
+        for (int r = 0; r < IRR_N_SCAN; ++r) v[r] += c * f[r];
+    }
+    for (int i = n_regular; i < n; ++i) {
+        for (int r = 0; r < IRR_N_SCAN; ++r)
+            v[r] += t[i] == 0.0 ? cf[i] : cf[i] * t_exp(-t[i] * IRR_SCAN_Y[r]);
+    }
 }
 
 // Sign changes of the cash flows in time order when every capex flow (index >= n_regular) comes no later
@@ -366,54 +394,24 @@ DCECON_HD double irr(const double* cf, const double* t, int n, int n_regular, co
     const double y_min = IRR_Y_MIN, y_max = IRR_Y_MAX;
     const double tol = IRR_STEP_TOLERANCE_F64;
     const double dt = k.dt;
+    if (t[0] != k.t0 || n_regular != k.n_regular) return t_nan<double>();  // built for another grid
     int changes = sign_changes(cf, t, n, n_regular);
     if (changes == 0) return t_nan<double>();
-    double f_lo, f_hi, d;
-    npv_slope_with_step(cf, t, n, n_regular, dt, y_min, k.at_min, f_lo, d);
-    npv_slope_with_step(cf, t, n, n_regular, dt, y_max, k.at_max, f_hi, d);
+    double v[IRR_N_SCAN];
+    npv_at_scan_rates(cf, t, n, n_regular, k, v);
+    double f_lo = v[0], f_hi = v[IRR_N_SCAN - 1];  // the scan's first and last rates are the bracket's ends
     bool exact_lo = f_lo == 0.0, exact_hi = f_hi == 0.0;
     bool bracketed = (((f_lo > 0.0) != (f_hi > 0.0)) || exact_lo || exact_hi) && t_isfinite(f_lo) &&
                      t_isfinite(f_hi);
     double lo = y_min, hi = y_max;
     bool scanned = false;
     if (!bracketed && changes == 1) return t_nan<double>();
-    if (!bracketed && changes == 2 && t_isfinite(f_lo)) {
-        // Two sign changes, the same sign at both ends: no root in the range, or two, one where the NPV rises
-        // through zero and one where it falls - the one the reference's scan ranks first. When the NPV is
-        // negative at the ends the falling root is the upper one, else the lower one, so the first sign
-        // change met scanning inwards from that end is the reference's choice (its scan ranks a falling
-        // crossing before any rising one). A non-finite NPV on the way falls back to the full scan.
-        bool from_top = f_lo < 0.0;
-        bool clean = true;
-        int i = from_top ? IRR_N_SCAN - 1 : 0;
-        double prev_y = IRR_SCAN_Y[i], prev_f, unused;
-        npv_slope_with_step(cf, t, n, n_regular, dt, prev_y, k.scan[i], prev_f, unused);
-        for (int step = 1; step < IRR_N_SCAN && clean; ++step) {
-            i = from_top ? IRR_N_SCAN - 1 - step : step;
-            double next_y = IRR_SCAN_Y[i], next_f;
-            npv_slope_with_step(cf, t, n, n_regular, dt, next_y, k.scan[i], next_f, unused);
-            clean = t_isfinite(prev_f) && t_isfinite(next_f);
-            if (clean && ((prev_f > 0.0) != (next_f > 0.0))) {
-                lo = from_top ? next_y : prev_y; hi = from_top ? prev_y : next_y;
-                f_lo = from_top ? next_f : prev_f; f_hi = from_top ? prev_f : next_f;
-                scanned = bracketed = true;
-                break;
-            }
-            prev_y = next_y;
-            prev_f = next_f;
-        }
-        if (clean && !bracketed) return t_nan<double>();
-    }
     if (!bracketed) {
-        // the NPV has the same sign at both ends: scan IRR_SCAN_Y for a sign change, preferring one where
-        // the NPV falls through zero as the rate rises, then the one nearest 0%
-        lo = y_min; hi = y_max;
+        // the NPV has the same sign at both ends: look for a sign change between scan rates, preferring one
+        // where the NPV falls through zero as the rate rises, then the one nearest 0%
         double best = t_inf<double>();
-        double prev_y = IRR_SCAN_Y[0], prev_f, unused;
-        npv_slope_with_step(cf, t, n, n_regular, dt, prev_y, k.scan[0], prev_f, unused);
-        for (int i = 1; i < IRR_N_SCAN; ++i) {
-            double next_y = IRR_SCAN_Y[i], next_f;
-            npv_slope_with_step(cf, t, n, n_regular, dt, next_y, k.scan[i], next_f, unused);
+        for (int r = 1; r < IRR_N_SCAN; ++r) {
+            double prev_y = IRR_SCAN_Y[r - 1], next_y = IRR_SCAN_Y[r], prev_f = v[r - 1], next_f = v[r];
             if (((prev_f > 0.0) != (next_f > 0.0)) && t_isfinite(prev_f) && t_isfinite(next_f)) {
                 double distance = prev_y * next_y > 0.0 ? t_min(t_abs(prev_y), t_abs(next_y)) : 0.0;
                 double rank = prev_f > 0.0 ? distance : distance + IRR_SCAN_RANK_PENALTY;
@@ -421,8 +419,6 @@ DCECON_HD double irr(const double* cf, const double* t, int n, int n_regular, co
                     best = rank; lo = prev_y; hi = next_y; f_lo = prev_f; f_hi = next_f;
                 }
             }
-            prev_y = next_y;
-            prev_f = next_f;
         }
         scanned = best < t_inf<double>();
         bracketed = scanned;
@@ -497,7 +493,8 @@ DCECON_HD DCECON_INLINE void init_cache(const Grid<T>& g, RunCache& cache) {
     cache.valid = false;
     cache.n_cohorts = 0;
     cache.last_root_y = t_nan<double>();
-    irr_steps(double(g.period_years), cache.steps);
+    double dt = double(g.period_years);
+    irr_steps(dt, double(T(g.j0) * g.period_years + g.period_years), g.n_periods, cache.steps);
     for (int c = 0; c < COHORT_CAPACITY; ++c) cache.paths[c].valid = false;
 }
 

@@ -153,7 +153,8 @@ def evaluate_chunk(backend, plan: GridPlan, extents: dict, dim_values, m: int, m
     lifetime_range = extents["lifetime_range"] if view_names or financing_names else (0, n_window)
     pnl, _, view, (flows_list, j_lo, lo, hi) = window_and_lifetime(
         xp, fleet, finance["discount_rate"], finance["tax_rate"], s.start_year, n_window, lifetime_range, ppy,
-        extents["n_schedule_years"], return_flows=True, outputs=window_names + view_names)
+        extents["n_schedule_years"], return_flows=True, outputs=window_names + view_names,
+        all_flows=bool(financing_names or economic_names))
     values = dict(pnl)
     values.update(view)
     if financing_names:

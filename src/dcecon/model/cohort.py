@@ -54,7 +54,12 @@ FLOW_NAMES = (
 """Per-period flows of a cohort that add up across cohorts and periods."""
 
 
-def cohort_flows(xp, params, method, grid_start_year, n_periods, periods_per_year, n_schedule_years):
+GROSS_PROFIT_FLOWS = ("revenue_usd", "depreciation_usd", "power_cost_usd", "facility_cost_usd", "opex_usd",
+                      "cogs_usd", "gross_profit_usd", "ebitda_usd", "facility_lease_usd")
+"""The flows that gross profit, EBITDA and free cash flow are made of."""
+
+
+def cohort_flows(xp, params, method, grid_start_year, n_periods, periods_per_year, n_schedule_years, names=None):
     """Period flows of a cohort on a grid of ``n_periods`` periods [USD, kWh, h].
 
     Parameters
@@ -74,6 +79,10 @@ def cohort_flows(xp, params, method, grid_start_year, n_periods, periods_per_yea
     n_schedule_years : int
         Whole years of accelerated depreciation schedule to build (at least
         the largest book life).
+    names : iterable of str, optional
+        The flows a caller needs (default: all); the others are not computed
+        (``cogs_usd``, ``gross_profit_usd`` and ``ebitda_usd`` bring their
+        components).
 
     Returns
     -------
@@ -144,33 +153,43 @@ def cohort_flows(xp, params, method, grid_start_year, n_periods, periods_per_yea
     )
 
     gpus = p["gpus"]
+    wanted = None if names is None else set(names)
+    if wanted is not None:
+        if wanted & {"cogs_usd", "gross_profit_usd"}:
+            wanted |= {"depreciation_usd", "power_cost_usd", "facility_cost_usd", "opex_usd"}
+        if "gross_profit_usd" in wanted:
+            wanted.add("revenue_usd")
+        if "ebitda_usd" in wanted:
+            wanted |= {"revenue_usd", "power_cost_usd", "opex_usd", "facility_lease_usd"}
 
     def total(per_gpu):
         return xp.where(active, per_gpu * gpus, 0.0)
 
-    flows = {
-        "revenue_usd": total(gpu_revenue),
-        "depreciation_usd": total(gpu_depreciation),
-        "power_cost_usd": total(gpu_power_cost),
-        "facility_cost_usd": total(lease + building),
-        "opex_usd": total(gpu_opex),
-        "energy_kwh": total(gpu_energy),
-        "billed_gpu_hours": total(billed),
-        "facility_lease_usd": total(lease),
-        "revenue_at_full_utilization_usd": total(revenue_at_full),
-        "price_weighted_billed_gpu_hours": total(billed * decline),
-        "power_cost_at_full_load_usd": total(full_load_kwh * electricity),
-        "active": active,
-        "age_years": age_years,
-        "age_periods": age_periods,
+    per_gpu = {
+        "revenue_usd": lambda: gpu_revenue,
+        "depreciation_usd": lambda: gpu_depreciation,
+        "power_cost_usd": lambda: gpu_power_cost,
+        "facility_cost_usd": lambda: lease + building,
+        "opex_usd": lambda: gpu_opex,
+        "energy_kwh": lambda: gpu_energy,
+        "billed_gpu_hours": lambda: billed,
+        "facility_lease_usd": lambda: lease,
+        "revenue_at_full_utilization_usd": lambda: revenue_at_full,
+        "price_weighted_billed_gpu_hours": lambda: billed * decline,
+        "power_cost_at_full_load_usd": lambda: full_load_kwh * electricity,
     }
-    flows["cogs_usd"] = (
-        flows["depreciation_usd"] + flows["power_cost_usd"] + flows["facility_cost_usd"] + flows["opex_usd"]
-    )
-    flows["gross_profit_usd"] = flows["revenue_usd"] - flows["cogs_usd"]
-    flows["ebitda_usd"] = (
-        flows["revenue_usd"] - flows["power_cost_usd"] - flows["opex_usd"] - flows["facility_lease_usd"]
-    )
+    flows = {name: total(value()) for name, value in per_gpu.items() if wanted is None or name in wanted}
+    flows.update(active=active, age_years=age_years, age_periods=age_periods)
+    if wanted is None or wanted & {"cogs_usd", "gross_profit_usd"}:
+        flows["cogs_usd"] = (
+            flows["depreciation_usd"] + flows["power_cost_usd"] + flows["facility_cost_usd"] + flows["opex_usd"]
+        )
+    if wanted is None or "gross_profit_usd" in wanted:
+        flows["gross_profit_usd"] = flows["revenue_usd"] - flows["cogs_usd"]
+    if wanted is None or "ebitda_usd" in wanted:
+        flows["ebitda_usd"] = (
+            flows["revenue_usd"] - flows["power_cost_usd"] - flows["opex_usd"] - flows["facility_lease_usd"]
+        )
     return flows
 
 

@@ -101,6 +101,21 @@ def pnl_flow_names(outputs=None):
     return tuple(name for name in FLOW_NAMES if name in wanted)
 
 
+def cohort_flows_needed(pnl_outputs=None, view_outputs=None):
+    """The cohort flows that the named window P&L and investment-view figures need (None: every flow)."""
+    if pnl_outputs is None or view_outputs is None:
+        return None
+    needed = set(pnl_flow_names(pnl_outputs))
+    view = set(view_outputs)
+    if view & {"npv_usd", "irr", "payback_years"}:
+        needed |= {"ebitda_usd", "gross_profit_usd"}
+    if view & {"breakeven_price_usd_per_gpu_hour", "breakeven_utilization", "cost_usd_per_billed_gpu_hour"}:
+        return None  # the break-evens use the lifetime sums of every flow
+    if view - {"npv_usd", "irr", "payback_years", "capex_usd"}:
+        return None
+    return tuple(sorted(needed))
+
+
 def pnl_totals(xp, period_flows, outputs=None):
     """Window totals over the period axis plus ``gross_margin`` [USD, kWh, h, -].
 
@@ -307,7 +322,7 @@ def lifetime_period_range(in_service_offsets_years, service_lives_years, periods
 
 
 def window_and_lifetime(xp, cohorts, discount_rate, tax_rate, start_year, n_window_periods, lifetime_range,
-                        periods_per_year, n_schedule_years, return_flows=False, outputs=None):
+                        periods_per_year, n_schedule_years, return_flows=False, outputs=None, all_flows=False):
     """Window P&L and fleet investment view from one evaluation of the cohort flows.
 
     The flows are computed once on the union of the window (periods ``0 ..
@@ -322,6 +337,10 @@ def window_and_lifetime(xp, cohorts, discount_rate, tax_rate, start_year, n_wind
         not at all when none is named; a caller that needs no lifetime figure
         can pass ``lifetime_range = (0, n_window_periods)`` so that the flows
         cover the window only.
+    all_flows : bool
+        Compute every cohort flow even when ``outputs`` needs fewer (for the
+        financing and economic views, which read the flows returned with
+        ``return_flows``).
 
     Returns
     -------
@@ -344,8 +363,9 @@ def window_and_lifetime(xp, cohorts, discount_rate, tax_rate, start_year, n_wind
     j_lo = min(lifetime_range[0], 0)
     j_hi = max(lifetime_range[1], n_window_periods)
     grid_start = start_year + j_lo / periods_per_year
+    needed = None if all_flows else cohort_flows_needed(pnl_outputs, view_outputs)
     flows_list = [
-        cohort_flows(xp, params, method, grid_start, j_hi - j_lo, periods_per_year, n_schedule_years)
+        cohort_flows(xp, params, method, grid_start, j_hi - j_lo, periods_per_year, n_schedule_years, needed)
         for params, method in cohorts
     ]
     lo, hi = -j_lo, -j_lo + n_window_periods
