@@ -1,40 +1,43 @@
 // dcecon GPU backend: the fused grid kernels, built by CuPy (NVRTC) as a
-// RawModule (src/dcecon/backends/cuda.py) and compile-checked with
-// `nvcc -ptx -Xptxas -v` in tests/test_kernel_build.py.
+// RawModule (src/dcecon/backends/cuda.py) and compile-checked with nvcc in
+// tests/test_kernel_build.py (PTX, and ptxas's register and spill report).
 //
 // One module per specialisation, as the native library: DCECON_OUTPUTS (bit
 // k: Metric k of the generated contract), DCECON_TABLES (main effects and 2-D
 // tables), DCECON_SKETCH (quantile sketches), DCECON_AXES (cartesian axes of
-// the run), DCECON_PERIOD_CAPACITY / DCECON_COHORT_CAPACITY (the run's size)
-// and DCECON_BLOCK (threads per block) are compile-time constants.
+// the run), DCECON_PERIOD_CAPACITY / DCECON_COHORT_CAPACITY (the run's size),
+// DCECON_BLOCK (threads per block), DCECON_MIN_BLOCKS (blocks per SM the
+// register budget must allow) and the sketch layout (DCECON_SKETCH_*) are
+// compile-time constants.
 //
-// Kernels, for T = double and float:
+// Kernels (T = double or float; cuda.py names the one it needs, nvcc builds both):
 //   dcecon_evaluate<T>:  the selected metrics of scenarios [start, start + m) -> out[m x n_selected]
-//   dcecon_reduce<T>:    the same scenarios reduced on the device into one
-//       partial per block (the layout of dcecon_native.cpp's buffers)
-//   dcecon_merge_blocks: the block partials folded, in block order, into
-//       one Moments per selected metric
+//   dcecon_reduce<T>:    the same scenarios reduced on the device: one Moments per block and selected
+//       metric, the sketch counts and the table cells (the buffers of dcecon_native.cpp)
+//   dcecon_merge_blocks: the block partials folded, in block order, into one Moments per selected metric
 //
 // Each thread walks one contiguous run of scenarios row-wise (one division of
 // the flat index per run, then odometer steps; thread t's run precedes thread
-// t + 1's). Moments, extremes and sign counts are accumulated in registers
-// (sums of deviations from the run's first finite value, so no division per
-// scenario), then merged across the warp with shuffles and across the block's
-// warps through shared memory (Chan et al.; fixed trees), and one partial per
-// block goes to global memory: no atomics for the moments, and the result
-// depends only on m and the launch shape, not on scheduling. Argmin/argmax are
-// the first scenario attaining the extreme (ties resolved by index).
+// t + 1's). Moments, extremes and sign counts are accumulated per thread as
+// sums of deviations from the run's first finite value (no division per
+// scenario), in shared memory when the kernel has few metrics (the lean
+// kernels: the registers stay with the model) and in the thread's local memory
+// otherwise; then merged across the warp with shuffles and across the block's
+// warps in warp order (Chan et al., fixed trees), and one partial per block
+// goes to global memory: no atomics for the moments, and the result depends
+// only on m and the launch shape, never on scheduling. Argmin/argmax are the
+// lowest index attaining the extreme.
 //
-// Quantile sketches (23,299 buckets per metric: too large for shared memory)
+// Quantile sketches (23,299 buckets per metric: too many for shared memory)
 // take integer atomics in global memory, but only when a thread's bucket
-// changes: consecutive scenarios of a run step the innermost axis, so runs of
-// equal buckets are counted in a register and added with one atomic (exact,
-// order-free). Tables: dimensions constant along a thread's segment (every
-// cartesian axis but the innermost) are pre-aggregated in the thread and
-// added once per segment; the innermost axis and sampled dimensions take one
-// update per scenario. Table sums are double atomics (equal to rounding
-// whatever the order; their counts are integers in double, exact), minima and
-// maxima single integer atomics on the IEEE-754 bits.
+// changes: consecutive scenarios step the innermost axis, so a run of equal
+// buckets is counted in the thread and added with one atomic (exact and
+// order-free). Tables: the cells of dimensions constant along a thread's
+// segment (every cartesian axis but the innermost) are pre-aggregated in the
+// thread and updated once per segment; the innermost axis and sampled
+// dimensions take one update per scenario. Cell sums are double atomics (equal
+// to rounding whatever the order; their counts are integers in double, exact),
+// minima and maxima one integer atomic on the IEEE-754 bits.
 #include "dcecon_grid.cuh"
 
 using namespace dcecon;
@@ -51,11 +54,11 @@ using namespace dcecon;
 #ifndef DCECON_BLOCK
 #define DCECON_BLOCK 128
 #endif
-#ifndef DCECON_AXES
-#define DCECON_AXES CUDA_MAX_CARTESIAN_AXES
-#endif
 #ifndef DCECON_MIN_BLOCKS
 #define DCECON_MIN_BLOCKS 1
+#endif
+#ifndef DCECON_AXES
+#define DCECON_AXES CUDA_MAX_CARTESIAN_AXES
 #endif
 
 namespace {
@@ -99,13 +102,14 @@ constexpr int N_COUNT_SLOTS = count_bits(MASK & ~ALWAYS_FINITE_MASK);
 constexpr int CELL_SUMS = 3 + NSEL + N_COUNT_SLOTS;
 constexpr int MARGIN_COLUMN = column_of(M_GROSS_MARGIN);
 constexpr int NPV_COLUMN = column_of(M_NPV_USD);
+
 #ifndef DCECON_SHARED_STATE
 #define DCECON_SHARED_STATE (NSEL <= 4)
 #endif
-// where a thread keeps its reductions during its run: shared memory (few metrics) or its own arrays
+// where a thread keeps its reductions during its run: shared memory (a few metrics), else local memory
 constexpr bool SHARED_STATE = DCECON_SHARED_STATE;
 
-template <bool C, typename A, typename B> struct pick { using type = A; };  // std::conditional (no std headers in NVRTC)
+template <bool C, typename A, typename B> struct pick { using type = A; };  // std::conditional (NVRTC: no std)
 template <typename A, typename B> struct pick<false, A, B> { using type = B; };
 
 __device__ DCECON_INLINE double positive_infinity() { return __longlong_as_double(0x7FF0000000000000LL); }
@@ -134,7 +138,8 @@ __device__ DCECON_INLINE void thread_run(long long m, long long& first, long lon
                                  bind_param, sampled_values, n_samples, base_params, methods, discount, tax)
 
 template <typename T>
-__global__ void dcecon_evaluate(DCECON_KERNEL_ARGS(T), T* out) {
+__global__ void __launch_bounds__(DCECON_BLOCK)
+dcecon_evaluate(DCECON_KERNEL_ARGS(T), T* out) {
     long long first, last;
     thread_run(m, first, last);
     if (first >= last) return;
@@ -179,6 +184,13 @@ __device__ DCECON_INLINE void merge_moments(Moments& a, const Moments& b) {
     if (take_max) { a.maximum = b.maximum; a.argmax = b.argmax; }
 }
 
+__device__ DCECON_INLINE void empty_moments(Moments& a) {
+    a.count = 0; a.mean = 0; a.m2 = 0;
+    a.minimum = positive_infinity(); a.maximum = -positive_infinity();
+    a.argmin = -1; a.argmax = -1;
+    a.negative = 0; a.nan = 0; a.posinf = 0; a.neginf = 0;
+}
+
 __device__ DCECON_INLINE Moments shuffle_down(const Moments& a, int offset) {
     const unsigned all = 0xFFFFFFFFu;
     Moments b;
@@ -196,7 +208,7 @@ __device__ DCECON_INLINE Moments shuffle_down(const Moments& a, int offset) {
     return b;
 }
 
-// Lane 0 receives the fold of the warp's 32 partials (a fixed tree; every lane must take part).
+// Lane 0 receives the fold of the warp's 32 partials (a fixed tree; all 32 lanes must call it).
 __device__ DCECON_INLINE void warp_fold(Moments& a) {
     int lane = threadIdx.x & 31;
 #pragma unroll
@@ -207,14 +219,15 @@ __device__ DCECON_INLINE void warp_fold(Moments& a) {
 }
 
 // What a thread accumulates for one metric over its run: sums of deviations from the run's first finite
-// value (shift), extremes with the first index attaining them, sign and special-value counts.
+// value (shift), extremes with the first index attaining them, sign and special-value counts (NaN: the rest).
 struct Running {
     double shift, s1, s2, lo, hi;
     long long arglo, arghi;
     unsigned finite, negative, posinf, neginf;
 };
 
-template <typename R>  // Running, or volatile Running in shared memory
+// R: Running, or `volatile Running` (shared or local memory that the compiler must not keep in registers).
+template <typename R>
 __device__ DCECON_INLINE void running_init(R& r) {
     r.shift = 0.0; r.s1 = 0.0; r.s2 = 0.0;
     r.lo = positive_infinity(); r.hi = -positive_infinity();
@@ -227,15 +240,18 @@ __device__ DCECON_INLINE void running_add(R& r, double x, long long index) {
     bool number = x == x;
     bool finite = is_finite(x);
     if (finite) {
-        if (r.finite == 0) r.shift = x;
-        double d = x - r.shift;
-        r.s1 += d;
-        r.s2 += d * d;
-        r.finite += 1;
+        unsigned n = r.finite;
+        double shift = n == 0 ? x : r.shift;
+        double d = x - shift;
+        r.shift = shift;
+        r.s1 = r.s1 + d;
+        r.s2 = r.s2 + d * d;
+        r.finite = n + 1;
     }
-    r.negative += x < 0.0 ? 1u : 0u;
-    r.posinf += (number && !finite && x > 0.0) ? 1u : 0u;
-    r.neginf += (number && !finite && x < 0.0) ? 1u : 0u;
+    if (x < 0.0) r.negative = r.negative + 1;
+    if (number && !finite) {
+        if (x > 0.0) r.posinf = r.posinf + 1; else r.neginf = r.neginf + 1;
+    }
     // scenarios arrive in index order: a strict comparison keeps the first index attaining the extreme
     if (number && (x < r.lo || r.arglo < 0)) { r.lo = x; r.arglo = index; }
     if (number && (x > r.hi || r.arghi < 0)) { r.hi = x; r.arghi = index; }
@@ -244,18 +260,20 @@ __device__ DCECON_INLINE void running_add(R& r, double x, long long index) {
 template <typename R>
 __device__ DCECON_INLINE Moments running_moments(R& r, long long rows) {
     Moments a;
-    double n = double(r.finite);
+    unsigned finite = r.finite;
+    double n = double(finite);
     double safe = n > 0 ? n : 1.0;
+    double s1 = r.s1;
     a.count = n;
-    a.mean = n > 0 ? r.shift + r.s1 / safe : 0.0;
-    double m2 = r.s2 - r.s1 * (r.s1 / safe);
+    a.mean = n > 0 ? r.shift + s1 / safe : 0.0;
+    double m2 = r.s2 - s1 * (s1 / safe);
     a.m2 = m2 > 0.0 ? m2 : 0.0;
     a.minimum = r.lo; a.argmin = r.arglo;
     a.maximum = r.hi; a.argmax = r.arghi;
     a.negative = r.negative;
     a.posinf = r.posinf;
     a.neginf = r.neginf;
-    a.nan = rows - (long long)r.finite - (long long)r.posinf - (long long)r.neginf;
+    a.nan = rows - (long long)finite - a.posinf - a.neginf;
     return a;
 }
 
@@ -278,13 +296,63 @@ __device__ DCECON_INLINE void atomic_max_double(double* address, double v) {
 
 namespace {
 
+// Tables are stored table by table, statistic-major (dcecon_native.cpp, kernels.partial_from_buffers): a table
+// of G cells starting at cell offset O holds statistic st of cell g at sums[O * CELL_SUMS + st * G + g], the
+// minimum and maximum of selected metric k at mins[O * NSEL + k * G + g] and maxs[...].
+struct TableView {
+    double* sums;
+    double* lo;
+    double* hi;
+    long long G;
+};
+
+struct Tables {
+    int n_marginal;
+    const int* marginal_dims;           // cartesian index, or n_cart + k for sampled dimension k
+    const long long* marginal_offsets;  // first cell of each marginal table
+    int n_pairs;
+    const int* pair_a;
+    const int* pair_b;
+    const long long* pair_offsets;      // first cell of each pair table
+    long long n_groups;                 // cells of all tables
+    const int* deciles;                 // [m * n_sampled]
+    double* sums;
+    double* mins;
+    double* maxs;
+
+    __device__ DCECON_INLINE int count() const { return n_marginal + n_pairs; }
+    __device__ DCECON_INLINE long long offset(int t) const {
+        return t < n_marginal ? marginal_offsets[t] : pair_offsets[t - n_marginal];
+    }
+    __device__ DCECON_INLINE TableView view(int t) const {
+        long long o = offset(t);
+        long long next = t + 1 < count() ? offset(t + 1) : n_groups;
+        return TableView{sums + o * CELL_SUMS, mins + o * NSEL, maxs + o * NSEL, next - o};
+    }
+    // the faster-varying dimension of table t (its cell moves along it first)
+    __device__ DCECON_INLINE int fast_dim(int t) const {
+        return t < n_marginal ? marginal_dims[t] : pair_b[t - n_marginal];
+    }
+    // cell of table t for the cartesian coordinates `coords` (and chunk row `row` for a sampled dimension)
+    __device__ DCECON_INLINE long long cell(int t, const long long* coords, const long long* sizes, int n_cart,
+                                            int n_sampled, long long row) const {
+        if (t < n_marginal) {
+            int d = marginal_dims[t];
+            return d < n_cart ? coords[d] : (long long)deciles[row * n_sampled + (d - n_cart)];
+        }
+        int a = pair_a[t - n_marginal], b = pair_b[t - n_marginal];
+        return coords[a] * sizes[b] + coords[b];
+    }
+};
+
 // A thread's pre-aggregate of consecutive scenarios that fall in the same cell of the outer tables.
 struct Segment {
     double n, positive_margin, positive_npv;
     double sum[NSEL], defined[NSEL], lo[NSEL], hi[NSEL];
 };
 
-__device__ DCECON_INLINE void segment_clear(Segment& b) {
+template <typename S>
+__device__ DCECON_INLINE void segment_clear(S& b) {
     b.n = 0; b.positive_margin = 0; b.positive_npv = 0;
 #pragma unroll
     for (int k = 0; k < NSEL; ++k) {
@@ -293,106 +361,56 @@ __device__ DCECON_INLINE void segment_clear(Segment& b) {
     }
 }
 
-__device__ DCECON_INLINE void segment_add(Segment& b, const double* x) {
-    b.n += 1.0;
-    if (MARGIN_COLUMN >= 0) b.positive_margin += x[MARGIN_COLUMN < 0 ? 0 : MARGIN_COLUMN] > 0.0 ? 1.0 : 0.0;
-    if (NPV_COLUMN >= 0) b.positive_npv += x[NPV_COLUMN < 0 ? 0 : NPV_COLUMN] > 0.0 ? 1.0 : 0.0;
+template <typename S>
+__device__ DCECON_INLINE void segment_add(S& b, const double* x) {
+    b.n = b.n + 1.0;
+    if (MARGIN_COLUMN >= 0 && x[MARGIN_COLUMN < 0 ? 0 : MARGIN_COLUMN] > 0.0) b.positive_margin = b.positive_margin + 1.0;
+    if (NPV_COLUMN >= 0 && x[NPV_COLUMN < 0 ? 0 : NPV_COLUMN] > 0.0) b.positive_npv = b.positive_npv + 1.0;
+#pragma unroll
+    for (int k = 0; k < NSEL; ++k) {
+        double v = x[k];
+        if (is_finite(v)) {
+            b.sum[k] = b.sum[k] + v;
+            b.defined[k] = b.defined[k] + 1.0;
+        }
+        if (v < b.lo[k]) b.lo[k] = v;  // NaN compares false: numbers only
+        if (v > b.hi[k]) b.hi[k] = v;
+    }
+}
+
+// The segment into cell g (dcecon_native.cpp's add_block_to_cell).
+template <typename S>
+__device__ DCECON_INLINE void add_segment_to_cell(const TableView& t, long long g, S& b) {
+    const long long G = t.G;
+    atomicAdd(t.sums + g, (double)b.n);
+    double pm = b.positive_margin, pn = b.positive_npv;
+    if (pm != 0.0) atomicAdd(t.sums + G + g, pm);
+    if (pn != 0.0) atomicAdd(t.sums + 2 * G + g, pn);
+#pragma unroll
+    for (int k = 0; k < NSEL; ++k) {
+        double sum = b.sum[k], defined = b.defined[k];
+        if (sum != 0.0) atomicAdd(t.sums + (3 + k) * G + g, sum);
+        if (count_slot(k) >= 0 && defined != 0.0) atomicAdd(t.sums + (3 + NSEL + count_slot(k)) * G + g, defined);
+        atomic_min_double(t.lo + k * G + g, (double)b.lo[k]);
+        atomic_max_double(t.hi + k * G + g, (double)b.hi[k]);
+    }
+}
+
+// One scenario into cell g (dcecon_native.cpp's add_one_to_cell).
+__device__ DCECON_INLINE void add_one_to_cell(const TableView& t, long long g, const double* x) {
+    const long long G = t.G;
+    atomicAdd(t.sums + g, 1.0);
+    if (MARGIN_COLUMN >= 0 && x[MARGIN_COLUMN < 0 ? 0 : MARGIN_COLUMN] > 0.0) atomicAdd(t.sums + G + g, 1.0);
+    if (NPV_COLUMN >= 0 && x[NPV_COLUMN < 0 ? 0 : NPV_COLUMN] > 0.0) atomicAdd(t.sums + 2 * G + g, 1.0);
 #pragma unroll
     for (int k = 0; k < NSEL; ++k) {
         double v = x[k];
         bool finite = is_finite(v);
-        b.sum[k] += finite ? v : 0.0;
-        b.defined[k] += finite ? 1.0 : 0.0;
-        if (v == v) {
-            b.lo[k] = v < b.lo[k] ? v : b.lo[k];
-            b.hi[k] = v > b.hi[k] ? v : b.hi[k];
-        }
-    }
-}
-
-// The segment into one cell (dcecon_native.cpp's add_block_to_group).
-__device__ DCECON_INLINE void add_segment_to_group(double* sums, double* mins, double* maxs, long long group,
-                                                   const Segment& b) {
-    double* c = sums + group * CELL_SUMS;
-    atomicAdd(c, b.n);
-    if (b.positive_margin != 0.0) atomicAdd(c + 1, b.positive_margin);
-    if (b.positive_npv != 0.0) atomicAdd(c + 2, b.positive_npv);
-#pragma unroll
-    for (int k = 0; k < NSEL; ++k) {
-        if (b.sum[k] != 0.0) atomicAdd(c + 3 + k, b.sum[k]);
-        if (count_slot(k) >= 0 && b.defined[k] != 0.0) atomicAdd(c + 3 + NSEL + count_slot(k), b.defined[k]);
-        atomic_min_double(mins + group * NSEL + k, b.lo[k]);
-        atomic_max_double(maxs + group * NSEL + k, b.hi[k]);
-    }
-}
-
-// One scenario into one cell (dcecon_native.cpp's add_one_to_group).
-__device__ DCECON_INLINE void add_one_to_group(double* sums, double* mins, double* maxs, long long group,
-                                               const double* x) {
-    double* c = sums + group * CELL_SUMS;
-    atomicAdd(c, 1.0);
-    if (MARGIN_COLUMN >= 0 && x[MARGIN_COLUMN < 0 ? 0 : MARGIN_COLUMN] > 0.0) atomicAdd(c + 1, 1.0);
-    if (NPV_COLUMN >= 0 && x[NPV_COLUMN < 0 ? 0 : NPV_COLUMN] > 0.0) atomicAdd(c + 2, 1.0);
-#pragma unroll
-    for (int k = 0; k < NSEL; ++k) {
-        double v = x[k];
-        if (count_slot(k) >= 0) {
-            if (is_finite(v)) {
-                if (v != 0.0) atomicAdd(c + 3 + k, v);
-                atomicAdd(c + 3 + NSEL + count_slot(k), 1.0);
-            }
-        } else if (v != 0.0) {  // always finite
-            atomicAdd(c + 3 + k, v);
-        }
-        if (v == v) {
-            atomic_min_double(mins + group * NSEL + k, v);
-            atomic_max_double(maxs + group * NSEL + k, v);
-        }
-    }
-}
-
-struct Tables {
-    int n_marginal;
-    const int* marginal_dims;           // cartesian index, or n_cart + k for sampled dimension k
-    const long long* marginal_offsets;  // first group of each marginal table
-    int n_pairs;
-    const int* pair_a;
-    const int* pair_b;
-    const long long* pair_offsets;      // first group of each pair table
-    const int* deciles;                 // [m * n_sampled]
-};
-
-// Tables whose cell changes from scenario to scenario: the innermost cartesian axis and sampled dimensions.
-template <typename T>
-__device__ DCECON_INLINE void tables_of_scenario(const Tables& t, const GridSpec<T>& s, const long long* coords,
-                                                 long long row, const double* x, double* sums, double* mins,
-                                                 double* maxs) {
-    int inner = s.n_cart - 1;
-    for (int k = 0; k < t.n_marginal; ++k) {
-        int d = t.marginal_dims[k];
-        if (d < inner) continue;
-        long long group = d == inner ? coords[d] : (long long)t.deciles[row * s.n_sampled + (d - s.n_cart)];
-        add_one_to_group(sums, mins, maxs, t.marginal_offsets[k] + group, x);
-    }
-    for (int k = 0; k < t.n_pairs; ++k) {
-        int a = t.pair_a[k], b = t.pair_b[k];
-        if (b < inner) continue;
-        add_one_to_group(sums, mins, maxs, t.pair_offsets[k] + coords[a] * s.sizes[b] + coords[b], x);
-    }
-}
-
-// Tables whose cell is constant along the segment (every cartesian axis but the innermost).
-template <typename T>
-__device__ DCECON_INLINE void tables_of_segment(const Tables& t, const GridSpec<T>& s, const long long* coords,
-                                                const Segment& b, double* sums, double* mins, double* maxs) {
-    int inner = s.n_cart - 1;
-    for (int k = 0; k < t.n_marginal; ++k) {
-        int d = t.marginal_dims[k];
-        if (d < inner) add_segment_to_group(sums, mins, maxs, t.marginal_offsets[k] + coords[d], b);
-    }
-    for (int k = 0; k < t.n_pairs; ++k) {
-        int a = t.pair_a[k], d = t.pair_b[k];
-        if (d < inner) add_segment_to_group(sums, mins, maxs, t.pair_offsets[k] + coords[a] * s.sizes[d] + coords[d], b);
+        double add = (count_slot(k) < 0 || finite) ? v : 0.0;  // an always-finite metric is summed as it is
+        if (add != 0.0) atomicAdd(t.sums + (3 + k) * G + g, add);
+        if (count_slot(k) >= 0 && finite) atomicAdd(t.sums + (3 + NSEL + count_slot(k)) * G + g, 1.0);
+        atomic_min_double(t.lo + k * G + g, v);  // NaN compares false: numbers only
+        atomic_max_double(t.hi + k * G + g, v);
     }
 }
 
@@ -402,7 +420,7 @@ template <typename T>
 __global__ void __launch_bounds__(DCECON_BLOCK, DCECON_MIN_BLOCKS)
 dcecon_reduce(DCECON_KERNEL_ARGS(T), const int* table_int, const int* marginal_dims,
               const long long* marginal_offsets, const int* pair_a, const int* pair_b,
-              const long long* pair_offsets, const int* deciles, const long long* sketch_int,
+              const long long* pair_offsets, long long n_groups, const int* deciles, const long long* sketch_int,
               Moments* block_partials, unsigned long long* sketch, double* sums, double* mins, double* maxs) {
     __shared__ Moments warp_partials[WARPS][NSEL];
     long long first, last;
@@ -417,43 +435,37 @@ dcecon_reduce(DCECON_KERNEL_ARGS(T), const int* table_int, const int* marginal_d
     sk.sub_bits = (int)sketch_int[0]; sk.key_base = sketch_int[1]; sk.side = sketch_int[2];
     sk.zero = sketch_int[3]; sk.n_buckets = sketch_int[4];
 #endif
-    Tables tab;
-    tab.n_marginal = table_int[0]; tab.marginal_dims = marginal_dims; tab.marginal_offsets = marginal_offsets;
-    tab.n_pairs = table_int[1]; tab.pair_a = pair_a; tab.pair_b = pair_b; tab.pair_offsets = pair_offsets;
-    tab.deciles = deciles;
+    Tables tab{table_int[0], marginal_dims, marginal_offsets, table_int[1], pair_a, pair_b, pair_offsets, n_groups,
+               deciles, sums, mins, maxs};
     int inner = s.n_cart - 1;
 
-    // the thread's reductions: in shared memory when they are few (the lean kernels: the registers stay with
-    // the model), else in the thread's own arrays
-    __shared__ Running shared_acc[SHARED_STATE ? NSEL : 1][SHARED_STATE ? BLOCK : 1];
-    __shared__ int shared_bucket[SHARED_STATE && SKETCH ? NSEL : 1][SHARED_STATE && SKETCH ? BLOCK : 1];
-    __shared__ unsigned shared_count[SHARED_STATE && SKETCH ? NSEL : 1][SHARED_STATE && SKETCH ? BLOCK : 1];
-    Running local_acc[SHARED_STATE ? 1 : NSEL];
-    int local_bucket[!SHARED_STATE && SKETCH ? NSEL : 1];
-    unsigned local_count[!SHARED_STATE && SKETCH ? NSEL : 1];
-    // volatile: each access a real shared-memory access, so the compiler does not hold them in registers
-    using Acc = typename pick<SHARED_STATE, volatile Running, Running>::type;
-    auto acc = [&](int k) -> Acc& {
+    // The thread's reductions, volatile so that the compiler keeps them in memory and the registers for the
+    // model: in shared memory when they are few (the lean kernels), else in the thread's local memory.
+    constexpr int SH = SHARED_STATE ? NSEL : 1, SH_BLOCK = SHARED_STATE ? BLOCK : 1;
+    constexpr int LO = SHARED_STATE ? 1 : NSEL;
+    __shared__ Running shared_acc[SH][SH_BLOCK];
+    __shared__ int shared_bucket[SH][SH_BLOCK];
+    __shared__ unsigned shared_count[SH][SH_BLOCK];
+    volatile Running local_acc[LO];
+    volatile int local_bucket[LO];
+    volatile unsigned local_count[LO];
+    auto acc = [&](int k) -> volatile Running& {
         if constexpr (SHARED_STATE) return shared_acc[k][threadIdx.x]; else return local_acc[k];
     };
-    using Bucket = typename pick<SHARED_STATE, volatile int, int>::type;
-    using Count = typename pick<SHARED_STATE, volatile unsigned, unsigned>::type;
-    auto run_bucket = [&](int k) -> Bucket& {
-        if constexpr (SHARED_STATE && SKETCH) return shared_bucket[k][threadIdx.x];
-        else if constexpr (SKETCH) return local_bucket[k];
-        else return local_bucket[0];
+    auto run_bucket = [&](int k) -> volatile int& {
+        if constexpr (SHARED_STATE) return shared_bucket[k][threadIdx.x]; else return local_bucket[k];
     };
-    auto run_count = [&](int k) -> Count& {
-        if constexpr (SHARED_STATE && SKETCH) return shared_count[k][threadIdx.x];
-        else if constexpr (SKETCH) return local_count[k];
-        else return local_count[0];
+    auto run_count = [&](int k) -> volatile unsigned& {
+        if constexpr (SHARED_STATE) return shared_count[k][threadIdx.x]; else return local_count[k];
     };
 #pragma unroll
     for (int k = 0; k < NSEL; ++k) {
         running_init(acc(k));
-        if (SKETCH) { run_bucket(k) = -1; run_count(k) = 0; }
+        run_bucket(k) = -1;
+        run_count(k) = 0;
     }
-    Segment segment;
+    using SegmentState = typename pick<TABLES, volatile Segment, Segment>::type;
+    SegmentState segment;
     if (TABLES) segment_clear(segment);
 
     if (first < last) {
@@ -472,24 +484,33 @@ dcecon_reduce(DCECON_KERNEL_ARGS(T), const int* table_int, const int* marginal_d
                 running_add(acc(k), x[k], index);
                 if (SKETCH) {
                     int b = (int)sketch_bucket(sk, x[k]);
-                    Bucket& bucket = run_bucket(k);
-                    Count& count = run_count(k);
+                    int bucket = run_bucket(k);
                     if (b != bucket) {
-                        if (bucket >= 0) atomicAdd(sketch + (long long)k * sk.n_buckets + bucket, (unsigned long long)count);
-                        bucket = b;
-                        count = 0;
+                        if (bucket >= 0)
+                            atomicAdd(sketch + (long long)k * sk.n_buckets + bucket, (unsigned long long)run_count(k));
+                        run_bucket(k) = b;
+                        run_count(k) = 1;
+                    } else {
+                        run_count(k) = run_count(k) + 1;
                     }
-                    count += 1;
                 }
             }
             if (TABLES) {
                 segment_add(segment, x);
-                tables_of_scenario(tab, s, w.coords, row, x, sums, mins, maxs);
+                // tables along the innermost axis or a sampled dimension: one update per scenario
+                for (int t = 0; t < tab.count(); ++t) {
+                    if (tab.fast_dim(t) < inner) continue;
+                    add_one_to_cell(tab.view(t), tab.cell(t, w.coords, s.sizes, s.n_cart, s.n_sampled, row), x);
+                }
                 // the next scenario leaves the segment when the samples and the innermost axis both wrap
                 bool segment_ends = row + 1 == last ||
                                     (w.sample + 1 == s.n_samples && (inner < 0 || w.coords[inner] + 1 == s.sizes[inner]));
                 if (segment_ends) {
-                    tables_of_segment(tab, s, w.coords, segment, sums, mins, maxs);
+                    for (int t = 0; t < tab.count(); ++t) {
+                        if (tab.fast_dim(t) >= inner) continue;
+                        add_segment_to_cell(tab.view(t), tab.cell(t, w.coords, s.sizes, s.n_cart, s.n_sampled, row),
+                                            segment);
+                    }
                     segment_clear(segment);
                 }
             }
@@ -498,14 +519,15 @@ dcecon_reduce(DCECON_KERNEL_ARGS(T), const int* table_int, const int* marginal_d
     }
     if (SKETCH) {
 #pragma unroll
-        for (int k = 0; k < NSEL; ++k)
-            if (run_bucket(k) >= 0)
-                atomicAdd(sketch + (long long)k * sk.n_buckets + run_bucket(k), (unsigned long long)run_count(k));
+        for (int k = 0; k < NSEL; ++k) {
+            int bucket = run_bucket(k);
+            if (bucket >= 0) atomicAdd(sketch + (long long)k * sk.n_buckets + bucket, (unsigned long long)run_count(k));
+        }
     }
 
-    // the block's partial: warps with shuffles, then the warps' partials in warp order
+    // the block's partial: each warp with shuffles, then the warps' partials in warp order
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    long long rows = last - first;
+    long long rows = last > first ? last - first : 0;
 #pragma unroll
     for (int k = 0; k < NSEL; ++k) {
         Moments a = running_moments(acc(k), rows);
@@ -513,47 +535,40 @@ dcecon_reduce(DCECON_KERNEL_ARGS(T), const int* table_int, const int* marginal_d
         if (lane == 0) warp_partials[warp][k] = a;
     }
     __syncthreads();
-    if (threadIdx.x < NSEL) {
-        int k = threadIdx.x;
+    for (int k = threadIdx.x; k < NSEL; k += BLOCK) {
         Moments a = warp_partials[0][k];
         for (int v = 1; v < WARPS; ++v) merge_moments(a, warp_partials[v][k]);
         block_partials[(long long)blockIdx.x * NSEL + k] = a;
     }
 }
 
-// The block partials of one metric per block of 32 threads (blockIdx.x = selected column): lane l folds a
-// contiguous range of blocks in order, then the lanes are folded by the warp tree (deterministic).
+// The block partials of selected metric blockIdx.x, by one warp: lane l folds a contiguous range of blocks in
+// order, then the lanes are folded by the warp tree (deterministic).
 __global__ void __launch_bounds__(32) dcecon_merge_blocks(const Moments* block_partials, long long n_blocks,
                                                           Moments* out) {
     int k = blockIdx.x, lane = threadIdx.x;
     long long lo = n_blocks * lane / 32, hi = n_blocks * (lane + 1) / 32;
     Moments a;
-    a.count = 0; a.mean = 0; a.m2 = 0;
-    a.minimum = positive_infinity(); a.maximum = -positive_infinity();
-    a.argmin = -1; a.argmax = -1;
-    a.negative = 0; a.nan = 0; a.posinf = 0; a.neginf = 0;
+    empty_moments(a);
     for (long long b = lo; b < hi; ++b) merge_moments(a, block_partials[b * NSEL + k]);
     warp_fold(a);
     if (lane == 0) out[k] = a;
 }
 
-// What this module was built for (cuda.py checks it against the packing): [NSEL, CELL_SUMS, sizeof(Moments),
-// MASK, TABLES, SKETCH, AXES, PERIOD_CAPACITY, COHORT_CAPACITY, BLOCK].
+// What this module was built for (cuda.py checks it against the packing): NSEL, CELL_SUMS, sizeof(Moments),
+// MASK, TABLES, SKETCH, AXES, PERIOD_CAPACITY, COHORT_CAPACITY, BLOCK, SHARED_STATE.
 __global__ void dcecon_limits(long long* out) {
     out[0] = NSEL; out[1] = CELL_SUMS; out[2] = sizeof(Moments); out[3] = MASK; out[4] = TABLES; out[5] = SKETCH;
-    out[6] = AXES; out[7] = PERIOD_CAPACITY; out[8] = COHORT_CAPACITY; out[9] = BLOCK;
+    out[6] = AXES; out[7] = PERIOD_CAPACITY; out[8] = COHORT_CAPACITY; out[9] = BLOCK; out[10] = SHARED_STATE;
 }
 
 #ifndef __CUDACC_RTC__
 // nvcc (the compile checks) instantiates both precisions; NVRTC instantiates what cuda.py names.
+#define DCECON_REDUCE_ARGS(T)                                                                                    \
+    DCECON_KERNEL_ARGS(T), const int*, const int*, const long long*, const int*, const int*, const long long*, \
+        long long, const int*, const long long*, Moments*, unsigned long long*, double*, double*, double*
 template __global__ void dcecon_evaluate<double>(DCECON_KERNEL_ARGS(double), double* out);
 template __global__ void dcecon_evaluate<float>(DCECON_KERNEL_ARGS(float), float* out);
-template __global__ void dcecon_reduce<double>(DCECON_KERNEL_ARGS(double), const int*, const int*, const long long*,
-                                               const int*, const int*, const long long*, const int*,
-                                               const long long*, Moments*, unsigned long long*, double*, double*,
-                                               double*);
-template __global__ void dcecon_reduce<float>(DCECON_KERNEL_ARGS(float), const int*, const int*, const long long*,
-                                              const int*, const int*, const long long*, const int*,
-                                              const long long*, Moments*, unsigned long long*, double*, double*,
-                                              double*);
+template __global__ void dcecon_reduce<double>(DCECON_REDUCE_ARGS(double));
+template __global__ void dcecon_reduce<float>(DCECON_REDUCE_ARGS(float));
 #endif

@@ -59,6 +59,37 @@ template <unsigned MASK> struct Wants {
     static constexpr bool cash_flows = irr || payback || npv;
 };
 
+// Lanes: the per-scenario model below is written once for a value type V that is either T (one scenario:
+// every backend) or, in the CPU kernel, a GCC vector of LANES doubles (LANES scenarios at once in SIMD
+// registers; kernels/dcecon_native.cpp). Arithmetic, comparisons and `c ? a : b` read the same for both;
+// these helpers cover the rest. IEEE arithmetic is the same in a vector lane as in a scalar register (and
+// -ffp-contract=off keeps multiply-adds unfused in both), so both give the same bits.
+template <typename V> struct Lanes {
+    using Scalar = V;
+    using Double = double;  // the lanes' values in double (cash flows, NPV, IRR)
+    static constexpr int count = 1;
+};
+
+template <typename V> DCECON_HD DCECON_INLINE typename Lanes<V>::Scalar lane(const V& v, int) { return v; }
+template <typename V> DCECON_HD DCECON_INLINE void set_lane(V& v, int, typename Lanes<V>::Scalar x) { v = x; }
+template <typename V> DCECON_HD DCECON_INLINE typename Lanes<V>::Double in_double(const V& v) {
+    return typename Lanes<V>::Double(v);
+}
+template <typename V, typename S> DCECON_HD DCECON_INLINE V splat(S x) { return V{} + typename Lanes<V>::Scalar(x); }
+
+#if !defined(__CUDACC__) && !defined(__CUDACC_RTC__)
+constexpr int LANES = 8;
+typedef double lanes_f64 __attribute__((vector_size(LANES * sizeof(double))));
+template <> struct Lanes<lanes_f64> {
+    using Scalar = double;
+    using Double = lanes_f64;
+    static constexpr int count = LANES;
+};
+template <> inline double lane<lanes_f64>(const lanes_f64& v, int l) { return v[l]; }
+template <> inline void set_lane<lanes_f64>(lanes_f64& v, int l, double x) { v[l] = x; }
+template <> inline lanes_f64 in_double<lanes_f64>(const lanes_f64& v) { return v; }
+#endif
+
 // The period grid and finance of one evaluation (host-computed, shared by all scenarios).
 template <typename T>
 struct Grid {
@@ -144,33 +175,33 @@ DCECON_HD DCECON_INLINE T period_depreciation(const Grid<T>& g, int method, cons
 }
 
 // Flows of one cohort in one grid period (cohort totals; zero when not in service).
-template <typename T>
+template <typename V>
 struct PeriodFlows {
-    bool active;
-    T revenue, depreciation, power_cost, facility_cost, opex, energy_kwh, billed_hours, facility_lease;
-    T revenue_at_full, price_weighted_billed, power_at_full_load;
+    bool active;  // the path is shared by every lane
+    V revenue, depreciation, power_cost, facility_cost, opex, energy_kwh, billed_hours, facility_lease;
+    V revenue_at_full, price_weighted_billed, power_at_full_load;
 };
 
 // Per-cohort constants of one scenario: the terms that do not change from period to period (computed once,
 // with the NumPy reference's operation order).
-template <typename T>
+template <typename V>
 struct AgeFactors {
-    T billed, hours_price, load, full_load_kwh, gpu_energy, lease, building_rate, gpu_opex;
+    V billed, hours_price, load, full_load_kwh, gpu_energy, lease, building_rate, gpu_opex;
 };
 
-template <typename T>
-DCECON_HD DCECON_INLINE void cohort_constants(const Grid<T>& g, const T* p, AgeFactors<T>& af) {
+template <typename T, typename V>
+DCECON_HD DCECON_INLINE void cohort_constants(const Grid<T>& g, const V* p, AgeFactors<V>& af) {
     T hours = g.hours_per_period;
-    T u = p[UTILIZATION];
+    V u = p[UTILIZATION];
     T ppy = T(g.periods_per_year);
-    T idle = p[IDLE_POWER_FRACTION];
+    V idle = p[IDLE_POWER_FRACTION];
     af.billed = hours * u;
     af.hours_price = hours * p[PRICE_USD_PER_GPU_HOUR];
     af.load = idle + (T(1) - idle) * u;
     af.full_load_kwh = hours * p[POWER_KW_PER_GPU] * T(1) * p[PUE];
     af.gpu_energy = af.full_load_kwh * af.load;
     af.lease = p[COLOCATION_USD_PER_KW_MONTH] * T(12) / ppy * p[POWER_KW_PER_GPU];
-    T share = p[FACILITY_CAPEX_USD_PER_MW] / T(1000) * p[POWER_KW_PER_GPU];
+    V share = p[FACILITY_CAPEX_USD_PER_MW] / T(1000) * p[POWER_KW_PER_GPU];
     af.building_rate = share / p[FACILITY_LIFE_YEARS] / ppy;
     af.gpu_opex = (p[MAINTENANCE_FRACTION_OF_CAPEX_PER_YEAR] * p[CAPEX_USD_PER_GPU] + p[OTHER_OPEX_USD_PER_GPU_YEAR]) / ppy;
 }
@@ -263,25 +294,26 @@ DCECON_HD void compute_path(const Grid<T>& g, int method, const T* p, CohortPath
 }
 
 // Flows of a cohort in grid period j from its path and this scenario's per-cohort constants.
-template <typename T>
-DCECON_HD DCECON_INLINE void cohort_period(const Grid<T>& g, const T* p, int j, const CohortPath& path,
-                                           const AgeFactors<T>& af, PeriodFlows<T>& f) {
+template <typename T, typename V>
+DCECON_HD DCECON_INLINE void cohort_period(const Grid<T>& g, const V* p, int j, const CohortPath& path,
+                                           const AgeFactors<V>& af, PeriodFlows<V>& f) {
     f.active = j >= path.first && j < path.last;
     if (!f.active) {
-        f.revenue = f.depreciation = f.power_cost = f.facility_cost = f.opex = f.energy_kwh = T(0);
-        f.billed_hours = f.facility_lease = f.revenue_at_full = f.price_weighted_billed = T(0);
-        f.power_at_full_load = T(0);
+        V zero = splat<V>(0);
+        f.revenue = f.depreciation = f.power_cost = f.facility_cost = f.opex = f.energy_kwh = zero;
+        f.billed_hours = f.facility_lease = f.revenue_at_full = f.price_weighted_billed = zero;
+        f.power_at_full_load = zero;
         return;
     }
     T ppy = T(g.periods_per_year);
     T decline = T(path.decline[j]);
-    T revenue_at_full = af.hours_price * decline;
-    T gpu_revenue = revenue_at_full * p[UTILIZATION];
-    T electricity = p[ELECTRICITY_USD_PER_KWH] * T(path.escalation[j]);
-    T gpu_power_cost = af.gpu_energy * electricity;
-    T building = af.building_rate * ppy * T(path.building_clip[j]);
+    V revenue_at_full = af.hours_price * decline;
+    V gpu_revenue = revenue_at_full * p[UTILIZATION];
+    V electricity = p[ELECTRICITY_USD_PER_KWH] * T(path.escalation[j]);
+    V gpu_power_cost = af.gpu_energy * electricity;
+    V building = af.building_rate * ppy * T(path.building_clip[j]);
     T gpu_dep = T(path.depreciation[j]);
-    T n = p[GPUS];
+    V n = p[GPUS];
     f.revenue = gpu_revenue * n;
     f.depreciation = gpu_dep * n;
     f.power_cost = gpu_power_cost * n;
@@ -498,72 +530,81 @@ DCECON_HD DCECON_INLINE void init_cache(const Grid<T>& g, RunCache& cache) {
     for (int c = 0; c < COHORT_CAPACITY; ++c) cache.paths[c].valid = false;
 }
 
-// All metrics of MASK for one scenario (dcecon.model.fleet.window_and_lifetime and the evaluate figures).
-// params: n_cohorts x N_PARAMS (gpus already resolved), methods: n_cohorts, finance: discount, tax.
-template <typename T, unsigned MASK>
-DCECON_HD void evaluate_scenario(const Grid<T>& g, const T* params, const int* methods, T discount, T tax, T* out,
-                                 RunCache& cache) {
+// All metrics of MASK for one scenario, or for Lanes<V>::count scenarios that share their cohorts' paths and
+// discount rate (dcecon.model.fleet.window_and_lifetime and the evaluate figures).
+// params: n_cohorts x N_PARAMS per lane (gpus already resolved); shared: the first lane's parameters (the
+// path keys and in-service dates, equal in every lane); methods: n_cohorts; finance: discount (shared), tax.
+// out[Metric] gets each lane's value for the metrics of MASK.
+template <typename T, unsigned MASK, typename V>
+DCECON_HD void evaluate_lanes(const Grid<T>& g, const V* params, const T* shared, const int* methods, T discount,
+                              V tax, V* out, RunCache& cache, int n_lanes) {
     using W = Wants<MASK>;
-    T window[10] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0};  // revenue dep power facility opex cogs gp ebitda energy billed
-    T life_cogs = 0, life_billed = 0, weighted_hours = 0, slope = 0, fixed = 0;
+    using D = typename Lanes<V>::Double;
+    const V zero = splat<V>(0);
+    V window[10] = {zero, zero, zero, zero, zero, zero, zero, zero, zero, zero};  // revenue dep power facility
+                                                                                  // opex cogs gp ebitda energy billed
+    V life_cogs = zero, life_billed = zero, weighted_hours = zero, slope = zero, fixed = zero;
     // cash flows, NPV and IRR in double whatever T: (1 + r)^-t at r = -99% overflows float beyond ~15 years
     constexpr int CF_CAPACITY = (W::irr || W::payback) ? PERIOD_CAPACITY + COHORT_CAPACITY : 1;
-    double cf[CF_CAPACITY];
+    D cf[CF_CAPACITY];
     double tt[CF_CAPACITY];
-    double fcf_only[(W::payback) ? PERIOD_CAPACITY : 1];
+    D fcf_only[(W::payback) ? PERIOD_CAPACITY : 1];
     bool was_active[COHORT_CAPACITY];
-    T terminal_value[COHORT_CAPACITY];
-    AgeFactors<T> factors[COHORT_CAPACITY];
+    V terminal_value[COHORT_CAPACITY];
+    AgeFactors<V> factors[COHORT_CAPACITY];
     // discount factors of the period ends: (1 + r)^-t_0, then one multiplication a period (cached)
     double growth = 1.0 + double(discount);
     bool fresh = !cache.valid || cache.discount != double(discount) || cache.n_cohorts != g.n_cohorts;
     for (int c = 0; c < g.n_cohorts && !fresh; ++c)
-        fresh = cache.capex_time[c] != double(params[c * N_PARAMS + IN_SERVICE_YEAR] - g.start_year);
+        fresh = cache.capex_time[c] != double(shared[c * N_PARAMS + IN_SERVICE_YEAR] - g.start_year);
     if (W::npv && fresh) {
         cache.discount = double(discount);
         cache.n_cohorts = g.n_cohorts;
         cache.df_first = t_pow(growth, -(double(T(g.j0) * g.period_years + g.period_years)));
         cache.df_step = t_pow(growth, -double(g.period_years));
         for (int c = 0; c < g.n_cohorts; ++c) {
-            double when = double(params[c * N_PARAMS + IN_SERVICE_YEAR] - g.start_year);
+            double when = double(shared[c * N_PARAMS + IN_SERVICE_YEAR] - g.start_year);
             cache.capex_time[c] = when;
             cache.capex_df[c] = t_pow(growth, -when);
         }
         cache.valid = true;
     }
     for (int c = 0; c < g.n_cohorts; ++c) {
-        const T* p = params + c * N_PARAMS;
+        const V* p = params + c * N_PARAMS;
         was_active[c] = false;
         cohort_constants(g, p, factors[c]);
-        if (!path_is_current(cache.paths[c], methods[c], p)) compute_path(g, methods[c], p, cache.paths[c]);
-        T salvage = p[SALVAGE_FRACTION] * p[CAPEX_USD_PER_GPU];
-        T share = p[FACILITY_CAPEX_USD_PER_MW] / T(1000) * p[POWER_KW_PER_GPU];
-        T residual = share * t_clip(T(1) - p[SERVICE_LIFE_YEARS] / p[FACILITY_LIFE_YEARS], T(0), T(1));
-        terminal_value[c] = (salvage + residual) * p[GPUS];
+        const T* first = shared + c * N_PARAMS;
+        if (!path_is_current(cache.paths[c], methods[c], first)) compute_path(g, methods[c], first, cache.paths[c]);
+        V salvage = p[SALVAGE_FRACTION] * p[CAPEX_USD_PER_GPU];
+        V share = p[FACILITY_CAPEX_USD_PER_MW] / T(1000) * p[POWER_KW_PER_GPU];
+        V ratio = T(1) - p[SERVICE_LIFE_YEARS] / p[FACILITY_LIFE_YEARS];
+        V clipped = ratio > T(1) ? splat<V>(1) : (ratio < T(0) ? zero : ratio);  // t_clip(ratio, 0, 1)
+        terminal_value[c] = (salvage + share * clipped) * p[GPUS];
     }
-    double inflows = 0.0, df = cache.df_first, df_previous = 0.0;
-    PeriodFlows<T> f;
+    D inflows = splat<D>(0), ended_flows = splat<D>(0);
+    double df = cache.df_first, df_previous = 0.0;
+    PeriodFlows<V> f;
     for (int j = 0; j < g.n_periods; ++j) {
-        T revenue = 0, dep = 0, power = 0, facility = 0, opex = 0, energy = 0, billed = 0;
-        T cogs = 0, gp = 0, ebitda = 0;
-        T terminal = 0;
-        double ended = 0.0;  // terminal values of cohorts whose last period was j - 1
+        V revenue = zero, dep = zero, power = zero, facility = zero, opex = zero, energy = zero, billed = zero;
+        V cogs = zero, gp = zero, ebitda = zero;
+        V terminal = zero;
+        D ended = splat<D>(0);  // terminal values of cohorts whose last period was j - 1
         for (int c = 0; c < g.n_cohorts; ++c) {
-            const T* p = params + c * N_PARAMS;
+            const V* p = params + c * N_PARAMS;
             cohort_period(g, p, j, cache.paths[c], factors[c], f);
             revenue += f.revenue; dep += f.depreciation; power += f.power_cost; facility += f.facility_cost;
             opex += f.opex; energy += f.energy_kwh; billed += f.billed_hours;
-            T cohort_cogs = f.depreciation + f.power_cost + f.facility_cost + f.opex;
+            V cohort_cogs = f.depreciation + f.power_cost + f.facility_cost + f.opex;
             cogs += cohort_cogs;
             gp += f.revenue - cohort_cogs;
             ebitda += f.revenue - f.power_cost - f.opex - f.facility_lease;
             if (W::breakeven) {
                 weighted_hours += f.price_weighted_billed;
-                T idle = p[IDLE_POWER_FRACTION];
+                V idle = p[IDLE_POWER_FRACTION];
                 slope += f.revenue_at_full - f.power_at_full_load * (T(1) - idle);
                 fixed += f.depreciation + f.facility_cost + f.opex + f.power_at_full_load * idle;
             }
-            if (j > 0 && was_active[c] && !f.active) ended += terminal_value[c];
+            if (j > 0 && was_active[c] && !f.active) ended += in_double(terminal_value[c]);
             if (j == g.n_periods - 1 && f.active) terminal += terminal_value[c];
             was_active[c] = f.active;
         }
@@ -577,8 +618,8 @@ DCECON_HD void evaluate_scenario(const Grid<T>& g, const T* params, const int* m
             life_billed += billed;
         }
         if (W::cash_flows) {
-            T fcf = ebitda - tax * t_max(gp, T(0));
-            double flow = double(fcf + terminal);
+            V fcf = ebitda - tax * (gp < T(0) ? zero : gp);  // t_max(gp, 0), NaN kept as t_max keeps it
+            D flow = in_double(fcf + terminal);
             if (W::npv) {
                 inflows += flow * df + ended * df_previous;  // the ended cohorts' terminal values belong to j - 1
                 df_previous = df;
@@ -589,26 +630,28 @@ DCECON_HD void evaluate_scenario(const Grid<T>& g, const T* params, const int* m
                 cf[j] = flow;
                 tt[j] = double(T(g.j0 + j) * g.period_years + g.period_years);
             }
-            if (W::payback) fcf_only[j] = double(fcf);
+            if (W::payback) fcf_only[j] = in_double(fcf);
         }
     }
-    T capex_total = 0, origin = t_inf<T>();
-    double outflows = 0.0;
+    V capex_total = zero;
+    T origin = t_inf<T>();
+    D outflows = splat<D>(0);
     int n_cf = g.n_periods;
     for (int c = 0; c < g.n_cohorts; ++c) {
-        const T* p = params + c * N_PARAMS;
-        T share = p[FACILITY_CAPEX_USD_PER_MW] / T(1000) * p[POWER_KW_PER_GPU];
-        T capex = (p[CAPEX_USD_PER_GPU] + share) * p[GPUS];
-        T when = p[IN_SERVICE_YEAR] - g.start_year;
+        const V* p = params + c * N_PARAMS;
+        V share = p[FACILITY_CAPEX_USD_PER_MW] / T(1000) * p[POWER_KW_PER_GPU];
+        V capex = (p[CAPEX_USD_PER_GPU] + share) * p[GPUS];
+        T when = shared[c * N_PARAMS + IN_SERVICE_YEAR] - g.start_year;
         capex_total += capex;
         origin = t_min(origin, when);
-        if (W::npv) outflows += double(capex) * cache.capex_df[c];
+        if (W::npv) outflows += in_double(capex) * cache.capex_df[c];
         if (W::irr || W::payback) {
-            cf[n_cf] = -double(capex);
+            cf[n_cf] = -in_double(capex);
             tt[n_cf] = double(when);
             ++n_cf;
         }
     }
+    const V nan = splat<V>(t_nan<T>()), inf = splat<V>(t_inf<T>());
     if (W::has(M_REVENUE_USD)) out[M_REVENUE_USD] = window[0];
     if (W::has(M_DEPRECIATION_USD)) out[M_DEPRECIATION_USD] = window[1];
     if (W::has(M_POWER_COST_USD)) out[M_POWER_COST_USD] = window[2];
@@ -616,36 +659,54 @@ DCECON_HD void evaluate_scenario(const Grid<T>& g, const T* params, const int* m
     if (W::has(M_OPEX_USD)) out[M_OPEX_USD] = window[4];
     if (W::has(M_COGS_USD)) out[M_COGS_USD] = window[5];
     if (W::has(M_GROSS_PROFIT_USD)) out[M_GROSS_PROFIT_USD] = window[6];
-    if (W::has(M_GROSS_MARGIN)) out[M_GROSS_MARGIN] = window[0] == T(0) ? t_nan<T>() : window[6] / window[0];
+    if (W::has(M_GROSS_MARGIN)) out[M_GROSS_MARGIN] = window[0] == T(0) ? nan : window[6] / window[0];
     if (W::has(M_EBITDA_USD)) out[M_EBITDA_USD] = window[7];
     if (W::has(M_ENERGY_KWH)) out[M_ENERGY_KWH] = window[8];
-    if (W::npv) out[M_NPV_USD] = T(inflows - outflows);
-    if (W::irr) {
-        double root_y;
-        out[M_IRR] = T(irr(cf, tt, n_cf, g.n_periods, cache.steps, cache.last_root_y, root_y));
-        if (root_y == root_y) cache.last_root_y = root_y;
+    if (W::npv) {
+        D npv = inflows - outflows;
+        for (int l = 0; l < n_lanes; ++l) set_lane(out[M_NPV_USD], l, T(lane(npv, l)));
     }
-    if (W::payback) {
-        // payback: cumulative free cash flow (terminal values excluded) reaching capex
-        T payback = t_inf<T>();
-        T cumulative = 0;
-        for (int j = 0; j < g.n_periods; ++j) {
-            cumulative += T(fcf_only[j]);
-            T previous = cumulative - T(fcf_only[j]);
-            if (cumulative >= capex_total) {
-                T safe = T(fcf_only[j]) > T(0) ? T(fcf_only[j]) : T(1);
-                T within = previous >= capex_total ? T(0) : t_clip((capex_total - previous) / safe, T(0), T(1));
-                payback = T(g.j0 + j) * g.period_years + within * g.period_years - origin;
-                break;
+    if (W::irr || W::payback) {
+        for (int l = 0; l < n_lanes; ++l) {  // one lane at a time: iterations and early exits differ per scenario
+            double flows[CF_CAPACITY];
+            for (int i = 0; i < n_cf; ++i) flows[i] = lane(cf[i], l);
+            if (W::irr) {
+                double root_y;
+                set_lane(out[M_IRR], l, T(irr(flows, tt, n_cf, g.n_periods, cache.steps, cache.last_root_y, root_y)));
+                if (root_y == root_y) cache.last_root_y = root_y;
+            }
+            if (W::payback) {
+                // payback: cumulative free cash flow (terminal values excluded) reaching capex
+                T payback = t_inf<T>();
+                T cumulative = 0;
+                T target = lane(capex_total, l);
+                for (int j = 0; j < g.n_periods; ++j) {
+                    T flow = T(lane(fcf_only[j], l));
+                    cumulative += flow;
+                    T previous = cumulative - flow;
+                    if (cumulative >= target) {
+                        T safe = flow > T(0) ? flow : T(1);
+                        T within = previous >= target ? T(0) : t_clip((target - previous) / safe, T(0), T(1));
+                        payback = T(g.j0 + j) * g.period_years + within * g.period_years - origin;
+                        break;
+                    }
+                }
+                set_lane(out[M_PAYBACK_YEARS], l, payback);
             }
         }
-        out[M_PAYBACK_YEARS] = payback;
     }
     if (W::has(M_BREAKEVEN_PRICE_USD_PER_GPU_HOUR))
-        out[M_BREAKEVEN_PRICE_USD_PER_GPU_HOUR] = weighted_hours == T(0) ? t_inf<T>() : life_cogs / weighted_hours;
-    if (W::has(M_BREAKEVEN_UTILIZATION)) out[M_BREAKEVEN_UTILIZATION] = slope > T(0) ? fixed / slope : t_inf<T>();
+        out[M_BREAKEVEN_PRICE_USD_PER_GPU_HOUR] = weighted_hours == T(0) ? inf : life_cogs / weighted_hours;
+    if (W::has(M_BREAKEVEN_UTILIZATION)) out[M_BREAKEVEN_UTILIZATION] = slope > T(0) ? fixed / slope : inf;
     if (W::has(M_COST_USD_PER_BILLED_GPU_HOUR))
-        out[M_COST_USD_PER_BILLED_GPU_HOUR] = life_billed == T(0) ? t_inf<T>() : life_cogs / life_billed;
+        out[M_COST_USD_PER_BILLED_GPU_HOUR] = life_billed == T(0) ? inf : life_cogs / life_billed;
+}
+
+// All metrics of MASK for one scenario.
+template <typename T, unsigned MASK>
+DCECON_HD DCECON_INLINE void evaluate_scenario(const Grid<T>& g, const T* params, const int* methods, T discount,
+                                               T tax, T* out, RunCache& cache) {
+    evaluate_lanes<T, MASK, T>(g, params, params, methods, discount, tax, out, cache, 1);
 }
 
 }  // namespace dcecon

@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 #ifdef _OPENMP
 #include <omp.h>
@@ -494,6 +495,51 @@ int evaluate_impl(const Grid<T>& g, const GridSpec<T>& s, long long start, long 
     return 0;
 }
 
+// Up to LANES consecutive scenarios of a block, as the walker left them.
+template <typename T>
+struct Group {
+    T params[LANES][COHORT_CAPACITY * N_PARAMS];
+    T discount[LANES], tax[LANES];
+};
+
+// Whether scenarios 0 .. n - 1 of the group share what evaluate_lanes takes as common: the discount rate and
+// every cohort's path keys (dates, lives, capex, price path, escalation).
+template <typename T>
+bool shares_paths(const Grid<T>& g, const Group<T>& group, int n) {
+    for (int l = 1; l < n; ++l) {
+        if (!(group.discount[l] == group.discount[0])) return false;
+        for (int c = 0; c < g.n_cohorts; ++c)
+            for (int k = 0; k < N_PATH_KEYS; ++k) {
+                T a = group.params[0][c * N_PARAMS + PATH_KEYS[k]], b = group.params[l][c * N_PARAMS + PATH_KEYS[k]];
+                if (!(a == b || (a != a && b != b))) return false;
+            }
+    }
+    return true;
+}
+
+// The selected metrics of the group's scenarios into the block's columns b.n .. b.n + n - 1.
+template <typename T>
+void evaluate_group(const Grid<T>& g, const int* methods, const Group<T>& group, int n, RunCache& cache, Block& b) {
+    if constexpr (std::is_same<T, double>::value) {
+        if (n > 1 && shares_paths(g, group, n)) {
+            lanes_f64 params[COHORT_CAPACITY * N_PARAMS], tax, out[N_METRICS];
+            for (int i = 0; i < g.n_cohorts * N_PARAMS; ++i)
+                for (int l = 0; l < LANES; ++l) params[i][l] = group.params[l < n ? l : 0][i];
+            for (int l = 0; l < LANES; ++l) tax[l] = group.tax[l < n ? l : 0];
+            evaluate_lanes<double, MASK, lanes_f64>(g, params, group.params[0], methods, group.discount[0], tax, out,
+                                                    cache, n);
+            for (int k = 0; k < NSEL; ++k)
+                for (int l = 0; l < n; ++l) b.x[k][b.n + l] = out[SEL.metric[k]][l];
+            return;
+        }
+    }
+    T values[N_METRICS];
+    for (int l = 0; l < n; ++l) {
+        evaluate_scenario<T, MASK>(g, group.params[l], methods, group.discount[l], group.tax[l], values, cache);
+        for (int k = 0; k < NSEL; ++k) b.x[k][b.n + l] = (double)values[SEL.metric[k]];
+    }
+}
+
 template <typename T>
 int reduce_impl(const Grid<T>& g, const GridSpec<T>& s, long long start, long long m, int threads,
                 const TableLayout& lay, const SketchLayout& sk, double* count, double* mean, double* m2,
@@ -522,7 +568,7 @@ int reduce_impl(const Grid<T>& g, const GridSpec<T>& s, long long start, long lo
         RunCache cache;
         init_cache(g, cache);
         Block b;
-        T values[N_METRICS];
+        Group<T> group;
         long long block_coords[NATIVE_MAX_CARTESIAN_AXES];
         int inner = s.n_cart - 1;
         bool any_deferred = false;
@@ -538,16 +584,24 @@ int reduce_impl(const Grid<T>& g, const GridSpec<T>& s, long long start, long lo
             bool outer_changed = false;
             int next_changed = s.n_cart;  // outermost axis that moves on the way to the next scenario
             while (row < last && b.n < BLOCK && !outer_changed) {
-                evaluate_scenario<T, MASK>(g, w.params, s.methods, w.discount, w.tax, values, cache);
-                for (int k = 0; k < NSEL; ++k) b.x[k][b.n] = (double)values[SEL.metric[k]];
-                b.inner[b.n] = inner >= 0 ? w.coords[inner] : 0;
-                b.rows[b.n] = row;
-                ++b.n;
-                ++row;
-                if (row < last) {
-                    next_changed = walker_next(s, g, row, w);
-                    outer_changed = next_changed < inner;
+                // up to LANES scenarios of the block at a time: in SIMD lanes when they share their paths and
+                // discount rate (as along a row whose innermost axis leaves them alone), else one by one
+                int n = 0;
+                while (row < last && n < LANES && b.n + n < BLOCK && !outer_changed) {
+                    for (int i = 0; i < g.n_cohorts * N_PARAMS; ++i) group.params[n][i] = w.params[i];
+                    group.discount[n] = w.discount;
+                    group.tax[n] = w.tax;
+                    b.inner[b.n + n] = inner >= 0 ? w.coords[inner] : 0;
+                    b.rows[b.n + n] = row;
+                    ++n;
+                    ++row;
+                    if (row < last) {
+                        next_changed = walker_next(s, g, row, w);
+                        outer_changed = next_changed < inner;
+                    }
                 }
+                evaluate_group(g, s.methods, group, n, cache, b);
+                b.n += n;
             }
             reduce_block(b, a, sk);
             if (TABLES) {

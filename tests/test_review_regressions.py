@@ -86,8 +86,8 @@ def test_loan_figures_do_not_depend_on_the_window():
 
 
 @pytest.mark.parametrize("args,where", [
-    (["grid", str(ROOT / "scenarios" / "coreweave-q3-2025.toml"), "--axis", "finance.interest_rate=0.05,0.5"],
-     "finance.interest_rate"),
+    (["grid", str(ROOT / "scenarios" / "coreweave-q3-2025.toml"), "--axis", "finance.debt_fraction=0.5,2"],
+     "finance.debt_fraction"),
     (["grid", str(H100), "--set", "cohorts.0.depreciation_method=double_declining_balance", "--sample", "8",
       "--axis", "cohorts.0.book_life_years=uniform(3,6)"], "book_life_years"),
     (["grid", str(H100), "--axis", "cohorts.0.utilization=0.5,0.9", "--sample", "4", "--seed", "-1",
