@@ -419,6 +419,10 @@ DCECON_HD DCECON_INLINE int sign_changes(const double* cf, const double* t, int 
 // (Descartes' rule of signs, which holds for real exponents) the root is unique, so a bracket that the
 // ends do not give cannot be found by the scan (NaN at once) and any start inside the bracket - such as
 // `warm`, the root of the neighbouring scenario - converges to the same root as the reference's start.
+// A Newton step whose successor (rate x step^2) is predicted below this fraction of the tolerance is the last
+// (kernel only: where the reference would iterate once more to confirm, to the same root to rounding).
+constexpr double IRR_PREDICTED_STEP_FRACTION = 0.001;
+
 // Returns the IRR [-/year]; `root_y` receives ln(1 + IRR) (NaN when there is none).
 DCECON_HD double irr(const double* cf, const double* t, int n, int n_regular, const IrrSteps& k, double warm,
                      double& root_y) {
@@ -458,7 +462,8 @@ DCECON_HD double irr(const double* cf, const double* t, int n, int n_regular, co
     double y;
     // with one or two sign changes a bracket holds exactly one root (an odd number, at most two in all), so
     // the neighbouring scenario's root is as good a start as the reference's
-    if ((changes == 1 || changes == 2) && warm > lo && warm < hi) {
+    bool unique = changes == 1 || changes == 2;
+    if (unique && warm > lo && warm < hi) {
         y = warm;
     } else {
         double total_in = 0.0, total_out = 0.0, w_in = 0.0, w_out = 0.0;
@@ -479,6 +484,7 @@ DCECON_HD double irr(const double* cf, const double* t, int n, int n_regular, co
     }
     bool active = bracketed && !exact_lo && !exact_hi;
     bool lo_moved_last = false;
+    double last_step = 0.0;  // the previous Newton step, for the convergence rate
     for (int it = 0; it < IRR_MAX_ITERATIONS && active; ++it) {
         double value, slope;
         npv_slope(cf, t, n, n_regular, dt, y, value, slope);
@@ -496,6 +502,15 @@ DCECON_HD double irr(const double* cf, const double* t, int n, int n_regular, co
         // a false-position step that barely moves from a lopsided bracket is not convergence: bisect instead
         if (!use_newton && t_abs(candidate - y) <= tol && hi - lo > tol) candidate = 0.5 * (lo + hi);
         bool done = value == 0.0 || (use_newton && t_abs(newton - y) <= tol) || hi - lo <= tol;
+        if (unique && use_newton && last_step != 0.0) {
+            // quadratic convergence: the next step would be about rate * step^2; when that is far below the
+            // tolerance, this step lands on the root (the one root of the bracket) to rounding, so the
+            // reference's last, confirming iteration is skipped
+            double step = t_abs(newton - y);
+            done = done || step * step * (step / (last_step * last_step)) <= IRR_PREDICTED_STEP_FRACTION * tol;
+        }
+        last_step = use_newton ? t_abs(newton - y) : 0.0;
+
         if (value != 0.0) y = candidate;
         if (done) active = false;
     }
@@ -515,7 +530,7 @@ struct RunCache {
     double capex_time[COHORT_CAPACITY], capex_df[COHORT_CAPACITY];
     int n_cohorts;
     bool valid;
-    double last_root_y;
+    double last_root_y, previous_root_y;
     IrrSteps steps;
     CohortPath paths[COHORT_CAPACITY];
 };
@@ -525,6 +540,7 @@ DCECON_HD DCECON_INLINE void init_cache(const Grid<T>& g, RunCache& cache) {
     cache.valid = false;
     cache.n_cohorts = 0;
     cache.last_root_y = t_nan<double>();
+    cache.previous_root_y = t_nan<double>();
     double dt = double(g.period_years);
     irr_steps(dt, double(T(g.j0) * g.period_years + g.period_years), g.n_periods, cache.steps);
     for (int c = 0; c < COHORT_CAPACITY; ++c) cache.paths[c].valid = false;
@@ -672,7 +688,12 @@ DCECON_HD void evaluate_lanes(const Grid<T>& g, const V* params, const T* shared
             for (int i = 0; i < n_cf; ++i) flows[i] = lane(cf[i], l);
             if (W::irr) {
                 double root_y;
-                set_lane(out[M_IRR], l, T(irr(flows, tt, n_cf, g.n_periods, cache.steps, cache.last_root_y, root_y)));
+                // the warm start: the roots of the last two scenarios extrapolated (scenarios along a row are
+                // evenly spaced), or the last root
+                double last = cache.last_root_y, before = cache.previous_root_y;
+                double warm = (before == before && t_abs(last - before) < 0.1) ? 2.0 * last - before : last;
+                set_lane(out[M_IRR], l, T(irr(flows, tt, n_cf, g.n_periods, cache.steps, warm, root_y)));
+                cache.previous_root_y = root_y == root_y ? last : t_nan<double>();
                 if (root_y == root_y) cache.last_root_y = root_y;
             }
             if (W::payback) {

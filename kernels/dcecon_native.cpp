@@ -225,8 +225,15 @@ inline void reduce_block(Block& b, Accumulator& a, const SketchLayout& sk) {
 #pragma omp simd
             for (int i = 0; i < n; ++i) bucket[i] = sketch_bucket(sk, x[i]);
             long long* counts = a.sketch.data() + (size_t)k * sk.n_buckets;
-            for (int i = 0; i < n; ++i)
-                if (bucket[i] >= 0) counts[bucket[i]] += 1;
+            long long run = 1;  // runs of one bucket (a metric the innermost axis does not move) count once
+            for (int i = 1; i <= n; ++i) {
+                if (i < n && bucket[i] == bucket[i - 1]) {
+                    ++run;
+                    continue;
+                }
+                if (bucket[i - 1] >= 0) counts[bucket[i - 1]] += run;
+                run = 1;
+            }
         }
     }
     double pm = 0, pn = 0;
@@ -495,11 +502,41 @@ int evaluate_impl(const Grid<T>& g, const GridSpec<T>& s, long long start, long 
     return 0;
 }
 
-// Up to LANES consecutive scenarios of a block, as the walker left them.
+// Up to LANES consecutive scenarios of a block, as the walker left them. Only the parameters that can differ
+// between scenarios (`varying`: those a dimension binds, and those derived from them) are copied per scenario;
+// the others keep the run's values from the first copy.
 template <typename T>
 struct Group {
     T params[LANES][COHORT_CAPACITY * N_PARAMS];
     T discount[LANES], tax[LANES];
+    lanes_f64 lanes[COHORT_CAPACITY * N_PARAMS];
+    int varying[COHORT_CAPACITY * N_PARAMS];
+    int n_varying;
+
+    void init(const GridSpec<T>& s, const Grid<T>& g, const T* params) {
+        bool seen[COHORT_CAPACITY * N_PARAMS] = {};
+        n_varying = 0;
+        auto mark = [&](int i) { if (!seen[i]) { seen[i] = true; varying[n_varying++] = i; } };
+        for (int d = 0; d < s.n_dims; ++d)
+            for (int b = s.bind_offsets[d]; b < s.bind_offsets[d + 1]; ++b)
+                if (s.bind_cohort[b] >= 0) mark(s.bind_cohort[b] * N_PARAMS + s.bind_param[b]);
+        for (int c = 0; c < g.n_cohorts; ++c) {  // derived in walker_derive
+            const T* base = s.base_params + c * N_PARAMS;
+            if (base[IT_POWER_MW] == base[IT_POWER_MW]) mark(c * N_PARAMS + GPUS);
+            if (base[PRICE_USD_PER_MILLION_TOKENS] == base[PRICE_USD_PER_MILLION_TOKENS])
+                mark(c * N_PARAMS + PRICE_USD_PER_GPU_HOUR);
+            if (!(base[NEXT_GENERATION_YEAR] == base[NEXT_GENERATION_YEAR])) mark(c * N_PARAMS + NEXT_GENERATION_YEAR);
+        }
+        for (int l = 0; l < LANES; ++l)
+            for (int i = 0; i < g.n_cohorts * N_PARAMS; ++i) this->params[l][i] = params[i];
+        for (int i = 0; i < g.n_cohorts * N_PARAMS; ++i) lanes[i] = splat<lanes_f64>(double(params[i]));
+    }
+
+    void take(int l, const Walker<T, NATIVE_MAX_CARTESIAN_AXES>& w) {
+        for (int v = 0; v < n_varying; ++v) params[l][varying[v]] = w.params[varying[v]];
+        discount[l] = w.discount;
+        tax[l] = w.tax;
+    }
 };
 
 // Whether scenarios 0 .. n - 1 of the group share what evaluate_lanes takes as common: the discount rate and
@@ -519,15 +556,17 @@ bool shares_paths(const Grid<T>& g, const Group<T>& group, int n) {
 
 // The selected metrics of the group's scenarios into the block's columns b.n .. b.n + n - 1.
 template <typename T>
-void evaluate_group(const Grid<T>& g, const int* methods, const Group<T>& group, int n, RunCache& cache, Block& b) {
+void evaluate_group(const Grid<T>& g, const int* methods, Group<T>& group, int n, RunCache& cache, Block& b) {
     if constexpr (std::is_same<T, double>::value) {
         if (n > 1 && shares_paths(g, group, n)) {
-            lanes_f64 params[COHORT_CAPACITY * N_PARAMS], tax, out[N_METRICS];
-            for (int i = 0; i < g.n_cohorts * N_PARAMS; ++i)
-                for (int l = 0; l < LANES; ++l) params[i][l] = group.params[l < n ? l : 0][i];
+            lanes_f64 tax, out[N_METRICS];
+            for (int v = 0; v < group.n_varying; ++v) {
+                int i = group.varying[v];
+                for (int l = 0; l < LANES; ++l) group.lanes[i][l] = group.params[l < n ? l : 0][i];
+            }
             for (int l = 0; l < LANES; ++l) tax[l] = group.tax[l < n ? l : 0];
-            evaluate_lanes<double, MASK, lanes_f64>(g, params, group.params[0], methods, group.discount[0], tax, out,
-                                                    cache, n);
+            evaluate_lanes<double, MASK, lanes_f64>(g, group.lanes, group.params[0], methods, group.discount[0], tax,
+                                                    out, cache, n);
             for (int k = 0; k < NSEL; ++k)
                 for (int l = 0; l < n; ++l) b.x[k][b.n + l] = out[SEL.metric[k]][l];
             return;
@@ -576,7 +615,10 @@ int reduce_impl(const Grid<T>& g, const GridSpec<T>& s, long long start, long lo
         thread_local RowAccumulator rows;
         if (any_deferred) rows.init(s.sizes[inner]);
         long long row = first;
-        if (row < last) walker_start(s, g, start + row, row, w);
+        if (row < last) {
+            walker_start(s, g, start + row, row, w);
+            group.init(s, g, w.params);
+        }
         while (row < last) {
             b.n = 0;
             b.first_index = start + row;
@@ -588,9 +630,7 @@ int reduce_impl(const Grid<T>& g, const GridSpec<T>& s, long long start, long lo
                 // discount rate (as along a row whose innermost axis leaves them alone), else one by one
                 int n = 0;
                 while (row < last && n < LANES && b.n + n < BLOCK && !outer_changed) {
-                    for (int i = 0; i < g.n_cohorts * N_PARAMS; ++i) group.params[n][i] = w.params[i];
-                    group.discount[n] = w.discount;
-                    group.tax[n] = w.tax;
+                    group.take(n, w);
                     b.inner[b.n + n] = inner >= 0 ? w.coords[inner] : 0;
                     b.rows[b.n + n] = row;
                     ++n;

@@ -1,8 +1,11 @@
 """Building the fused kernels: the CUDA source compiles, the host build degrades gracefully, ``auto`` picks one.
 
 (a) ``kernels/dcecon_cuda.cu`` compiles with ``nvcc -ptx`` for sm_80 (A100)
-    and sm_90 (H100) with the options ``dcecon.backends.cuda`` gives NVRTC;
-    a compile error is reported against the real kernel file and line
+    and sm_90 (H100) with the options ``dcecon.backends.cuda`` gives NVRTC
+    (the generated contract header on the include path; the lean, full and
+    at-the-limits specialisations); the lean reduce kernel fits 128
+    registers with no spills (``nvcc -cubin -Xptxas -v``); a compile error
+    is reported against the real kernel file and line
     (``kernel_sources.with_line_directive`` puts ``#line 1 "<path>"`` first).
     These need ``nvcc`` (marker ``nvcc``) but no GPU.
 (b) The host build (``dcecon.backends.native``): without a C++ compiler the
@@ -40,7 +43,8 @@ from test_native_parity import (  # noqa: F401  (native_cache is an autouse fixt
 )
 
 import dcecon
-from dcecon.backends import kernel_sources, native, resolve_backend
+from dcecon.backends import contract, cuda, kernel_sources, native, resolve_backend
+from dcecon.model.metrics import kernel_mask
 from dcecon.scenario.loader import load_raw, validate
 
 NVCC = shutil.which("nvcc")
@@ -48,41 +52,115 @@ requires_nvcc = pytest.mark.skipif(NVCC is None, reason="nvcc (CUDA toolkit) is 
 nvcc = [pytest.mark.nvcc, requires_nvcc]
 
 CUDA_SOURCE = kernel_sources.kernel_dir() / kernel_sources.CUDA
-KERNEL_NAMES = ("dcecon_evaluate", "dcecon_reduce", "dcecon_merge_blocks")
+KERNEL_NAMES = ("dcecon_evaluate", "dcecon_reduce", "dcecon_merge_blocks", "dcecon_limits")
 
 GRID_AXES = ["cohorts.0.utilization=0.5:1:3", "cohorts.0.price_usd_per_gpu_hour=1.5,2.5"]
 """A small grid of the neocloud scenario (no zero utilization, so NumPy emits no RuntimeWarning)."""
 
+LEAN_METRICS = ("gross_margin", "npv_usd")
+"""The lean kernel of the benchmarks (benchmarks/bench_limits.py, ``--metrics gross_margin,npv_usd --tables none``)."""
 
-def _nvcc(source: Path, out: Path, arch: str, *extra: str) -> subprocess.CompletedProcess:
-    command = [NVCC, "-ptx", f"-arch={arch}", "-std=c++17", "-I", str(kernel_sources.kernel_dir()), *extra,
-               str(source), "-o", str(out)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+SPECIALISATIONS = {
+    # the bench grid (benchmarks/bench-h100-leased-6y.toml): five axes, one cohort, 6 annual periods (capacity 8)
+    "lean": cuda.Specialisation(outputs=kernel_mask(LEAN_METRICS), tables=False, sketch=True, axes=5, periods=8,
+                                cohorts=1),
+    "full": cuda.Specialisation(outputs=-1, tables=True, sketch=True, axes=5, periods=8, cohorts=1),
+    # the contract's limits: every metric, 16 cohorts, 768 periods, 16 axes
+    "limits": cuda.Specialisation(),
+}
+"""Specialisations the CUDA source is compiled for, with the ``-D`` options ``dcecon.backends.cuda`` gives NVRTC."""
+
+REGISTER_BUDGET = 128
+"""Registers per thread of the lean reduce kernel: 4 blocks of ``cuda.BLOCK`` = 128 threads per SM (the
+``-DDCECON_MIN_BLOCKS`` launch bound cuda.py sets for kernels with few metrics)."""
+
+
+@pytest.fixture
+def contract_include(tmp_path):
+    """Folder holding the generated ``dcecon_contract.h`` (``contract.write_header``), for ``-I``."""
+    return contract.write_header(tmp_path / "include").parent
+
+
+def _nvcc(source: Path, out: Path, arch: str, include: Path, *extra: str, mode: str = "-ptx"
+          ) -> subprocess.CompletedProcess:
+    """``nvcc MODE -arch=ARCH`` with cuda.py's options for nvcc (``-std=c++17``, the kernel folder and the
+    contract header's folder on the include path) and ``extra`` (the ``-D`` of a specialisation)."""
+    command = [NVCC, mode, f"-arch={arch}", "-std=c++17", "-I", str(kernel_sources.kernel_dir()), "-I", str(include),
+               *extra, str(source), "-o", str(out)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+
+
+def ptxas_report(stderr: str) -> dict:
+    """``{entry: {"registers": N, "spill_stores": B, "spill_loads": B, "stack": B}}`` from ``-Xptxas -v``."""
+    report, entry, props = {}, None, None
+    for line in stderr.splitlines():
+        if m := re.search(r"Compiling entry function '([^']+)'", line):
+            entry = m.group(1)
+            report.setdefault(entry, {})
+        elif m := re.search(r"Function properties for (\S+)", line):
+            props = m.group(1)
+        elif m := re.search(r"(\d+) bytes stack frame, (\d+) bytes spill stores, (\d+) bytes spill loads", line):
+            if props in report:
+                report[props].update(stack=int(m.group(1)), spill_stores=int(m.group(2)),
+                                     spill_loads=int(m.group(3)))
+        elif (m := re.search(r"Used (\d+) registers", line)) and entry is not None:
+            report[entry]["registers"] = int(m.group(1))
+    return report
+
+
+def _entry(report: dict, name: str, ctype: str) -> dict:
+    """The report of kernel ``name<ctype>`` (its mangled name holds ``name`` and ``I<d|f>E``)."""
+    code = {"double": "IdE", "float": "IfE"}[ctype]
+    found = [v for k, v in report.items() if name in k and code in k]
+    assert len(found) == 1, f"{name}<{ctype}> not found once in {list(report)}"
+    return found[0]
 
 
 # --- (a) the CUDA source ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("which", sorted(SPECIALISATIONS))
 @pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
 @pytest.mark.nvcc
 @requires_nvcc
-def test_cuda_source_compiles_to_ptx(arch, tmp_path):
-    """``nvcc -ptx -arch=ARCH -std=c++17 -I kernels kernels/dcecon_cuda.cu`` succeeds; the PTX has every kernel.
+def test_cuda_source_compiles_to_ptx(arch, which, tmp_path, contract_include):
+    """``nvcc -ptx -arch=ARCH -std=c++17 -I kernels -I <contract header> -D... kernels/dcecon_cuda.cu`` succeeds
+    for the lean, full and at-the-limits specialisations; the PTX has every kernel.
 
-    Built with the capacities ``dcecon.backends.cuda._module`` passes
-    (``DCECON_MAX_PERIODS``, ``DCECON_MAX_COHORTS``, ``DCECON_BLOCK``); a
-    compile error fails the test with nvcc's message.
+    The ``-D`` options are ``cuda.Specialisation.defines()``, what ``dcecon.backends.cuda`` gives NVRTC (which
+    also gets ``cuda.NVRTC_ONLY_OPTIONS``); a compile error fails the test with nvcc's message.
     """
-    out = tmp_path / f"dcecon_{arch}.ptx"
-    done = _nvcc(CUDA_SOURCE, out, arch, "-DDCECON_MAX_PERIODS=96", "-DDCECON_MAX_COHORTS=16", "-DDCECON_BLOCK=128")
-    assert done.returncode == 0, f"nvcc failed for {arch}:\n{done.stderr}"
-    ptx = out.read_text()
-    entries = re.findall(r"\.entry\s+(\S+)\(", ptx)
+    out = tmp_path / f"dcecon_{arch}_{which}.ptx"
+    done = _nvcc(CUDA_SOURCE, out, arch, contract_include, *SPECIALISATIONS[which].defines())
+    assert done.returncode == 0, f"nvcc failed for {arch} ({which}):\n{done.stderr[-4000:]}"
+    entries = re.findall(r"\.entry\s+(\S+)\(", out.read_text())
     for name in KERNEL_NAMES:
         assert any(name in entry for entry in entries), f"{name} missing from the PTX entries {entries}"
     # dcecon_evaluate and dcecon_reduce are instantiated for double and float
     assert sum("dcecon_evaluate" in e for e in entries) == 2
     assert sum("dcecon_reduce" in e for e in entries) == 2
+
+
+@pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
+@pytest.mark.nvcc
+@requires_nvcc
+def test_lean_reduce_kernel_fits_the_register_budget(arch, tmp_path, contract_include):
+    """The lean reduce kernel (gross margin and NPV, no tables; float64 and float32) as ptxas builds it for
+    ARCH (``nvcc -cubin -Xptxas -v``): at most 128 registers per thread, 0 bytes of spill stores and loads.
+
+    (The full kernel keeps its reductions in local memory and is not held to a register budget.)
+    """
+    out = tmp_path / f"dcecon_{arch}_lean.cubin"
+    done = _nvcc(CUDA_SOURCE, out, arch, contract_include, "-Xptxas", "-v", *SPECIALISATIONS["lean"].defines(),
+                 mode="-cubin")
+    assert done.returncode == 0, f"nvcc failed for {arch}:\n{done.stderr[-4000:]}"
+    report = ptxas_report(done.stderr)
+    for ctype in ("double", "float"):
+        figures = _entry(report, "dcecon_reduce", ctype)
+        what = f"{arch} lean dcecon_reduce<{ctype}>: {figures}"
+        print(what)
+        assert figures["registers"] <= REGISTER_BUDGET, what
+        assert figures["spill_stores"] == 0 and figures["spill_loads"] == 0, what
 
 
 def test_with_line_directive_names_the_kernel_file():
@@ -96,7 +174,7 @@ def test_with_line_directive_names_the_kernel_file():
 
 @pytest.mark.nvcc
 @requires_nvcc
-def test_cuda_compile_error_points_at_the_kernel_file(tmp_path):
+def test_cuda_compile_error_points_at_the_kernel_file(tmp_path, contract_include):
     """A copy of the source (from ``with_line_directive``) with an error on line 41 compiled elsewhere:
     nvcc's message names ``kernels/dcecon_cuda.cu`` line 41, not the copy."""
     lines = kernel_sources.with_line_directive(kernel_sources.CUDA).splitlines()
@@ -104,7 +182,7 @@ def test_cuda_compile_error_points_at_the_kernel_file(tmp_path):
     lines.insert(error_line, "this_is_not_valid_cuda_code;")  # index 41 follows the directive and 40 lines
     copy = tmp_path / "copy_with_error.cu"
     copy.write_text("\n".join(lines) + "\n")
-    done = _nvcc(copy, tmp_path / "copy.ptx", "sm_80")
+    done = _nvcc(copy, tmp_path / "copy.ptx", "sm_80", contract_include, *SPECIALISATIONS["lean"].defines())
     assert done.returncode != 0, "the injected error was not reported"
     errors = [line for line in done.stderr.splitlines() if ": error" in line]
     assert errors and errors[0].startswith(f"{CUDA_SOURCE}({error_line}): error"), done.stderr[:1000]

@@ -128,10 +128,17 @@ def include_dir() -> Path:
     return base / "cuda" / "include"
 
 
-def compile_options(spec: Specialisation, include: Path | None = None) -> list[str]:
-    """Options of the NVRTC build (``-std=c++17``, the include folders, the specialisation's ``-D``)."""
+NVRTC_ONLY_OPTIONS = ("-default-device",)
+"""NVRTC options nvcc does not take: ``-default-device`` compiles the headers' unannotated helpers and constant
+tables for the device (nvcc needs them marked ``__host__ __device__``)."""
+
+
+def compile_options(spec: Specialisation, include: Path | None = None, nvrtc: bool = True) -> list[str]:
+    """Options of the module's build: ``-std=c++17``, the include folders (kernels, generated contract header),
+    the specialisation's ``-D`` and, for NVRTC, :data:`NVRTC_ONLY_OPTIONS` (``nvrtc=False``: what nvcc takes)."""
     include = include_dir() if include is None else Path(include)
-    return ["-std=c++17", f"-I{kernel_sources.kernel_dir()}", f"-I{include}", *spec.defines()]
+    options = ["-std=c++17", f"-I{kernel_sources.kernel_dir()}", f"-I{include}", *spec.defines()]
+    return options + list(NVRTC_ONLY_OPTIONS) if nvrtc else options
 
 
 def source_text() -> str:
