@@ -364,7 +364,8 @@ __device__ DCECON_INLINE void segment_clear(S& b) {
 template <typename S>
 __device__ DCECON_INLINE void segment_add(S& b, const double* x) {
     b.n = b.n + 1.0;
-    if (MARGIN_COLUMN >= 0 && x[MARGIN_COLUMN < 0 ? 0 : MARGIN_COLUMN] > 0.0) b.positive_margin = b.positive_margin + 1.0;
+    if (MARGIN_COLUMN >= 0 && x[MARGIN_COLUMN < 0 ? 0 : MARGIN_COLUMN] > 0.0)
+        b.positive_margin = b.positive_margin + 1.0;
     if (NPV_COLUMN >= 0 && x[NPV_COLUMN < 0 ? 0 : NPV_COLUMN] > 0.0) b.positive_npv = b.positive_npv + 1.0;
 #pragma unroll
     for (int k = 0; k < NSEL; ++k) {
@@ -503,8 +504,8 @@ dcecon_reduce(DCECON_KERNEL_ARGS(T), const int* table_int, const int* marginal_d
                     add_one_to_cell(tab.view(t), tab.cell(t, w.coords, s.sizes, s.n_cart, s.n_sampled, row), x);
                 }
                 // the next scenario leaves the segment when the samples and the innermost axis both wrap
-                bool segment_ends = row + 1 == last ||
-                                    (w.sample + 1 == s.n_samples && (inner < 0 || w.coords[inner] + 1 == s.sizes[inner]));
+                bool segment_ends = row + 1 == last || (w.sample + 1 == s.n_samples &&
+                                                        (inner < 0 || w.coords[inner] + 1 == s.sizes[inner]));
                 if (segment_ends) {
                     for (int t = 0; t < tab.count(); ++t) {
                         if (tab.fast_dim(t) >= inner) continue;

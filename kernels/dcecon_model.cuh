@@ -362,12 +362,18 @@ struct IrrSteps {
     double dt, t0;
     int n_regular;
     double factor[PERIOD_CAPACITY][IRR_N_SCAN];
+    double distance[IRR_N_SCAN];  // of scan interval (r - 1, r) from 0% (0 if it holds 0%), for the ranking
 };
 
 DCECON_HD DCECON_INLINE void irr_steps(double dt, double t0, int n_regular, IrrSteps& k) {
     k.dt = dt;
     k.t0 = t0;
     k.n_regular = n_regular;
+    k.distance[0] = 0.0;
+    for (int r = 1; r < IRR_N_SCAN; ++r) {
+        double prev_y = IRR_SCAN_Y[r - 1], next_y = IRR_SCAN_Y[r];
+        k.distance[r] = prev_y * next_y > 0.0 ? t_min(t_abs(prev_y), t_abs(next_y)) : 0.0;
+    }
     for (int r = 0; r < IRR_N_SCAN; ++r) {
         double y = IRR_SCAN_Y[r];
         double step = t_exp(-dt * y);
@@ -377,6 +383,15 @@ DCECON_HD DCECON_INLINE void irr_steps(double dt, double t0, int n_regular, IrrS
             factor *= step;
         }
     }
+}
+
+// NPV at scan rate r (the same sum, in the same order, as npv_slope_with_step at that rate).
+DCECON_HD DCECON_INLINE double npv_at_scan_rate(const double* cf, const double* t, int n, int n_regular,
+                                                const IrrSteps& k, int r) {
+    double v = 0.0;
+    for (int i = 0; i < n_regular; ++i) v += cf[i] * k.factor[i][r];
+    for (int i = n_regular; i < n; ++i) v += t[i] == 0.0 ? cf[i] : cf[i] * t_exp(-t[i] * IRR_SCAN_Y[r]);
+    return v;
 }
 
 // NPV at every scan rate (the same sums, in the same order, as npv_slope_with_step at each rate).
@@ -423,41 +438,57 @@ DCECON_HD DCECON_INLINE int sign_changes(const double* cf, const double* t, int 
 // (kernel only: where the reference would iterate once more to confirm, to the same root to rounding).
 constexpr double IRR_PREDICTED_STEP_FRACTION = 0.001;
 
-// Returns the IRR [-/year]; `root_y` receives ln(1 + IRR) (NaN when there is none).
-DCECON_HD double irr(const double* cf, const double* t, int n, int n_regular, const IrrSteps& k, double warm,
-                     double& root_y) {
-    root_y = t_nan<double>();
+// The state of one IRR iteration: the bracket [lo, hi] with the NPV at its ends, the iterate y, and flags.
+struct IrrState {
+    double y, lo, hi, f_lo, f_hi, last_step;
+    bool lo_moved_last, active, bracketed, exact_lo, exact_hi, unique;
+};
+
+// Everything before the iteration: sign changes, the NPV at the scan rates, the bracket, the start. Returns
+// false when there is no IRR (then NaN, at once).
+DCECON_HD bool irr_setup(const double* cf, const double* t, int n, int n_regular, const IrrSteps& k, double warm,
+                         IrrState& st) {
     const double y_min = IRR_Y_MIN, y_max = IRR_Y_MAX;
-    const double tol = IRR_STEP_TOLERANCE_F64;
-    const double dt = k.dt;
-    if (t[0] != k.t0 || n_regular != k.n_regular) return t_nan<double>();  // built for another grid
+    if (t[0] != k.t0 || n_regular != k.n_regular) return false;  // built for another grid
     int changes = sign_changes(cf, t, n, n_regular);
-    if (changes == 0) return t_nan<double>();
-    double v[IRR_N_SCAN];
-    npv_at_scan_rates(cf, t, n, n_regular, k, v);
-    double f_lo = v[0], f_hi = v[IRR_N_SCAN - 1];  // the scan's first and last rates are the bracket's ends
+    if (changes == 0) return false;
+    // the scan's first and last rates are the bracket's ends: the whole scan only when they do not bracket
+    double f_lo = npv_at_scan_rate(cf, t, n, n_regular, k, 0);
+    double f_hi = npv_at_scan_rate(cf, t, n, n_regular, k, IRR_N_SCAN - 1);
     bool exact_lo = f_lo == 0.0, exact_hi = f_hi == 0.0;
     bool bracketed = (((f_lo > 0.0) != (f_hi > 0.0)) || exact_lo || exact_hi) && t_isfinite(f_lo) &&
                      t_isfinite(f_hi);
     double lo = y_min, hi = y_max;
     bool scanned = false;
-    if (!bracketed && changes == 1) return t_nan<double>();
+    if (!bracketed && changes == 1) return false;
     if (!bracketed) {
         // the NPV has the same sign at both ends: look for a sign change between scan rates, preferring one
-        // where the NPV falls through zero as the rate rises, then the one nearest 0%
-        double best = t_inf<double>();
+        // where the NPV falls through zero as the rate rises, then the one nearest 0% (ranked in one pass
+        // over the intervals; the first of equal ranks wins, as in the reference's scan)
+        double v[IRR_N_SCAN], rank[IRR_N_SCAN];
+        npv_at_scan_rates(cf, t, n, n_regular, k, v);
+        rank[0] = t_inf<double>();
+#if !defined(__CUDACC__) && !defined(__CUDACC_RTC__)
+#pragma omp simd
+#endif
         for (int r = 1; r < IRR_N_SCAN; ++r) {
-            double prev_y = IRR_SCAN_Y[r - 1], next_y = IRR_SCAN_Y[r], prev_f = v[r - 1], next_f = v[r];
-            if (((prev_f > 0.0) != (next_f > 0.0)) && t_isfinite(prev_f) && t_isfinite(next_f)) {
-                double distance = prev_y * next_y > 0.0 ? t_min(t_abs(prev_y), t_abs(next_y)) : 0.0;
-                double rank = prev_f > 0.0 ? distance : distance + IRR_SCAN_RANK_PENALTY;
-                if (rank < best) {
-                    best = rank; lo = prev_y; hi = next_y; f_lo = prev_f; f_hi = next_f;
-                }
-            }
+            double prev_f = v[r - 1], next_f = v[r];
+            bool change = ((prev_f > 0.0) != (next_f > 0.0)) && (prev_f - prev_f == 0.0) && (next_f - next_f == 0.0);
+            rank[r] = change ? (prev_f > 0.0 ? k.distance[r] : k.distance[r] + IRR_SCAN_RANK_PENALTY)
+                             : t_inf<double>();
         }
+        double best = t_inf<double>();
+#if !defined(__CUDACC__) && !defined(__CUDACC_RTC__)
+#pragma omp simd reduction(min : best)
+#endif
+        for (int r = 1; r < IRR_N_SCAN; ++r) best = rank[r] < best ? rank[r] : best;
+        int chosen = 1;
+        while (chosen < IRR_N_SCAN - 1 && !(rank[chosen] == best)) ++chosen;  // the first of the best
         scanned = best < t_inf<double>();
         bracketed = scanned;
+        if (scanned) {
+            lo = IRR_SCAN_Y[chosen - 1]; hi = IRR_SCAN_Y[chosen]; f_lo = v[chosen - 1]; f_hi = v[chosen];
+        }
     }
     double y;
     // with one or two sign changes a bracket holds exactly one root (an odd number, at most two in all), so
@@ -482,44 +513,160 @@ DCECON_HD double irr(const double* cf, const double* t, int n, int n_regular, co
         y = t_clip(y, y_min + IRR_START_MARGIN, y_max - IRR_START_MARGIN);
         if (scanned && (y <= lo || y >= hi)) y = 0.5 * (lo + hi);
     }
-    bool active = bracketed && !exact_lo && !exact_hi;
-    bool lo_moved_last = false;
-    double last_step = 0.0;  // the previous Newton step, for the convergence rate
-    for (int it = 0; it < IRR_MAX_ITERATIONS && active; ++it) {
-        double value, slope;
-        npv_slope(cf, t, n, n_regular, dt, y, value, slope);
-        bool move_lo = (value > 0.0) == (f_lo > 0.0);
-        if (move_lo && lo_moved_last) f_hi = 0.5 * f_hi;
-        if (!move_lo && !lo_moved_last) f_lo = 0.5 * f_lo;
-        if (move_lo) { lo = y; f_lo = value; } else { hi = y; f_hi = value; }
-        lo_moved_last = move_lo;
-        double newton = y - value / (slope == 0.0 ? 1.0 : slope);
-        bool use_newton = slope != 0.0 && newton > lo && newton < hi;
-        double denominator = f_hi - f_lo;
-        double secant = (lo * f_hi - hi * f_lo) / (denominator == 0.0 ? 1.0 : denominator);
-        if (!(denominator != 0.0 && secant > lo && secant < hi)) secant = 0.5 * (lo + hi);
-        double candidate = use_newton ? newton : secant;
-        // a false-position step that barely moves from a lopsided bracket is not convergence: bisect instead
-        if (!use_newton && t_abs(candidate - y) <= tol && hi - lo > tol) candidate = 0.5 * (lo + hi);
-        bool done = value == 0.0 || (use_newton && t_abs(newton - y) <= tol) || hi - lo <= tol;
-        if (unique && use_newton && last_step != 0.0) {
-            // quadratic convergence: the next step would be about rate * step^2; when that is far below the
-            // tolerance, this step lands on the root (the one root of the bracket) to rounding, so the
-            // reference's last, confirming iteration is skipped
-            double step = t_abs(newton - y);
-            done = done || step * step * (step / (last_step * last_step)) <= IRR_PREDICTED_STEP_FRACTION * tol;
-        }
-        last_step = use_newton ? t_abs(newton - y) : 0.0;
+    st.y = y; st.lo = lo; st.hi = hi; st.f_lo = f_lo; st.f_hi = f_hi; st.last_step = 0.0;
+    st.lo_moved_last = false;
+    st.bracketed = bracketed; st.exact_lo = exact_lo; st.exact_hi = exact_hi; st.unique = unique;
+    st.active = bracketed && !exact_lo && !exact_hi;
+    return true;
+}
 
-        if (value != 0.0) y = candidate;
-        if (done) active = false;
-    }
-    if (exact_lo) y = y_min;
-    if (exact_hi) y = y_max;
-    if (!(bracketed && !active)) return t_nan<double>();
+// One safeguarded Newton / Illinois step from the NPV and its slope at st.y (dcecon.model.finance).
+// Written for a scalar state and, below, for the same state in vector lanes: the statements are the same.
+DCECON_HD DCECON_INLINE void irr_update(IrrState& st, double value, double slope) {
+    const double tol = IRR_STEP_TOLERANCE_F64;
+    double y = st.y, lo = st.lo, hi = st.hi, f_lo = st.f_lo, f_hi = st.f_hi;
+    bool move_lo = (value > 0.0) == (f_lo > 0.0);
+    if (move_lo && st.lo_moved_last) f_hi = 0.5 * f_hi;
+    if (!move_lo && !st.lo_moved_last) f_lo = 0.5 * f_lo;
+    if (move_lo) { lo = y; f_lo = value; } else { hi = y; f_hi = value; }
+    double newton = y - value / (slope == 0.0 ? 1.0 : slope);
+    bool use_newton = slope != 0.0 && newton > lo && newton < hi;
+    double denominator = f_hi - f_lo;
+    double secant = (lo * f_hi - hi * f_lo) / (denominator == 0.0 ? 1.0 : denominator);
+    if (!(denominator != 0.0 && secant > lo && secant < hi)) secant = 0.5 * (lo + hi);
+    double candidate = use_newton ? newton : secant;
+    // a false-position step that barely moves from a lopsided bracket is not convergence: bisect instead
+    if (!use_newton && t_abs(candidate - y) <= tol && hi - lo > tol) candidate = 0.5 * (lo + hi);
+    double step = t_abs(newton - y);
+    bool done = value == 0.0 || (use_newton && step <= tol) || hi - lo <= tol;
+    // quadratic convergence: the next step would be about rate * step^2; when that is far below the
+    // tolerance, this step lands on the root (the one root of the bracket) to rounding, so the reference's
+    // last, confirming iteration is skipped
+    if (st.unique && use_newton && st.last_step != 0.0)
+        done = done || step * step * (step / (st.last_step * st.last_step)) <= IRR_PREDICTED_STEP_FRACTION * tol;
+    st.last_step = use_newton ? step : 0.0;
+    st.lo_moved_last = move_lo;
+    st.lo = lo; st.hi = hi; st.f_lo = f_lo; st.f_hi = f_hi;
+    if (value != 0.0) st.y = candidate;
+    if (done) st.active = false;
+}
+
+// The IRR from a finished iteration; `root_y` receives ln(1 + IRR) (NaN when there is none).
+DCECON_HD DCECON_INLINE double irr_finish(IrrState& st, double& root_y) {
+    double y = st.exact_lo ? IRR_Y_MIN : (st.exact_hi ? IRR_Y_MAX : st.y);
+    root_y = t_nan<double>();
+    if (!(st.bracketed && !st.active)) return t_nan<double>();
     root_y = y;
     return t_expm1(y);
 }
+
+// Returns the IRR [-/year]; `root_y` receives ln(1 + IRR) (NaN when there is none).
+DCECON_HD double irr(const double* cf, const double* t, int n, int n_regular, const IrrSteps& k, double warm,
+                     double& root_y) {
+    IrrState st;
+    root_y = t_nan<double>();
+    if (!irr_setup(cf, t, n, n_regular, k, warm, st)) return t_nan<double>();
+    for (int it = 0; it < IRR_MAX_ITERATIONS && st.active; ++it) {
+        double value, slope;
+        npv_slope(cf, t, n, n_regular, k.dt, st.y, value, slope);
+        irr_update(st, value, slope);
+    }
+    return irr_finish(st, root_y);
+}
+
+#if !defined(__CUDACC__) && !defined(__CUDACC_RTC__)
+typedef long long lanes_mask __attribute__((vector_size(LANES * sizeof(long long))));
+
+// The IRRs of LANES scenarios at once: each lane's setup as irr_setup (branchy, one lane at a time), then the
+// Newton / Illinois iterations of every lane together in vector registers - the statements of irr_update with
+// masks - until no lane is active, then irr_finish per lane. Each lane computes what irr computes (the exp
+// of each lane is the scalar exp), so the results are the same.
+inline lanes_f64 irr_lanes(const lanes_f64* cf, const double* t, int n, int n_regular, const IrrSteps& k,
+                           const double* warm, int n_lanes, double* root_y) {
+    const double tol = IRR_STEP_TOLERANCE_F64;
+    IrrState st[LANES];
+    bool set[LANES];
+    lanes_f64 y, lo, hi, f_lo, f_hi, last_step;
+    lanes_mask lo_moved_last, active, unique;
+    for (int l = 0; l < LANES; ++l) {
+        double flows[PERIOD_CAPACITY + COHORT_CAPACITY];
+        for (int i = 0; i < n; ++i) flows[i] = cf[i][l];
+        set[l] = l < n_lanes && irr_setup(flows, t, n, n_regular, k, warm[l], st[l]);
+        y[l] = set[l] ? st[l].y : 0.0; lo[l] = set[l] ? st[l].lo : -1.0; hi[l] = set[l] ? st[l].hi : 1.0;
+        f_lo[l] = set[l] ? st[l].f_lo : 1.0; f_hi[l] = set[l] ? st[l].f_hi : -1.0; last_step[l] = 0.0;
+        lo_moved_last[l] = 0;
+        active[l] = set[l] && st[l].active ? -1 : 0;
+        unique[l] = set[l] && st[l].unique ? -1 : 0;
+    }
+    const lanes_f64 zero = splat<lanes_f64>(0.0), one = splat<lanes_f64>(1.0), half = splat<lanes_f64>(0.5);
+    for (int it = 0; it < IRR_MAX_ITERATIONS; ++it) {
+        bool any = false;
+        for (int l = 0; l < LANES; ++l) any |= active[l] != 0;
+        if (!any) break;
+        // NPV and slope in y = ln(1 + r) of every lane (npv_slope)
+        lanes_f64 step, factor;
+        for (int l = 0; l < LANES; ++l) {
+            step[l] = t_exp(-k.dt * y[l]);
+            factor[l] = n_regular > 0 ? (t[0] == k.dt ? step[l] : t_exp(-t[0] * y[l])) : 0.0;
+        }
+        lanes_f64 value = zero, sum = zero;
+        for (int i = 0; i < n_regular; ++i) {
+            lanes_f64 w = cf[i] * factor;
+            value += w;
+            sum += t[i] * w;
+            factor *= step;
+        }
+        for (int i = n_regular; i < n; ++i) {
+            lanes_f64 w;
+            for (int l = 0; l < LANES; ++l) w[l] = t[i] == 0.0 ? cf[i][l] : cf[i][l] * t_exp(-t[i] * y[l]);
+            value += w;
+            sum += t[i] * w;
+        }
+        lanes_f64 slope = -sum;
+        // irr_update, lane by lane in masks (act: the lanes still iterating)
+        lanes_mask act = active;
+        lanes_mask move_lo = (value > 0.0) == (f_lo > 0.0);
+        f_hi = (act & move_lo & lo_moved_last) ? half * f_hi : f_hi;
+        f_lo = (act & ~move_lo & ~lo_moved_last) ? half * f_lo : f_lo;
+        lo = (act & move_lo) ? y : lo;
+        f_lo = (act & move_lo) ? value : f_lo;
+        hi = (act & ~move_lo) ? y : hi;
+        f_hi = (act & ~move_lo) ? value : f_hi;
+        lanes_f64 newton = y - value / (slope == 0.0 ? one : slope);
+        lanes_mask use_newton = (slope != 0.0) & (newton > lo) & (newton < hi);
+        lanes_f64 denominator = f_hi - f_lo;
+        lanes_f64 secant = (lo * f_hi - hi * f_lo) / (denominator == 0.0 ? one : denominator);
+        secant = ((denominator != 0.0) & (secant > lo) & (secant < hi)) ? secant : half * (lo + hi);
+        lanes_f64 candidate = use_newton ? newton : secant;
+        lanes_f64 moved = candidate - y;
+        moved = moved < 0.0 ? -moved : moved;
+        candidate = (~use_newton & (moved <= tol) & (hi - lo > tol)) ? half * (lo + hi) : candidate;
+        lanes_f64 newton_step = newton - y;
+        newton_step = newton_step < 0.0 ? -newton_step : newton_step;
+        lanes_mask done = (value == 0.0) | (use_newton & (newton_step <= tol)) | (hi - lo <= tol);
+        lanes_f64 rate_denominator = last_step * last_step;
+        lanes_f64 predicted = newton_step * newton_step *
+                              (newton_step / (rate_denominator == 0.0 ? one : rate_denominator));
+        done |= unique & use_newton & (last_step != 0.0) & (predicted <= IRR_PREDICTED_STEP_FRACTION * tol);
+        last_step = act ? (use_newton ? newton_step : zero) : last_step;
+        lo_moved_last = act ? move_lo : lo_moved_last;
+        y = (act & (value != 0.0)) ? candidate : y;
+        active = act & ~done;
+    }
+    lanes_f64 result;
+    for (int l = 0; l < LANES; ++l) {
+        if (!set[l]) {
+            result[l] = t_nan<double>();
+            root_y[l] = t_nan<double>();
+            continue;
+        }
+        st[l].y = y[l];
+        st[l].active = active[l] != 0;
+        result[l] = irr_finish(st[l], root_y[l]);
+    }
+    return result;
+}
+#endif
 
 // What one thread keeps from scenario to scenario: the discount factors of the last discount rate and
 // in-service dates (two pow per cohort, recomputed only when those change, as along most grid rows), the
@@ -682,11 +829,28 @@ DCECON_HD void evaluate_lanes(const Grid<T>& g, const V* params, const T* shared
         D npv = inflows - outflows;
         for (int l = 0; l < n_lanes; ++l) set_lane(out[M_NPV_USD], l, T(lane(npv, l)));
     }
-    if (W::irr || W::payback) {
+#if !defined(__CUDACC__) && !defined(__CUDACC_RTC__)
+    if constexpr (W::irr && Lanes<V>::count > 1) {  // every lane's IRR at once (irr_lanes)
+        double warm[LANES], root_y[LANES];
+        double last = cache.last_root_y, before = cache.previous_root_y;
+        double trend = (before == before && t_abs(last - before) < 0.1) ? last - before : 0.0;
+        for (int l = 0; l < LANES; ++l) warm[l] = last + (l + 1) * trend;  // along the row, evenly spaced
+        lanes_f64 rates = irr_lanes(cf, tt, n_cf, g.n_periods, cache.steps, warm, n_lanes, root_y);
+        out[M_IRR] = rates;
+        for (int l = 0; l < n_lanes; ++l) {
+            cache.previous_root_y = root_y[l] == root_y[l] ? cache.last_root_y : t_nan<double>();
+            if (root_y[l] == root_y[l]) cache.last_root_y = root_y[l];
+        }
+    }
+    constexpr bool irr_per_lane = W::irr && Lanes<V>::count == 1;
+#else
+    constexpr bool irr_per_lane = W::irr;
+#endif
+    if (irr_per_lane || W::payback) {
         for (int l = 0; l < n_lanes; ++l) {  // one lane at a time: iterations and early exits differ per scenario
             double flows[CF_CAPACITY];
             for (int i = 0; i < n_cf; ++i) flows[i] = lane(cf[i], l);
-            if (W::irr) {
+            if (irr_per_lane) {
                 double root_y;
                 // the warm start: the roots of the last two scenarios extrapolated (scenarios along a row are
                 // evenly spaced), or the last root

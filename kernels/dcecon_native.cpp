@@ -176,19 +176,25 @@ inline void reduce_block(Block& b, Accumulator& a, const SketchLayout& sk) {
     for (int k = 0; k < NSEL; ++k) {
         const double* x = b.x[k];
         double cnt = 0, sum = 0, lo = INF, hi = -INF, neg = 0, nan = 0, pinf = 0, ninf = 0;
-#pragma omp simd reduction(+ : cnt, sum, neg, nan, pinf, ninf) reduction(min : lo) reduction(max : hi)
+#pragma omp simd reduction(+ : cnt, sum, neg) reduction(min : lo) reduction(max : hi)
         for (int i = 0; i < n; ++i) {
             double v = x[i];
-            bool number = v == v;
             bool finite = v - v == 0.0;
             cnt += finite ? 1.0 : 0.0;
             sum += finite ? v : 0.0;
-            lo = (number && v < lo) ? v : lo;
-            hi = (number && v > hi) ? v : hi;
-            neg += (v < 0.0) ? 1.0 : 0.0;
-            nan += number ? 0.0 : 1.0;
-            pinf += (number && !finite && v > 0.0) ? 1.0 : 0.0;
-            ninf += (number && !finite && v < 0.0) ? 1.0 : 0.0;
+            lo = v < lo ? v : lo;  // false for NaN: extremes over the non-NaN values
+            hi = v > hi ? v : hi;
+            neg += v < 0.0 ? 1.0 : 0.0;
+        }
+        if (cnt < n) {  // NaN and infinities, counted only in blocks that have any
+#pragma omp simd reduction(+ : nan, pinf, ninf)
+            for (int i = 0; i < n; ++i) {
+                double v = x[i];
+                bool finite = v - v == 0.0;
+                nan += v == v ? 0.0 : 1.0;
+                pinf += (!finite && v > 0.0) ? 1.0 : 0.0;
+                ninf += (!finite && v < 0.0) ? 1.0 : 0.0;
+            }
         }
         double mean_b = cnt > 0 ? sum / cnt : 0.0;
         double m2_b = 0;
@@ -251,54 +257,60 @@ inline void reduce_block(Block& b, Accumulator& a, const SketchLayout& sk) {
     b.positive_npv = pn;
 }
 
-// Tables are stored table by table, statistic-major: a table of G cells starting at cell offset O holds its
-// cell sums at sums[O * CELL_SUMS + s * G + g] (statistic s of cell g) and its minima and maxima at
-// mins[O * NSEL + k * G + g], so the cells of consecutive scenarios along the innermost axis are contiguous
-// and take vector updates.
+// Tables are stored table by table. A table that the innermost axis indexes (its main effect, and its pairs
+// with the other axes) is statistic-major: cell g's statistic s at sums[O * CELL_SUMS + s * G + g] (G cells
+// from cell offset O), minima and maxima at mins[O * NSEL + k * G + g], so the cells of consecutive scenarios
+// along the innermost axis are contiguous and take vector updates. Every other table takes one update per
+// block, of all its statistics in one cell: cell-major, sums[O * CELL_SUMS + g * CELL_SUMS + s], so an update
+// touches a few cache lines, not one per statistic.
 struct TableView {
-    double* sums;  // CELL_SUMS x G
-    double* lo;    // NSEL x G
-    double* hi;    // NSEL x G
+    double* sums;
+    double* lo;
+    double* hi;
     long long G;
+    long long stat, cell;    // strides of a statistic and of a cell in sums
+    long long mstat, mcell;  // in lo and hi
+
+    double& sum(int st, long long g) const { return sums[st * stat + g * cell]; }
+    double& low(int k, long long g) const { return lo[k * mstat + g * mcell]; }
+    double& high(int k, long long g) const { return hi[k * mstat + g * mcell]; }
 };
 
-inline TableView table_view(Accumulator& a, long long offset, long long G) {
-    return TableView{a.sums.data() + offset * CELL_SUMS, a.mins.data() + offset * NSEL,
-                     a.maxs.data() + offset * NSEL, G};
+inline TableView table_view(Accumulator& a, long long offset, long long G, bool stat_major) {
+    return TableView{a.sums.data() + offset * CELL_SUMS, a.mins.data() + offset * NSEL, a.maxs.data() + offset * NSEL,
+                     G, stat_major ? G : 1, stat_major ? 1 : CELL_SUMS, stat_major ? G : 1, stat_major ? 1 : NSEL};
 }
 
 // The whole block into one cell (every scenario of the block falls in it).
 inline void add_block_to_cell(const TableView& t, long long g, const Block& b) {
-    const long long G = t.G;
-    t.sums[g] += b.n;
-    t.sums[G + g] += b.positive_margin;
-    t.sums[2 * G + g] += b.positive_npv;
+    t.sum(0, g) += b.n;
+    t.sum(1, g) += b.positive_margin;
+    t.sum(2, g) += b.positive_npv;
     for (int k = 0; k < NSEL; ++k) {
-        t.sums[(3 + k) * G + g] += b.sum[k];
-        if (SEL.count_slot[k] >= 0) t.sums[(3 + NSEL + SEL.count_slot[k]) * G + g] += b.defined[k];
-        double* lo = t.lo + k * G + g;
-        double* hi = t.hi + k * G + g;
-        *lo = b.lo[k] < *lo ? b.lo[k] : *lo;
-        *hi = b.hi[k] > *hi ? b.hi[k] : *hi;
+        t.sum(3 + k, g) += b.sum[k];
+        if (SEL.count_slot[k] >= 0) t.sum(3 + NSEL + SEL.count_slot[k], g) += b.defined[k];
+        double& lo = t.low(k, g);
+        double& hi = t.high(k, g);
+        lo = b.lo[k] < lo ? b.lo[k] : lo;
+        hi = b.hi[k] > hi ? b.hi[k] : hi;
     }
 }
 
 // Scenario i of the block into cell g.
 inline void add_one_to_cell(const TableView& t, long long g, const Block& b, int i) {
-    const long long G = t.G;
-    t.sums[g] += 1.0;
-    if (MARGIN_COLUMN >= 0) t.sums[G + g] += b.x[MARGIN_COLUMN < 0 ? 0 : MARGIN_COLUMN][i] > 0.0 ? 1.0 : 0.0;
-    if (NPV_COLUMN >= 0) t.sums[2 * G + g] += b.x[NPV_COLUMN < 0 ? 0 : NPV_COLUMN][i] > 0.0 ? 1.0 : 0.0;
+    t.sum(0, g) += 1.0;
+    if (MARGIN_COLUMN >= 0) t.sum(1, g) += b.x[MARGIN_COLUMN < 0 ? 0 : MARGIN_COLUMN][i] > 0.0 ? 1.0 : 0.0;
+    if (NPV_COLUMN >= 0) t.sum(2, g) += b.x[NPV_COLUMN < 0 ? 0 : NPV_COLUMN][i] > 0.0 ? 1.0 : 0.0;
     for (int k = 0; k < NSEL; ++k) {
         double v = b.x[k][i];
         bool finite = is_finite(v);
-        t.sums[(3 + k) * G + g] += (SEL.count_slot[k] < 0 || finite) ? v : 0.0;
-        if (SEL.count_slot[k] >= 0) t.sums[(3 + NSEL + SEL.count_slot[k]) * G + g] += finite ? 1.0 : 0.0;
+        t.sum(3 + k, g) += (SEL.count_slot[k] < 0 || finite) ? v : 0.0;
+        if (SEL.count_slot[k] >= 0) t.sum(3 + NSEL + SEL.count_slot[k], g) += finite ? 1.0 : 0.0;
         if (v == v) {
-            double* lo = t.lo + k * G + g;
-            double* hi = t.hi + k * G + g;
-            *lo = v < *lo ? v : *lo;
-            *hi = v > *hi ? v : *hi;
+            double& lo = t.low(k, g);
+            double& hi = t.high(k, g);
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
         }
     }
 }
@@ -362,6 +374,12 @@ inline bool deferred(const TableLayout& lay, int t, int n_cart) {
     return lay.pair_b[k] == inner && lay.pair_a[k] < inner - 1;
 }
 
+// Whether table t is statistic-major: the innermost cartesian axis indexes it.
+inline bool stat_major(const TableLayout& lay, int t, int n_cart) {
+    int inner = n_cart - 1;
+    return t < lay.n_marginal ? lay.marginal_dims[t] == inner : lay.pair_b[t - lay.n_marginal] == inner;
+}
+
 inline long long table_offset(const TableLayout& lay, int t) {
     return t < lay.n_marginal ? lay.marginal_offsets[t] : lay.pair_offsets[t - lay.n_marginal];
 }
@@ -387,7 +405,7 @@ struct RowAccumulator {
         hi.assign((size_t)(NSEL * cells), -INF);
         used = false;
     }
-    TableView view() { return TableView{sums.data(), lo.data(), hi.data(), G}; }
+    TableView view() { return TableView{sums.data(), lo.data(), hi.data(), G, G, 1, G, 1}; }
 };
 
 inline void flush_rows(Accumulator& a, RowAccumulator& r, const TableLayout& lay, const long long* coords,
@@ -396,7 +414,7 @@ inline void flush_rows(Accumulator& a, RowAccumulator& r, const TableLayout& lay
     const long long G = r.G;
     for (int t = 0; t < lay.n_marginal + lay.n_pairs; ++t) {
         if (!deferred(lay, t, n_cart)) continue;
-        TableView v = table_view(a, table_offset(lay, t), table_cells(lay, t));
+        TableView v = table_view(a, table_offset(lay, t), table_cells(lay, t), true);
         long long base = t < lay.n_marginal ? 0 : coords[lay.pair_a[t - lay.n_marginal]] * G;
         for (int st = 0; st < CELL_SUMS; ++st) {
             double* target = v.sums + st * v.G + base;
@@ -442,7 +460,7 @@ inline void tables_of_block(Accumulator& a, const Block& b, const TableLayout& l
         long long next = t + 1 < lay.n_marginal ? lay.marginal_offsets[t + 1]
                          : (t + 1 - lay.n_marginal < lay.n_pairs ? lay.pair_offsets[t + 1 - lay.n_marginal]
                                                                  : lay.n_groups);
-        TableView view = table_view(a, offset, next - offset);
+        TableView view = table_view(a, offset, next - offset, stat_major(lay, t, n_cart));
         int d = marginal ? lay.marginal_dims[t] : lay.pair_b[t - lay.n_marginal];  // the faster-varying dim
         long long base = marginal ? 0 : coords[lay.pair_a[t - lay.n_marginal]] * sizes[d];
         if (d < inner) {
@@ -567,8 +585,10 @@ void evaluate_group(const Grid<T>& g, const int* methods, Group<T>& group, int n
             for (int l = 0; l < LANES; ++l) tax[l] = group.tax[l < n ? l : 0];
             evaluate_lanes<double, MASK, lanes_f64>(g, group.lanes, group.params[0], methods, group.discount[0], tax,
                                                     out, cache, n);
-            for (int k = 0; k < NSEL; ++k)
-                for (int l = 0; l < n; ++l) b.x[k][b.n + l] = out[SEL.metric[k]][l];
+            for (int k = 0; k < NSEL; ++k) {  // whole vectors into the block's columns
+                if (n == LANES) std::memcpy(&b.x[k][b.n], &out[SEL.metric[k]], sizeof(lanes_f64));
+                else for (int l = 0; l < n; ++l) b.x[k][b.n + l] = out[SEL.metric[k]][l];
+            }
             return;
         }
     }

@@ -3,17 +3,26 @@ the NumPy reference: the bodies of ``tests/test_native_parity.py`` run on the GP
 
 - ``cuda.evaluate_chunk`` scenario by scenario against ``evaluate_chunk`` on
   NumPy, on every parity case (float64, ``RTOL = 1e-10`` scale-aware, NaN/inf
-  positions identical); the ``cupy-array`` backend (the array-API model on
-  CuPy) the same way;
-- ``dcecon.grid(..., backend="cupy")`` (``cuda.reduce_chunk``: per-block
-  moments, atomics for sketches and tables) and ``backend="cupy-array"``
-  reductions against ``backend="numpy"``, including a sampled run, a chunk
-  size that splits a cell's samples and a grid of several thread blocks;
-- float32 on the CUDA kernel within the bounds of ``tests/test_float32.py``;
-- the CLI ``--backend cupy --json`` against ``--backend numpy --json``.
+  positions identical), and for the lean selection (gross margin and NPV);
+- ``dcecon.grid(..., backend="cupy")`` (``cuda.reduce_chunk``: per-thread
+  runs reduced per block with warp shuffles, block partials merged in order,
+  sketches and tables by atomics) against ``backend="numpy"`` for several
+  selections - lean (gross margin + NPV) without and with tables, the full
+  default with tables ``auto`` and with tables ``none`` and no quantiles, an
+  investment subset - on a fleet, a sampled grid and a grid of several
+  thread blocks: counts, NaN/inf/negative counts, sketch buckets and table
+  counts exactly equal; argmin/argmax equal (or on a scenario whose value ties
+  the other's to rounding, as for the native kernel); means, standard
+  deviations, extremes and table sums to 1e-10 (scale-aware);
+- a chunk size that splits a cell's samples (device buffers reused across
+  many chunks), bit-for-bit repeatable reductions, float32 within the bounds
+  of ``tests/test_float32.py``, the CLI ``--backend cupy --json`` against
+  ``--backend numpy --json``;
+- the ``cupy-array`` backend (the array-API model on CuPy), last.
 
 Every test needs CuPy and a CUDA GPU (``gpu`` marker, skipped elsewhere); the
-module imports no CuPy at collection time.
+module imports no CuPy at collection time. ``benchmarks/gpu/run.sh`` runs it
+on a GPU machine.
 """
 
 from __future__ import annotations
@@ -28,12 +37,15 @@ from test_native_parity import (  # noqa: F401  (native_cache is an autouse fixt
     ALL_CASES,
     CASE_IDS,
     COL,
+    EXACT_TABLE_STATS,
     EXPLICIT_CASES,
     NEOCLOUD,
     REDUCTION_CASES,
+    RTOL,
     SAMPLED_CASES,
     Case,
     GridReference,
+    _close,
     assert_results_close,
     assert_summaries_close,
     check_pointwise,
@@ -49,17 +61,35 @@ from test_native_parity import (  # noqa: F401  (native_cache is an autouse fixt
 )
 
 from dcecon.backends import cuda, resolve_backend, to_numpy
+from dcecon.grid_engine.api import prepare
 from dcecon.grid_engine.batch import METRICS, evaluate_chunk
 
 pytestmark = gpu
 
 MANY_BLOCKS = Case("gpu-many-blocks", EXPLICIT_CASES[5].raw,
                    ("cohorts.*.utilization=0:1:10", "cohorts.2.it_power_mw=5:40:10", "finance.discount_rate=0:0.2:6"))
-"""600 scenarios: more than one block of ``cuda.BLOCK`` threads, so the tree and block merges run."""
+"""600 scenarios: more than one block of ``cuda.BLOCK`` threads, so the warp, block and block-merge folds run."""
+
+LEAN = ("gross_margin", "npv_usd")
+
+SELECTIONS = {
+    "lean": dict(metrics=LEAN, tables="none"),
+    "lean-tables": dict(metrics=LEAN, tables="auto"),
+    "investment": dict(metrics=("irr", "payback_years", "breakeven_utilization", "cost_usd_per_billed_gpu_hour"),
+                       tables="auto"),
+    "full": dict(metrics=None, tables="auto"),
+    "full-no-tables-no-quantiles": dict(metrics=None, tables="none", quantiles=False),
+}
+"""Metric, table and quantile selections of the reduction tests (``dcecon.grid`` keywords). The lean and
+investment kernels (at most ``cuda.SHARED_STATE_METRICS`` metrics) keep their reductions in shared memory,
+the full ones in local memory."""
+
+SELECTION_CASES = [EXPLICIT_CASES[5], SAMPLED_CASES[0], MANY_BLOCKS]
+"""A 4-cohort quarterly fleet, a sampled grid (tables by decile) and a grid of several blocks."""
 
 
 def cuda_evaluator(dtype="float64"):
-    """``(plan, args, start, stop) -> (m, 16)`` from the CUDA ``dcecon_evaluate`` kernel (host array)."""
+    """``(plan, args, start, stop) -> (m, n_selected)`` from the CUDA ``dcecon_evaluate`` kernel (host array)."""
 
     def evaluate(plan, args, start, stop):
         module = cuda.grid_module(dtype, plan.static_extents())
@@ -75,30 +105,104 @@ def cupy_array_evaluator(plan, args, start, stop):
     return np.stack([np.asarray(to_numpy(out[name]), dtype=np.float64) for name in METRICS], axis=1)
 
 
+def assert_selection_close(actual, expected, plan, rtol=RTOL, what="cupy"):
+    """Two :class:`GridResult` of the same plan and selection (any subset of the metrics): counts, sketches and
+    table counts equal; argmin/argmax equal or tied to rounding; moments, extremes and table sums to ``rtol``
+    on the scale of each metric (:class:`GridReference`, as ``assert_results_close`` for every metric)."""
+    metrics = list(expected.metrics)
+    assert list(actual.metrics) == metrics
+    ref = GridReference.of(plan)
+    size = ref.size[[COL[m] for m in metrics]]
+    a, b = actual.merged, expected.merged
+    problems = []
+    for field in ("count", "nan", "posinf", "neginf", "negative", "sketch"):
+        if not np.array_equal(getattr(a, field), getattr(b, field)):
+            problems.append(f"{field} differs")
+    for field in ("argmin", "argmax"):
+        for j, metric in enumerate(metrics):
+            i, k = int(getattr(a, field)[j]), int(getattr(b, field)[j])
+            if i != k and not ref.tied(metric, i, k, rtol):
+                problems.append(f"{field} of {metric}: {what} #{i} vs numpy #{k}, not a tie")
+    for field in ("minimum", "maximum", "mean"):
+        if not _close(getattr(a, field), getattr(b, field), size, rtol):
+            problems.append(f"{field}: {what} {getattr(a, field)} vs numpy {getattr(b, field)}")
+    count = np.maximum(b.count, 1)
+    std_a, std_b = np.sqrt(np.maximum(a.m2, 0) / count), np.sqrt(np.maximum(b.m2, 0) / count)
+    if not _close(std_a, std_b, size, rtol):
+        problems.append(f"std: {what} {std_a} vs numpy {std_b}")
+    for kind, ours, theirs in (("marginal", a.marginals, b.marginals), ("table", a.tables, b.tables)):
+        assert ours.keys() == theirs.keys(), f"{kind} keys differ: {ours.keys()} vs {theirs.keys()}"
+        for key in theirs:
+            for stat in EXACT_TABLE_STATS:
+                if not np.array_equal(ours[key][stat], theirs[key][stat]):
+                    problems.append(f"{kind} {key} {stat} differs")
+            if not _close(ours[key]["sum"], theirs[key]["sum"], theirs[key]["count"] * size, rtol):
+                problems.append(f"{kind} {key} sum differs beyond {rtol}")
+            for stat in ("min", "max"):
+                if not _close(ours[key][stat], theirs[key][stat], size, rtol):
+                    problems.append(f"{kind} {key} {stat} differs beyond {rtol}")
+    assert not problems, "\n".join(problems)
+    assert_summaries_close(actual.to_dict(), expected.to_dict(), ref, rtol)
+
+
+# --- the CUDA kernels, scenario by scenario ----------------------------------------------------------------------
+
+
 @pytest.mark.parametrize("case", ALL_CASES + [MANY_BLOCKS], ids=CASE_IDS + [MANY_BLOCKS.id])
 def test_cuda_kernel_matches_numpy_per_scenario(case):
     """Every metric of every scenario: CUDA kernel == NumPy to 1e-10 (scale-aware); NaN/inf positions identical."""
     check_pointwise(case.plan(), cuda_evaluator(), what="cuda")
 
 
-@pytest.mark.parametrize("case", EXPLICIT_CASES + SAMPLED_CASES, ids=[c.id for c in EXPLICIT_CASES + SAMPLED_CASES])
-def test_cupy_array_model_matches_numpy_per_scenario(case):
-    """The array-API model on CuPy equals it on NumPy (same code, another namespace)."""
-    check_pointwise(case.plan(), cupy_array_evaluator, what="cupy-array")
+@pytest.mark.parametrize("case", EXPLICIT_CASES[:2] + [EXPLICIT_CASES[5]], ids=lambda c: c.id)
+def test_cuda_lean_kernel_matches_numpy_per_scenario(case):
+    """The lean specialisation (``-DDCECON_OUTPUTS`` = gross margin and NPV) returns those two columns, equal to
+    the NumPy reference's to 1e-10 (scale-aware), from the start of the grid and from inside it."""
+    plan = prepare(case.raw, {}, "test", axes=list(case.axes), metrics=list(LEAN), tables="none")
+    assert tuple(plan.selection.metrics) == LEAN
+    expected = reference(plan)
+    scale = metric_scales(plan, expected)
+    columns = [COL[m] for m in LEAN]
+    _, args = kernel_inputs(plan)
+    n = plan.n_scenarios
+    for start in (0, n // 3):
+        actual = np.asarray(cuda_evaluator()(plan, args, start, n), dtype=np.float64)
+        assert actual.shape == (n - start, len(LEAN))
+        err = scaled_errors(actual, expected[start:, columns], scale[start:, columns])
+        assert not special_mismatch(actual, expected[start:, columns]).any(), "NaN/inf positions differ"
+        assert err.max() <= RTOL, f"scaled error {err.max():.3g}"
 
 
-@pytest.mark.parametrize("backend", ["cupy", "cupy-array"])
-@pytest.mark.parametrize("case", REDUCTION_CASES + [MANY_BLOCKS], ids=[c.id for c in REDUCTION_CASES] + [MANY_BLOCKS.id])
-def test_gpu_grid_reductions_match_numpy(case, backend):
-    """``dcecon.grid(backend=cupy | cupy-array)`` vs ``numpy``: counts, sketches, table counts equal; argmin/argmax
-    equal or tied; means, std, extremes and table sums to 1e-10 (scale-aware)."""
-    ours = case.grid(backend=backend)
-    assert ours.stats.backend == backend
-    assert_results_close(ours, case.grid(backend="numpy"), case.plan(), what=backend)
+# --- the CUDA kernels, grid reductions --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", REDUCTION_CASES + [MANY_BLOCKS], ids=[c.id for c in REDUCTION_CASES + [MANY_BLOCKS]])
+def test_cuda_grid_reductions_match_numpy(case):
+    """``dcecon.grid(backend="cupy")`` vs ``numpy`` (default selection): counts, sketches, table counts equal;
+    argmin/argmax equal or tied; means, std, extremes and table sums to 1e-10 (scale-aware)."""
+    ours = case.grid(backend="cupy")
+    assert ours.stats.backend == "cupy"
+    assert_results_close(ours, case.grid(backend="numpy"), case.plan(), what="cupy")
+
+
+@pytest.mark.parametrize("selection", sorted(SELECTIONS))
+@pytest.mark.parametrize("case", SELECTION_CASES, ids=[c.id for c in SELECTION_CASES])
+def test_cuda_selections_match_numpy(case, selection):
+    """Each selection (lean, lean with tables, an investment subset, full, full without tables or quantiles) on
+    the CUDA kernel equals the same selection on NumPy (``assert_selection_close``)."""
+    kwargs = SELECTIONS[selection]
+    ours = case.grid(backend="cupy", **kwargs)
+    theirs = case.grid(backend="numpy", **kwargs)
+    assert ours.stats.backend == "cupy"
+    assert ours.metrics == theirs.metrics
+    if kwargs.get("quantiles") is False:
+        assert ours.merged.sketch.size == 0
+    assert_selection_close(ours, theirs, case.plan(), what=f"cupy {selection}")
 
 
 def test_cuda_chunks_splitting_a_cells_samples():
-    """Chunks of 5 inside cells of 16 samples on the CUDA kernel equal the one-chunk NumPy run."""
+    """Chunks of 5 inside cells of 16 samples on the CUDA kernel (one run's device buffers reused by every
+    chunk) equal the one-chunk NumPy run."""
     case = SAMPLED_CASES[0]
     ours = case.grid(backend="cupy", chunk_size=5)
     assert ours.stats.n_chunks > case.plan().n_cells
@@ -106,9 +210,11 @@ def test_cuda_chunks_splitting_a_cells_samples():
 
 
 def test_cuda_reductions_are_deterministic():
-    """Two runs of the CUDA reduction give the same moments and extremes bit for bit (fixed fold order)."""
+    """Two runs of the CUDA reduction give the same moments, extremes, counts and sketches bit for bit (fixed
+    fold order; integer atomics)."""
     first, second = MANY_BLOCKS.grid(backend="cupy"), MANY_BLOCKS.grid(backend="cupy")
-    for field in ("count", "mean", "m2", "minimum", "argmin", "maximum", "argmax", "negative", "sketch"):
+    for field in ("count", "mean", "m2", "minimum", "argmin", "maximum", "argmax", "negative", "nan", "posinf",
+                  "neginf", "sketch"):
         assert np.array_equal(getattr(first.merged, field), getattr(second.merged, field), equal_nan=True), field
 
 
@@ -134,3 +240,20 @@ def test_cli_cupy_and_numpy_print_the_same_summary(native_cache):
     theirs = json.loads(run_cli(argv + ["--backend", "numpy"], env).stdout)
     assert ours["backend"] == "cupy"
     assert_summaries_close(ours, theirs, GridReference.of(file_plan(NEOCLOUD, axes)))
+
+
+# --- the array model on CuPy (cupy-array) -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", EXPLICIT_CASES + SAMPLED_CASES, ids=[c.id for c in EXPLICIT_CASES + SAMPLED_CASES])
+def test_cupy_array_model_matches_numpy_per_scenario(case):
+    """The array-API model on CuPy equals it on NumPy (same code, another namespace)."""
+    check_pointwise(case.plan(), cupy_array_evaluator, what="cupy-array")
+
+
+@pytest.mark.parametrize("case", REDUCTION_CASES + [MANY_BLOCKS], ids=[c.id for c in REDUCTION_CASES + [MANY_BLOCKS]])
+def test_cupy_array_grid_reductions_match_numpy(case):
+    """``dcecon.grid(backend="cupy-array")`` vs ``numpy``: as for the CUDA kernel."""
+    ours = case.grid(backend="cupy-array")
+    assert ours.stats.backend == "cupy-array"
+    assert_results_close(ours, case.grid(backend="numpy"), case.plan(), what="cupy-array")

@@ -53,8 +53,11 @@ SHARED_STATE_METRICS = 4
 MAX_CARTESIAN_AXES = contract.CUDA_MAX_CARTESIAN_AXES
 """Cartesian axes a GPU run can decode."""
 
-PERIOD_STEP = 8
-"""The period capacity of a module is the run's period count rounded up to a multiple of this (fewer builds)."""
+PERIOD_CLASSES = (8, 32, 128, contract.MAX_PERIODS)
+COHORT_CLASSES = (1, 4, contract.MAX_COHORTS)
+"""Capacities a module is built for: the run's period and cohort counts rounded up to the next class, so that a
+thread's arrays stay near the run's size (the bench grid: 6 periods, 1 cohort) while few modules are built (each
+build of every metric takes NVRTC 5-10 s)."""
 
 MOMENTS_FIELDS = (("count", "f8"), ("mean", "f8"), ("m2", "f8"), ("minimum", "f8"), ("maximum", "f8"),
                   ("argmin", "i8"), ("argmax", "i8"), ("negative", "i8"), ("nan", "i8"), ("posinf", "i8"),
@@ -170,6 +173,16 @@ def _module(device_id: int, spec: Specialisation):
     return module
 
 
+@functools.lru_cache(maxsize=None)
+def _kernels(device_id: int, spec: Specialisation) -> tuple:
+    """The module's kernels (``RawKernel``: evaluate, reduce, merge, limits), looked up once."""
+    import cupy
+
+    module = _module(device_id, spec)
+    with cupy.cuda.Device(device_id):
+        return tuple(module.get_function(name) for name in spec.names())
+
+
 def _cell_width(mask: int) -> int:
     from dcecon.grid_engine.kernels import cell_layout
     from dcecon.model.metrics import KERNEL_METRICS
@@ -193,7 +206,7 @@ def _resident_blocks(device_id: int, spec: Specialisation, kernel_index: int) ->
     facts = _device_facts(device_id)
     per_sm = max(1, facts["threads"] // BLOCK)
     try:
-        kernel = _module(device_id, spec).get_function(spec.names()[kernel_index])
+        kernel = _kernels(device_id, spec)[kernel_index]
         registers = max(1, int(kernel.num_regs))
         registers = -(-registers // 8) * 8  # allocated in units of 8 per thread
         per_sm = min(per_sm, facts["registers"] // (registers * BLOCK))
@@ -210,8 +223,9 @@ def _period_count(extents: dict) -> int:
     return max(j_hi, extents["window_periods"]) - min(j_lo, 0)
 
 
-def _capacity(n: int, step: int) -> int:
-    return max(step, int(math.ceil(n / step)) * step)
+def capacity_class(n: int, classes) -> int:
+    """The smallest of ``classes`` that holds ``n`` (the largest if none does)."""
+    return next((c for c in classes if n <= c), classes[-1])
 
 
 _LIVE: "weakref.WeakSet[GridModule]" = weakref.WeakSet()
@@ -232,7 +246,7 @@ class GridModule:
         import cupy
 
         self.dtype = dtype
-        self.periods = _capacity(_period_count(extents), PERIOD_STEP)
+        self.periods = _period_count(extents)
         self.outputs, self.tables, self.sketch = outputs, tables, sketch
         self.device_id = cupy.cuda.Device().id
         self._args_id = None
@@ -254,9 +268,10 @@ class GridModule:
         if n_cohorts > contract.MAX_COHORTS or n_periods > contract.MAX_PERIODS:
             raise RuntimeError(f"the GPU kernels hold at most {contract.MAX_COHORTS} cohorts and "
                                f"{contract.MAX_PERIODS} periods (this run: {n_cohorts}, {n_periods})")
-        periods = min(max(self.periods, _capacity(n_periods, PERIOD_STEP)), contract.MAX_PERIODS)
-        return Specialisation(str(np.dtype(args.real)), int(outputs), bool(tables), bool(sketch), max(1, n_cart),
-                              periods, max(1, n_cohorts))
+        # every module decodes up to MAX_CARTESIAN_AXES axes (a 16-entry coordinate buffer costs nothing)
+        return Specialisation(str(np.dtype(args.real)), int(outputs), bool(tables), bool(sketch), MAX_CARTESIAN_AXES,
+                              capacity_class(max(self.periods, n_periods), PERIOD_CLASSES),
+                              capacity_class(max(1, n_cohorts), COHORT_CLASSES))
 
     def _for_reduce(self, args, layout) -> Specialisation:
         from dcecon.model.metrics import kernel_mask
@@ -274,8 +289,9 @@ class GridModule:
         reduced = self._reduce_spec
         if reduced is not None and reduced.mask == outputs:
             return reduced  # the reduce module has the same evaluate kernel: no second build
-        tables = bool(self.tables) if self.tables is not None else False
-        sketch = bool(self.sketch) if self.sketch is not None else False
+        # else the default run's module (tables and sketches on): evaluate_chunk alone builds what a grid will use
+        tables = bool(self.tables) if self.tables is not None else True
+        sketch = bool(self.sketch) if self.sketch is not None else True
         return self.specialisation(args, outputs, tables, sketch)
 
     # --- device state ------------------------------------------------------------------------------------
@@ -399,7 +415,7 @@ def evaluate_chunk(module: GridModule, plan, args, start: int, stop: int) -> np.
     from dcecon.grid_engine.kernels import chunk_inputs
 
     spec = module._for_evaluate(plan, args)
-    compiled = _module(module.device_id, spec)
+    evaluate = _kernels(module.device_id, spec)[0]
     sampled, _, m = chunk_inputs(plan, args, start, stop)
     real = np.dtype(args.real)
     with cupy.cuda.Device(module.device_id):
@@ -409,8 +425,7 @@ def evaluate_chunk(module: GridModule, plan, args, start: int, stop: int) -> np.
         out = module.buffer("evaluate_out", m * spec.n_selected, real)
         blocks = _launch_shape(module, spec, 0, m)
         with stream:
-            compiled.get_function(spec.names()[0])((blocks,), (BLOCK,),
-                                                   tuple(_kernel_args(device, sampled_d, args, start, m) + [out]))
+            evaluate((blocks,), (BLOCK,), tuple(_kernel_args(device, sampled_d, args, start, m) + [out]))
         host = module.download("evaluate_out", out)
         stream.synchronize()
     return np.array(host, copy=True).reshape(m, spec.n_selected)
@@ -428,7 +443,7 @@ def reduce_chunk(module: GridModule, plan, args, layout, start: int, stop: int):
     spec = module._for_reduce(args, layout)
     if spec.n_selected != len(layout.metrics):
         raise RuntimeError("the GPU module's metrics differ from the run's layout")
-    compiled = _module(module.device_id, spec)
+    _, reduce, merge, _ = _kernels(module.device_id, spec)
     sampled, deciles, m = chunk_inputs(plan, args, start, stop)
     real = np.dtype(args.real)
     M = spec.n_selected
@@ -454,12 +469,12 @@ def reduce_chunk(module: GridModule, plan, args, layout, start: int, stop: int):
                 runtime.memsetAsync(sums.data.ptr, 0, sums.nbytes, stream.ptr)
                 mins.fill(math.inf)
                 maxs.fill(-math.inf)
-            compiled.get_function(spec.names()[1])((blocks,), (BLOCK,), tuple(
+            reduce((blocks,), (BLOCK,), tuple(
                 _kernel_args(device, sampled_d, args, start, m) + [
                     device["table_int"], device["marginal_dims"], device["marginal_offsets"], device["pair_a"],
                     device["pair_b"], device["pair_offsets"], np.int64(groups), deciles_d, device["sketch_int"],
                     partials, sk, sums, mins, maxs]))
-            compiled.get_function(spec.names()[2])((M,), (32,), (partials, np.int64(blocks), merged))
+            merge((M,), (32,), (partials, np.int64(blocks), merged))
         host = {"merged": module.download("merged", merged)}
         if spec.sketch:
             host["sketch"] = module.download("sketch", sk)

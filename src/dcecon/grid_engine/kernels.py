@@ -147,8 +147,8 @@ def cell_layout(metrics) -> tuple[int, list]:
 
     A cell holds ``[scenarios, positive margins, positive NPVs, the metrics' sums, the defined-value counts of
     the metrics that can be NaN or infinite]`` (``kernels/dcecon_native.cpp``): one count per cell serves the
-    always-finite metrics. Each table is stored statistic-major (``width x cells``), its minima and maxima
-    metric-major (``metrics x cells``).
+    always-finite metrics. A table that the innermost axis indexes is stored statistic-major (``width x
+    cells``, its minima and maxima ``metrics x cells``), every other table cell-major (``cells x width``).
     """
     slots, n = [], 0
     for name in metrics:
@@ -164,14 +164,20 @@ def partial_from_buffers(args: KernelArgs, layout: Layout, start: int, stop: int
     marginals, tables = {}, {}
     if layout.marginal_dims or layout.pairs:
         offset = 0
-        for kind, key, n in args.group_sizes:  # each table statistic-major: (width, n) sums, (M, n) extremes
-            cells = buffers["sums"][offset * width:(offset + n) * width].reshape(width, n).T
+        inner = len(layout.shape) - 1
+        for kind, key, n in args.group_sizes:
+            sums = buffers["sums"][offset * width:(offset + n) * width]
+            lows = buffers["mins"][offset * M:(offset + n) * M]
+            highs = buffers["maxs"][offset * M:(offset + n) * M]
+            if (key if kind == "marginal" else key[1]) == inner:  # statistic-major: (width, n), (M, n)
+                cells, lows, highs = sums.reshape(width, n).T, lows.reshape(M, n).T, highs.reshape(M, n).T
+            else:  # cell-major: (n, width), (n, M)
+                cells, lows, highs = sums.reshape(n, width), lows.reshape(n, M), highs.reshape(n, M)
             scenarios = cells[:, :1]
             counts = np.concatenate([scenarios if slot is None else cells[:, 3 + M + slot:4 + M + slot]
                                      for slot in slots], axis=1)
             block = {"sum": np.concatenate([cells[:, 3:3 + M], counts, cells[:, 1:3], scenarios], axis=1),
-                     "min": buffers["mins"][offset * M:(offset + n) * M].reshape(M, n).T,
-                     "max": buffers["maxs"][offset * M:(offset + n) * M].reshape(M, n).T}
+                     "min": lows, "max": highs}
             if kind == "pair":
                 a, b = key
                 block = {k: v.reshape(layout.shape[a], layout.shape[b], -1) for k, v in block.items()}
