@@ -446,15 +446,18 @@ struct IrrState {
 
 // Everything before the iteration: sign changes, the NPV at the scan rates, the bracket, the start. Returns
 // false when there is no IRR (then NaN, at once).
+// `known`: the caller gives the sign changes and the NPV at the bracket's ends (computed for several
+// scenarios at once in vector lanes), else they are computed here.
 DCECON_HD bool irr_setup(const double* cf, const double* t, int n, int n_regular, const IrrSteps& k, double warm,
-                         IrrState& st) {
+                         IrrState& st, bool known = false, int known_changes = 0, double known_lo = 0.0,
+                         double known_hi = 0.0) {
     const double y_min = IRR_Y_MIN, y_max = IRR_Y_MAX;
     if (t[0] != k.t0 || n_regular != k.n_regular) return false;  // built for another grid
-    int changes = sign_changes(cf, t, n, n_regular);
+    int changes = known ? known_changes : sign_changes(cf, t, n, n_regular);
     if (changes == 0) return false;
     // the scan's first and last rates are the bracket's ends: the whole scan only when they do not bracket
-    double f_lo = npv_at_scan_rate(cf, t, n, n_regular, k, 0);
-    double f_hi = npv_at_scan_rate(cf, t, n, n_regular, k, IRR_N_SCAN - 1);
+    double f_lo = known ? known_lo : npv_at_scan_rate(cf, t, n, n_regular, k, 0);
+    double f_hi = known ? known_hi : npv_at_scan_rate(cf, t, n, n_regular, k, IRR_N_SCAN - 1);
     bool exact_lo = f_lo == 0.0, exact_hi = f_hi == 0.0;
     bool bracketed = (((f_lo > 0.0) != (f_hi > 0.0)) || exact_lo || exact_hi) && t_isfinite(f_lo) &&
                      t_isfinite(f_hi);
@@ -588,10 +591,34 @@ inline lanes_f64 irr_lanes(const lanes_f64* cf, const double* t, int n, int n_re
     bool set[LANES];
     lanes_f64 y, lo, hi, f_lo, f_hi, last_step;
     lanes_mask lo_moved_last, active, unique;
+    // every lane's sign changes in time order (capex first, when it comes no later than the first period end)
+    // and NPV at the bracket's ends (the scan's first and last rates), in vector lanes
+    bool ordered = true;
+    for (int i = n_regular; i < n; ++i) ordered = ordered && !(n_regular > 0 && t[i] > t[0]);
+    lanes_f64 changes = splat<lanes_f64>(0.0), last = splat<lanes_f64>(0.0);
+    for (int q = 0; q < n; ++q) {
+        int i = q < n - n_regular ? n_regular + q : q - (n - n_regular);
+        lanes_f64 sign = cf[i] > 0.0 ? splat<lanes_f64>(1.0) : (cf[i] < 0.0 ? splat<lanes_f64>(-1.0) : splat<lanes_f64>(0.0));
+        changes += (sign != 0.0) & (last != 0.0) & (sign != last) ? splat<lanes_f64>(1.0) : splat<lanes_f64>(0.0);
+        last = sign != 0.0 ? sign : last;
+    }
+    lanes_f64 end_lo = splat<lanes_f64>(0.0), end_hi = splat<lanes_f64>(0.0);
+    for (int i = 0; i < n_regular; ++i) {
+        end_lo += cf[i] * k.factor[i][0];
+        end_hi += cf[i] * k.factor[i][IRR_N_SCAN - 1];
+    }
+    for (int i = n_regular; i < n; ++i) {
+        double at_lo = t[i] == 0.0 ? 1.0 : t_exp(-t[i] * IRR_SCAN_Y[0]);
+        double at_hi = t[i] == 0.0 ? 1.0 : t_exp(-t[i] * IRR_SCAN_Y[IRR_N_SCAN - 1]);
+        end_lo += t[i] == 0.0 ? cf[i] : cf[i] * at_lo;
+        end_hi += t[i] == 0.0 ? cf[i] : cf[i] * at_hi;
+    }
     for (int l = 0; l < LANES; ++l) {
         double flows[PERIOD_CAPACITY + COHORT_CAPACITY];
         for (int i = 0; i < n; ++i) flows[i] = cf[i][l];
-        set[l] = l < n_lanes && irr_setup(flows, t, n, n_regular, k, warm[l], st[l]);
+        int lane_changes = ordered && last[l] != 0.0 ? int(changes[l]) : -1;  // as sign_changes
+        set[l] = l < n_lanes && irr_setup(flows, t, n, n_regular, k, warm[l], st[l], true, lane_changes, end_lo[l],
+                                          end_hi[l]);
         y[l] = set[l] ? st[l].y : 0.0; lo[l] = set[l] ? st[l].lo : -1.0; hi[l] = set[l] ? st[l].hi : 1.0;
         f_lo[l] = set[l] ? st[l].f_lo : 1.0; f_hi[l] = set[l] ? st[l].f_hi : -1.0; last_step[l] = 0.0;
         lo_moved_last[l] = 0;
