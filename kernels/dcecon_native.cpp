@@ -52,7 +52,7 @@ namespace {
 constexpr unsigned MASK = DCECON_OUTPUTS;
 constexpr bool TABLES = DCECON_TABLES != 0;
 constexpr bool SKETCH = DCECON_SKETCH != 0;
-constexpr int BLOCK = 64;
+constexpr int BLOCK = 128;
 
 constexpr int count_bits(unsigned m) { return m ? int(m & 1u) + count_bits(m >> 1) : 0; }
 constexpr int NSEL = count_bits(MASK);
@@ -231,14 +231,17 @@ inline void reduce_block(Block& b, Accumulator& a, const SketchLayout& sk) {
 #pragma omp simd
             for (int i = 0; i < n; ++i) bucket[i] = sketch_bucket(sk, x[i]);
             long long* counts = a.sketch.data() + (size_t)k * sk.n_buckets;
-            long long run = 1;  // runs of one bucket (a metric the innermost axis does not move) count once
-            for (int i = 1; i <= n; ++i) {
-                if (i < n && bucket[i] == bucket[i - 1]) {
-                    ++run;
-                    continue;
-                }
-                if (bucket[i - 1] >= 0) counts[bucket[i - 1]] += run;
-                run = 1;
+            long long first = bucket[0], last = bucket[0];
+#pragma omp simd reduction(min : first) reduction(max : last)
+            for (int i = 0; i < n; ++i) {
+                first = bucket[i] < first ? bucket[i] : first;
+                last = bucket[i] > last ? bucket[i] : last;
+            }
+            if (first == last) {  // one bucket for the whole block (a metric the innermost axis does not move)
+                if (first >= 0) counts[first] += n;
+            } else {
+                for (int i = 0; i < n; ++i)
+                    if (bucket[i] >= 0) counts[bucket[i]] += 1;
             }
         }
     }
@@ -530,6 +533,8 @@ struct Group {
     lanes_f64 lanes[COHORT_CAPACITY * N_PARAMS];
     int varying[COHORT_CAPACITY * N_PARAMS];
     int n_varying;
+    int varying_keys[COHORT_CAPACITY * N_PATH_KEYS];  // the varying parameters that are path keys
+    int n_varying_keys;
 
     void init(const GridSpec<T>& s, const Grid<T>& g, const T* params) {
         bool seen[COHORT_CAPACITY * N_PARAMS] = {};
@@ -545,6 +550,10 @@ struct Group {
                 mark(c * N_PARAMS + PRICE_USD_PER_GPU_HOUR);
             if (!(base[NEXT_GENERATION_YEAR] == base[NEXT_GENERATION_YEAR])) mark(c * N_PARAMS + NEXT_GENERATION_YEAR);
         }
+        n_varying_keys = 0;
+        for (int v = 0; v < n_varying; ++v)
+            for (int k = 0; k < N_PATH_KEYS; ++k)
+                if (varying[v] % N_PARAMS == PATH_KEYS[k]) varying_keys[n_varying_keys++] = varying[v];
         for (int l = 0; l < LANES; ++l)
             for (int i = 0; i < g.n_cohorts * N_PARAMS; ++i) this->params[l][i] = params[i];
         for (int i = 0; i < g.n_cohorts * N_PARAMS; ++i) lanes[i] = splat<lanes_f64>(double(params[i]));
@@ -560,14 +569,13 @@ struct Group {
 // Whether scenarios 0 .. n - 1 of the group share what evaluate_lanes takes as common: the discount rate and
 // every cohort's path keys (dates, lives, capex, price path, escalation).
 template <typename T>
-bool shares_paths(const Grid<T>& g, const Group<T>& group, int n) {
+bool shares_paths(const Group<T>& group, int n) {
     for (int l = 1; l < n; ++l) {
         if (!(group.discount[l] == group.discount[0])) return false;
-        for (int c = 0; c < g.n_cohorts; ++c)
-            for (int k = 0; k < N_PATH_KEYS; ++k) {
-                T a = group.params[0][c * N_PARAMS + PATH_KEYS[k]], b = group.params[l][c * N_PARAMS + PATH_KEYS[k]];
-                if (!(a == b || (a != a && b != b))) return false;
-            }
+        for (int v = 0; v < group.n_varying_keys; ++v) {
+            T a = group.params[0][group.varying_keys[v]], b = group.params[l][group.varying_keys[v]];
+            if (!(a == b || (a != a && b != b))) return false;
+        }
     }
     return true;
 }
@@ -576,7 +584,7 @@ bool shares_paths(const Grid<T>& g, const Group<T>& group, int n) {
 template <typename T>
 void evaluate_group(const Grid<T>& g, const int* methods, Group<T>& group, int n, RunCache& cache, Block& b) {
     if constexpr (std::is_same<T, double>::value) {
-        if (n > 1 && shares_paths(g, group, n)) {
+        if (n > 1 && shares_paths(group, n)) {
             lanes_f64 tax, out[N_METRICS];
             for (int v = 0; v < group.n_varying; ++v) {
                 int i = group.varying[v];
