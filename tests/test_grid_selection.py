@@ -243,3 +243,23 @@ def test_lean_command_prints_only_what_it_computed(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "gross_margin" in done.stdout and "npv_usd" in done.stdout
     assert "irr" not in done.stdout and "Main effect" not in done.stdout
+
+
+def test_the_lean_command_of_docs_grid_runs(tmp_path):
+    """docs/grid.md, "Choosing what a run computes": the 10^7-scenario lean command, run as written."""
+    import re
+    import shlex
+
+    text = (ROOT / "docs" / "grid.md").read_text()
+    section = text[text.index("## Choosing what a run computes"):]
+    command = re.search(r"```sh\n(dcecon grid .*?)\n```", section, re.S).group(1)
+    args = shlex.split(command)[2:]
+    args = [str(ROOT / a) if a.endswith(".toml") else a for a in args]
+    done = subprocess.run([sys.executable, "-m", "dcecon", "grid", *args, "--json"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    import json
+
+    summary = json.loads(done.stdout)
+    assert summary["n_scenarios"] == 10 * 100 * 4 * 25 * 100
+    assert set(summary["metrics"]) == {"gross_margin", "npv_usd"}

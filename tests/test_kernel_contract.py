@@ -112,3 +112,22 @@ def test_a_start_with_the_library_built_runs_no_compiler(monkeypatch):
         assert native.load_library() is not None
     finally:
         native.load_library.cache_clear()
+
+
+def test_the_lean_kernel_is_vectorised_into_packed_instructions():
+    """docs/backends.md, "Packed instructions": the 8-lane model and the block reductions use packed doubles."""
+    import shutil
+
+    if not native.available() or shutil.which("objdump") is None:
+        pytest.skip("needs the native backend and objdump")
+    lib = native.load_library(outputs=kernel_mask(["gross_margin", "npv_usd"]), tables=False, sketch=True)
+    listing = subprocess.run(["objdump", "-d", "--no-show-raw-insn", "-C", lib._name], capture_output=True,
+                             text=True, check=True).stdout
+    packed = {}
+    for block in re.split(r"\n(?=[0-9a-f]+ <)", listing):
+        head = re.match(r"[0-9a-f]+ <(.*)>:", block)
+        if head:
+            packed[head.group(1)] = len(re.findall(r"\tv\w+pd\s+[^\n]*%[yz]mm", block))
+    lanes = [n for n in packed if "evaluate_lanes<double" in n and "__vector" in n]
+    assert lanes and max(packed[n] for n in lanes) >= 50, "the 8-lane model is not vectorised"
+    assert max(v for n, v in packed.items() if "reduce_block" in n) >= 10, "the block reductions are not vectorised"

@@ -19,9 +19,12 @@ import numpy as np
 
 from dcecon.backends import Backend, resolve_backend, to_numpy
 from dcecon.model.cohort import FLOW_NAMES
-from dcecon.model.depreciation import period_depreciation_usd
 from dcecon.model.price_paths import usd_per_million_tokens_from_gpu_hour
 from dcecon.model.fleet import (
+    ECONOMIC_NAMES,
+    FINANCING_NAMES,
+    economic_depreciation,
+    economic_lives_years,
     investment_view,
     INVESTMENT_NAMES,
     financing_view,
@@ -42,12 +45,11 @@ INVESTMENT_FIELDS = INVESTMENT_NAMES
 RESULT_FIELDS = PNL_FIELDS + INVESTMENT_FIELDS
 """Top-level figures of ``dcecon run --json`` and of :class:`Result`."""
 
-FINANCING_FIELDS = ("interest_usd", "principal_usd", "interest_coverage", "dscr_window", "dscr_min", "dscr_avg",
-                    "equity_usd", "equity_irr")
+FINANCING_FIELDS = FINANCING_NAMES
 """Levered figures (model/financing.py): window interest and principal, EBIT / interest, DSCR over the
 debt's life, equity invested and its IRR."""
 
-ECONOMIC_FIELDS = ("economic_depreciation_usd", "depreciation_gap_usd", "earnings_overstatement_usd")
+ECONOMIC_FIELDS = ECONOMIC_NAMES
 """Book vs economic depreciation over the window (cohorts' ``economic_life_years``)."""
 
 EXTRA_FIELDS = ("billed_gpu_hours", "capex_usd", "lifetime_revenue_usd", "lifetime_gross_profit_usd",
@@ -123,35 +125,6 @@ def sources_used(scenario: Scenario) -> list[dict[str, Any]]:
     return out
 
 
-def economic_depreciation(xp, scenario, host_fleet, fleet, union_flows, lo, hi, periods_per_year, tax):
-    """Book vs economic depreciation over the window (issue: valuation).
-
-    Each cohort's depreciation is recomputed with ``economic_life_years`` in
-    place of ``book_life_years`` (same method, salvage and book clock, while
-    in service). Returns window ``economic_depreciation_usd``,
-    ``depreciation_gap_usd`` (economic minus book: how much the books
-    understate the cost) and ``earnings_overstatement_usd`` (the gap after tax,
-    ``gap * (1 - tax_rate)``).
-    """
-    n_years = schedule_years([c.economic_life_years or c.book_life_years for c in scenario.cohorts]
-                             + [p["book_life_years"] for p, _ in host_fleet])
-    total_book, total_economic = 0.0, 0.0
-    for cohort, (params, method), flows in zip(scenario.cohorts, fleet, union_flows):
-        life = cohort.economic_life_years or cohort.book_life_years
-        age = xp.where(flows["active"], xp.floor(flows["age_periods"] + 1e-9) / periods_per_year, 0.0)
-        per_gpu = period_depreciation_usd(xp, method, params["capex_usd_per_gpu"], params["salvage_fraction"],
-                                          life + 0.0 * params["book_life_years"], age, periods_per_year, n_years)
-        economic_flow = xp.where(flows["active"], per_gpu * params["gpus"], 0.0)
-        total_economic = total_economic + xp.sum(economic_flow[..., lo:hi], axis=-1)
-        total_book = total_book + xp.sum(flows["depreciation_usd"][..., lo:hi], axis=-1)
-    gap = total_economic - total_book
-    return {
-        "economic_depreciation_usd": total_economic,
-        "depreciation_gap_usd": gap,
-        "earnings_overstatement_usd": gap * (1.0 - xp.reshape(tax, (-1,))),
-    }
-
-
 def _device_params(backend: Backend, params: dict[str, float]) -> dict[str, Any]:
     return {name: backend.asarray([[value]]) for name, value in params.items()}
 
@@ -217,7 +190,10 @@ def _evaluate(scenario: Scenario, chosen: Backend) -> Result:
                                own_range, ppy, n_years)
         cohort_arrays.append((pnl_totals(xp, flows), view))
 
-    economic = economic_depreciation(xp, scenario, host_fleet, fleet, union_flows, lo, hi, ppy, tax)
+    economic_years = schedule_years([c.economic_life_years or c.book_life_years for c in scenario.cohorts]
+                                    + [p["book_life_years"] for p, _ in host_fleet])
+    lives = economic_lives_years(fleet, [c.economic_life_years for c in scenario.cohorts])
+    economic = economic_depreciation(xp, fleet, union_flows, lives, (lo, hi), ppy, economic_years, tax)
     host_levered = _to_host(levered)
     host_economic = _to_host(economic)
     host_pnl = _to_host(pnl)

@@ -31,6 +31,7 @@ import math
 from dcecon.model import finance, financing
 from dcecon.model.cohort import FLOW_NAMES, cohort_capex_usd, cohort_flows, cohort_terminal_value_usd
 from dcecon.model.depreciation import BOOK_CLOCK_EPSILON, period_depreciation_usd
+from dcecon.model.metrics import METRIC_TABLE
 
 INVESTMENT_NAMES = (
     "npv_usd",
@@ -49,11 +50,10 @@ VIEW_NAMES = (INVESTMENT_NAMES + ("capex_usd",) + tuple(f"lifetime_{name}" for n
               + ("lifetime_gross_margin",))
 """Everything :func:`investment_view` returns: :data:`INVESTMENT_NAMES`, total capex and lifetime sums."""
 
-FINANCING_NAMES = ("interest_usd", "principal_usd", "interest_coverage", "dscr_window", "dscr_min", "dscr_avg",
-                   "equity_usd", "equity_irr")
+FINANCING_NAMES = tuple(m.name for m in METRIC_TABLE if m.group == "financing")
 """Outputs of :func:`financing_view`."""
 
-ECONOMIC_NAMES = ("economic_depreciation_usd", "depreciation_gap_usd", "earnings_overstatement_usd")
+ECONOMIC_NAMES = tuple(m.name for m in METRIC_TABLE if m.group == "economic")
 """Outputs of :func:`economic_depreciation`."""
 
 
