@@ -42,3 +42,39 @@ def test_peak_memory_single_cohort(benchmark, backend, size):
     benchmark.extra_info.update(result)
     benchmark.extra_info["peak_gib"] = result["peak_bytes"] / 2**30
     assert result["peak_bytes"] < 1.5 * 2**30, f"peak memory {result['peak_bytes'] / 2**30:.2f} GiB"
+
+
+LIMITS_CHILD = r"""
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+from benchmarks.bench_limits import bench_plan
+from dcecon.grid_engine.engine import run
+plan = bench_plan({size}, {metrics!r}, {tables!r})
+t = time.perf_counter()
+merged, layout, stats = run(plan, backend={backend!r}, max_memory_bytes=1 << 30)
+seconds = time.perf_counter() - t
+peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"scenarios": plan.n_scenarios, "seconds": seconds, "peak_bytes": peak_kib * 1024,
+                   "chunk_size": stats.chunk_size}}))
+"""
+
+
+@pytest.mark.parametrize("size", bench_sizes())
+@pytest.mark.parametrize("selection", ["lean", "full"])
+@pytest.mark.parametrize("backend", ["numpy", "native"])
+def test_peak_memory_bench_grid(benchmark, backend, selection, size):
+    """The bench grid of bench_limits.py (five axes): lean (--metrics gross_margin,npv_usd --tables none) or
+    full (every default metric, default tables)."""
+    metrics, tables = ("gross_margin,npv_usd", "none") if selection == "lean" else (None, None)
+
+    def once():
+        code = LIMITS_CHILD.format(root=str(ROOT), size=size, backend=backend, metrics=metrics, tables=tables)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    result = benchmark.pedantic(once, rounds=1, iterations=1)
+    benchmark.extra_info.update(result)
+    benchmark.extra_info["peak_gib"] = result["peak_bytes"] / 2**30
+    print(f"\n{backend} {selection} {result['scenarios']:.3g}: {result['seconds']:.1f} s, "
+          f"{result['scenarios'] / result['seconds'] / 1e6:.2f} M/s, peak {result['peak_bytes'] / 2**30:.2f} GiB")
+    assert result["peak_bytes"] < 1.5 * 2**30, f"peak memory {result['peak_bytes'] / 2**30:.2f} GiB"
