@@ -214,11 +214,14 @@ DCECON_HD DCECON_INLINE void cohort_constants(const Grid<T>& g, const V* p, AgeF
 // innermost axis is, say, the PUE, the path is computed once per row (the hoisting of terms that depend only
 // on outer axes). Values are computed in T, as the NumPy reference's operation order, and stored in double
 // (exact for float and double).
-constexpr int PATH_KEYS[] = {IN_SERVICE_YEAR, SERVICE_LIFE_YEARS, CAPEX_USD_PER_GPU, BOOK_LIFE_YEARS,
-                             SALVAGE_FRACTION, PRICE_DECLINE_PER_YEAR, ELECTRICITY_ESCALATION_PER_YEAR,
-                             FACILITY_LIFE_YEARS, PRICE_STEP_YEAR, PRICE_STEP_CUT, GENERATION_INTERVAL_YEARS,
-                             GENERATION_PRICE_CUT, NEXT_GENERATION_YEAR};
-constexpr int N_PATH_KEYS = sizeof(PATH_KEYS) / sizeof(PATH_KEYS[0]);
+constexpr int N_PATH_KEYS = 13;
+DCECON_HD DCECON_INLINE int path_key(int k) {  // a function: namespace-scope arrays are host-only in CUDA
+    const int keys[N_PATH_KEYS] = {IN_SERVICE_YEAR, SERVICE_LIFE_YEARS, CAPEX_USD_PER_GPU, BOOK_LIFE_YEARS,
+                                   SALVAGE_FRACTION, PRICE_DECLINE_PER_YEAR, ELECTRICITY_ESCALATION_PER_YEAR,
+                                   FACILITY_LIFE_YEARS, PRICE_STEP_YEAR, PRICE_STEP_CUT, GENERATION_INTERVAL_YEARS,
+                                   GENERATION_PRICE_CUT, NEXT_GENERATION_YEAR};
+    return keys[k];
+}
 
 struct CohortPath {
     bool valid;
@@ -237,7 +240,7 @@ template <typename T>
 DCECON_HD DCECON_INLINE bool path_is_current(const CohortPath& path, int method, const T* p) {
     if (!path.valid || path.method != method) return false;
     for (int k = 0; k < N_PATH_KEYS; ++k)
-        if (!same_value(path.key[k], p[PATH_KEYS[k]])) return false;
+        if (!same_value(path.key[k], p[path_key(k)])) return false;
     return true;
 }
 
@@ -245,7 +248,7 @@ template <typename T>
 DCECON_HD void compute_path(const Grid<T>& g, int method, const T* p, CohortPath& path) {
     path.valid = true;
     path.method = method;
-    for (int k = 0; k < N_PATH_KEYS; ++k) path.key[k] = double(p[PATH_KEYS[k]]);
+    for (int k = 0; k < N_PATH_KEYS; ++k) path.key[k] = double(p[path_key(k)]);
     T ppy = T(g.periods_per_year);
     T life_periods = p[SERVICE_LIFE_YEARS] * ppy;
     T decline_run = T(1), escalation_run = T(1), decline_step = T(1), escalation_step = T(1);
@@ -371,11 +374,11 @@ DCECON_HD DCECON_INLINE void irr_steps(double dt, double t0, int n_regular, IrrS
     k.n_regular = n_regular;
     k.distance[0] = 0.0;
     for (int r = 1; r < IRR_N_SCAN; ++r) {
-        double prev_y = IRR_SCAN_Y[r - 1], next_y = IRR_SCAN_Y[r];
+        double prev_y = irr_scan_y(r - 1), next_y = irr_scan_y(r);
         k.distance[r] = prev_y * next_y > 0.0 ? t_min(t_abs(prev_y), t_abs(next_y)) : 0.0;
     }
     for (int r = 0; r < IRR_N_SCAN; ++r) {
-        double y = IRR_SCAN_Y[r];
+        double y = irr_scan_y(r);
         double step = t_exp(-dt * y);
         double factor = t0 == dt ? step : t_exp(-t0 * y);
         for (int i = 0; i < n_regular; ++i) {
@@ -390,7 +393,7 @@ DCECON_HD DCECON_INLINE double npv_at_scan_rate(const double* cf, const double* 
                                                 const IrrSteps& k, int r) {
     double v = 0.0;
     for (int i = 0; i < n_regular; ++i) v += cf[i] * k.factor[i][r];
-    for (int i = n_regular; i < n; ++i) v += t[i] == 0.0 ? cf[i] : cf[i] * t_exp(-t[i] * IRR_SCAN_Y[r]);
+    for (int i = n_regular; i < n; ++i) v += t[i] == 0.0 ? cf[i] : cf[i] * t_exp(-t[i] * irr_scan_y(r));
     return v;
 }
 
@@ -408,7 +411,7 @@ DCECON_HD DCECON_INLINE void npv_at_scan_rates(const double* cf, const double* t
     }
     for (int i = n_regular; i < n; ++i) {
         for (int r = 0; r < IRR_N_SCAN; ++r)
-            v[r] += t[i] == 0.0 ? cf[i] : cf[i] * t_exp(-t[i] * IRR_SCAN_Y[r]);
+            v[r] += t[i] == 0.0 ? cf[i] : cf[i] * t_exp(-t[i] * irr_scan_y(r));
     }
 }
 
@@ -490,7 +493,7 @@ DCECON_HD bool irr_setup(const double* cf, const double* t, int n, int n_regular
         scanned = best < t_inf<double>();
         bracketed = scanned;
         if (scanned) {
-            lo = IRR_SCAN_Y[chosen - 1]; hi = IRR_SCAN_Y[chosen]; f_lo = v[chosen - 1]; f_hi = v[chosen];
+            lo = irr_scan_y(chosen - 1); hi = irr_scan_y(chosen); f_lo = v[chosen - 1]; f_hi = v[chosen];
         }
     }
     double y;
@@ -608,8 +611,8 @@ inline lanes_f64 irr_lanes(const lanes_f64* cf, const double* t, int n, int n_re
         end_hi += cf[i] * k.factor[i][IRR_N_SCAN - 1];
     }
     for (int i = n_regular; i < n; ++i) {
-        double at_lo = t[i] == 0.0 ? 1.0 : t_exp(-t[i] * IRR_SCAN_Y[0]);
-        double at_hi = t[i] == 0.0 ? 1.0 : t_exp(-t[i] * IRR_SCAN_Y[IRR_N_SCAN - 1]);
+        double at_lo = t[i] == 0.0 ? 1.0 : t_exp(-t[i] * irr_scan_y(0));
+        double at_hi = t[i] == 0.0 ? 1.0 : t_exp(-t[i] * irr_scan_y(IRR_N_SCAN - 1));
         end_lo += t[i] == 0.0 ? cf[i] : cf[i] * at_lo;
         end_hi += t[i] == 0.0 ? cf[i] : cf[i] * at_hi;
     }

@@ -553,7 +553,7 @@ struct Group {
         n_varying_keys = 0;
         for (int v = 0; v < n_varying; ++v)
             for (int k = 0; k < N_PATH_KEYS; ++k)
-                if (varying[v] % N_PARAMS == PATH_KEYS[k]) varying_keys[n_varying_keys++] = varying[v];
+                if (varying[v] % N_PARAMS == path_key(k)) varying_keys[n_varying_keys++] = varying[v];
         for (int l = 0; l < LANES; ++l)
             for (int i = 0; i < g.n_cohorts * N_PARAMS; ++i) this->params[l][i] = params[i];
         for (int i = 0; i < g.n_cohorts * N_PARAMS; ++i) lanes[i] = splat<lanes_f64>(double(params[i]));

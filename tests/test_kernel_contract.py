@@ -56,7 +56,7 @@ def test_constants_equal_the_python_definitions_bit_for_bit():
     assert _constant("IRR_START_MARGIN") == finance.IRR_START_MARGIN
     assert _constant("IRR_DEFAULT_GUESS_Y") == math.log1p(finance.IRR_DEFAULT_GUESS)
     assert _constant("IRR_SCAN_RANK_PENALTY") == finance.IRR_SCAN_RANK_PENALTY
-    scan = re.search(r"IRR_SCAN_Y\[IRR_N_SCAN\] = \{(.*?)\};", HEADER).group(1)
+    scan = re.search(r"irr_scan_y\(int r\) \{\n    const double values\[IRR_N_SCAN\] = \{(.*?)\};", HEADER).group(1)
     assert [float(v) for v in scan.split(",")] == [math.log1p(r) for r in finance.IRR_SCAN_RATES]
     assert _constant("ALWAYS_FINITE_MASK") == kernel_mask([m for m in KERNEL_METRICS if m in ALWAYS_FINITE])
     assert _constant("MAX_COHORTS") == contract.MAX_COHORTS and _constant("MAX_PERIODS") == contract.MAX_PERIODS
