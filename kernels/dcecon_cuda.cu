@@ -32,25 +32,18 @@
 // take integer atomics in global memory, but only when a thread's bucket
 // changes: consecutive scenarios step the innermost axis, so a run of equal
 // buckets is counted in the thread and added with one atomic (exact and
-// order-free). Tables: the cells of dimensions constant along a thread's
-// segment (every cartesian axis but the innermost) are pre-aggregated in the
-// thread and updated once per segment; the innermost axis and sampled
-// dimensions take one update per scenario. Cell sums are double atomics (equal
-// to rounding whatever the order; their counts are integers in double, exact),
-// minima and maxima one integer atomic on the IEEE-754 bits.
-#include "dcecon_grid.cuh"
+// order-free). Tables (in the layout of the native kernel): the cells of
+// dimensions constant along a thread's segment (every cartesian axis but the
+// innermost) are pre-aggregated in the thread and updated once per segment;
+// the innermost axis and sampled dimensions take one update per scenario.
+// Cell sums are double atomics (equal to rounding whatever the order; their
+// counts are integers in double, exact), minima and maxima one integer atomic
+// on the IEEE-754 bits.
+#include "dcecon_specialisation.cuh"
 
 using namespace dcecon;
+using namespace dcecon::specialisation;
 
-#ifndef DCECON_OUTPUTS
-#define DCECON_OUTPUTS ((1u << N_METRICS) - 1u)
-#endif
-#ifndef DCECON_TABLES
-#define DCECON_TABLES 1
-#endif
-#ifndef DCECON_SKETCH
-#define DCECON_SKETCH 1
-#endif
 #ifndef DCECON_BLOCK
 #define DCECON_BLOCK 128
 #endif
@@ -63,9 +56,6 @@ using namespace dcecon;
 
 namespace {
 
-constexpr unsigned MASK = DCECON_OUTPUTS;
-constexpr bool TABLES = DCECON_TABLES != 0;
-constexpr bool SKETCH = DCECON_SKETCH != 0;
 constexpr int BLOCK = DCECON_BLOCK;
 constexpr int WARPS = BLOCK / 32;
 constexpr int AXES = DCECON_AXES > 0 ? DCECON_AXES : 1;
@@ -73,35 +63,6 @@ constexpr int AXES = DCECON_AXES > 0 ? DCECON_AXES : 1;
 static_assert(BLOCK % 32 == 0 && BLOCK >= 32 && BLOCK <= 1024, "DCECON_BLOCK: a multiple of 32, at most 1024");
 static_assert(DCECON_AXES <= CUDA_MAX_CARTESIAN_AXES, "DCECON_AXES above the contract's CUDA_MAX_CARTESIAN_AXES");
 
-DCECON_HD constexpr int count_bits(unsigned m) { return m ? int(m & 1u) + count_bits(m >> 1) : 0; }
-
-constexpr int NSEL = count_bits(MASK);
-static_assert(NSEL > 0 && (MASK >> N_METRICS) == 0u, "DCECON_OUTPUTS: at least one kernel metric, no others");
-
-// Selected column k -> Metric (the k-th set bit of MASK).
-DCECON_HD constexpr int selected_metric(int k) {
-    int i = 0;
-    while (!((MASK >> i) & 1u) || k-- > 0) ++i;
-    return i;
-}
-
-// Metric -> selected column, -1 when not selected.
-DCECON_HD constexpr int column_of(int metric) {
-    return ((MASK >> metric) & 1u) ? count_bits(MASK & ((1u << metric) - 1u)) : -1;
-}
-
-// Selected column -> slot of its defined-value count in a table cell, -1 for an always-finite metric.
-DCECON_HD constexpr int count_slot(int k) {
-    return ((ALWAYS_FINITE_MASK >> selected_metric(k)) & 1u)
-               ? -1 : count_bits(MASK & ~ALWAYS_FINITE_MASK & ((1u << selected_metric(k)) - 1u));
-}
-
-constexpr int N_COUNT_SLOTS = count_bits(MASK & ~ALWAYS_FINITE_MASK);
-// a table cell: [scenarios, positive margin, positive NPV, sums of the selected metrics, counts of defined
-// values of the selected metrics that can be undefined] (dcecon_native.cpp, dcecon.grid_engine.kernels)
-constexpr int CELL_SUMS = 3 + NSEL + N_COUNT_SLOTS;
-constexpr int MARGIN_COLUMN = column_of(M_GROSS_MARGIN);
-constexpr int NPV_COLUMN = column_of(M_NPV_USD);
 
 #ifndef DCECON_SHARED_STATE
 #define DCECON_SHARED_STATE (NSEL <= 4)
@@ -296,14 +257,20 @@ __device__ DCECON_INLINE void atomic_max_double(double* address, double v) {
 
 namespace {
 
-// Tables are stored table by table, statistic-major (dcecon_native.cpp, kernels.partial_from_buffers): a table
-// of G cells starting at cell offset O holds statistic st of cell g at sums[O * CELL_SUMS + st * G + g], the
-// minimum and maximum of selected metric k at mins[O * NSEL + k * G + g] and maxs[...].
+// Tables are stored table by table (dcecon_native.cpp, kernels.partial_from_buffers), a table of G cells from
+// cell offset O at sums + O * CELL_SUMS, mins + O * NSEL and maxs + O * NSEL: statistic-major when the innermost
+// axis indexes it (its main effect and its pairs: statistic st of cell g at [st * G + g], metric k's extremes at
+// [k * G + g]), cell-major otherwise ([g * CELL_SUMS + st], [g * NSEL + k]).
 struct TableView {
     double* sums;
     double* lo;
     double* hi;
-    long long G;
+    long long stat, cell;    // strides of a statistic and of a cell in sums
+    long long mstat, mcell;  // in lo and hi
+
+    __device__ DCECON_INLINE double* sum(int st, long long g) const { return sums + st * stat + g * cell; }
+    __device__ DCECON_INLINE double* low(int k, long long g) const { return lo + k * mstat + g * mcell; }
+    __device__ DCECON_INLINE double* high(int k, long long g) const { return hi + k * mstat + g * mcell; }
 };
 
 struct Tables {
@@ -319,6 +286,7 @@ struct Tables {
     double* sums;
     double* mins;
     double* maxs;
+    int inner;                          // the innermost cartesian axis (n_cart - 1)
 
     __device__ DCECON_INLINE int count() const { return n_marginal + n_pairs; }
     __device__ DCECON_INLINE long long offset(int t) const {
@@ -326,8 +294,10 @@ struct Tables {
     }
     __device__ DCECON_INLINE TableView view(int t) const {
         long long o = offset(t);
-        long long next = t + 1 < count() ? offset(t + 1) : n_groups;
-        return TableView{sums + o * CELL_SUMS, mins + o * NSEL, maxs + o * NSEL, next - o};
+        long long G = (t + 1 < count() ? offset(t + 1) : n_groups) - o;
+        bool stat_major = fast_dim(t) == inner;
+        return TableView{sums + o * CELL_SUMS, mins + o * NSEL, maxs + o * NSEL, stat_major ? G : 1,
+                         stat_major ? 1 : CELL_SUMS, stat_major ? G : 1, stat_major ? 1 : NSEL};
     }
     // the faster-varying dimension of table t (its cell moves along it first)
     __device__ DCECON_INLINE int fast_dim(int t) const {
@@ -382,36 +352,34 @@ __device__ DCECON_INLINE void segment_add(S& b, const double* x) {
 // The segment into cell g (dcecon_native.cpp's add_block_to_cell).
 template <typename S>
 __device__ DCECON_INLINE void add_segment_to_cell(const TableView& t, long long g, S& b) {
-    const long long G = t.G;
-    atomicAdd(t.sums + g, (double)b.n);
+    atomicAdd(t.sum(0, g), (double)b.n);
     double pm = b.positive_margin, pn = b.positive_npv;
-    if (pm != 0.0) atomicAdd(t.sums + G + g, pm);
-    if (pn != 0.0) atomicAdd(t.sums + 2 * G + g, pn);
+    if (pm != 0.0) atomicAdd(t.sum(1, g), pm);
+    if (pn != 0.0) atomicAdd(t.sum(2, g), pn);
 #pragma unroll
     for (int k = 0; k < NSEL; ++k) {
         double sum = b.sum[k], defined = b.defined[k];
-        if (sum != 0.0) atomicAdd(t.sums + (3 + k) * G + g, sum);
-        if (count_slot(k) >= 0 && defined != 0.0) atomicAdd(t.sums + (3 + NSEL + count_slot(k)) * G + g, defined);
-        atomic_min_double(t.lo + k * G + g, (double)b.lo[k]);
-        atomic_max_double(t.hi + k * G + g, (double)b.hi[k]);
+        if (sum != 0.0) atomicAdd(t.sum(3 + k, g), sum);
+        if (count_slot(k) >= 0 && defined != 0.0) atomicAdd(t.sum(3 + NSEL + count_slot(k), g), defined);
+        atomic_min_double(t.low(k, g), (double)b.lo[k]);
+        atomic_max_double(t.high(k, g), (double)b.hi[k]);
     }
 }
 
 // One scenario into cell g (dcecon_native.cpp's add_one_to_cell).
 __device__ DCECON_INLINE void add_one_to_cell(const TableView& t, long long g, const double* x) {
-    const long long G = t.G;
-    atomicAdd(t.sums + g, 1.0);
-    if (MARGIN_COLUMN >= 0 && x[MARGIN_COLUMN < 0 ? 0 : MARGIN_COLUMN] > 0.0) atomicAdd(t.sums + G + g, 1.0);
-    if (NPV_COLUMN >= 0 && x[NPV_COLUMN < 0 ? 0 : NPV_COLUMN] > 0.0) atomicAdd(t.sums + 2 * G + g, 1.0);
+    atomicAdd(t.sum(0, g), 1.0);
+    if (MARGIN_COLUMN >= 0 && x[MARGIN_COLUMN < 0 ? 0 : MARGIN_COLUMN] > 0.0) atomicAdd(t.sum(1, g), 1.0);
+    if (NPV_COLUMN >= 0 && x[NPV_COLUMN < 0 ? 0 : NPV_COLUMN] > 0.0) atomicAdd(t.sum(2, g), 1.0);
 #pragma unroll
     for (int k = 0; k < NSEL; ++k) {
         double v = x[k];
         bool finite = is_finite(v);
         double add = (count_slot(k) < 0 || finite) ? v : 0.0;  // an always-finite metric is summed as it is
-        if (add != 0.0) atomicAdd(t.sums + (3 + k) * G + g, add);
-        if (count_slot(k) >= 0 && finite) atomicAdd(t.sums + (3 + NSEL + count_slot(k)) * G + g, 1.0);
-        atomic_min_double(t.lo + k * G + g, v);  // NaN compares false: numbers only
-        atomic_max_double(t.hi + k * G + g, v);
+        if (add != 0.0) atomicAdd(t.sum(3 + k, g), add);
+        if (count_slot(k) >= 0 && finite) atomicAdd(t.sum(3 + NSEL + count_slot(k), g), 1.0);
+        atomic_min_double(t.low(k, g), v);  // NaN compares false: numbers only
+        atomic_max_double(t.high(k, g), v);
     }
 }
 
@@ -436,9 +404,9 @@ dcecon_reduce(DCECON_KERNEL_ARGS(T), const int* table_int, const int* marginal_d
     sk.sub_bits = (int)sketch_int[0]; sk.key_base = sketch_int[1]; sk.side = sketch_int[2];
     sk.zero = sketch_int[3]; sk.n_buckets = sketch_int[4];
 #endif
-    Tables tab{table_int[0], marginal_dims, marginal_offsets, table_int[1], pair_a, pair_b, pair_offsets, n_groups,
-               deciles, sums, mins, maxs};
     int inner = s.n_cart - 1;
+    Tables tab{table_int[0], marginal_dims, marginal_offsets, table_int[1], pair_a, pair_b, pair_offsets, n_groups,
+               deciles, sums, mins, maxs, inner};
 
     // The thread's reductions, volatile so that the compiler keeps them in memory and the registers for the
     // model: in shared memory when they are few (the lean kernels), else in the thread's local memory.

@@ -49,7 +49,7 @@ constexpr int COHORT_CAPACITY = DCECON_COHORT_CAPACITY;
 // The metrics a specialisation computes: bit k for Metric k (dcecon.model.metrics.kernel_mask). Each
 // specialisation is compiled on its own, so an unrequested IRR, payback or break-even costs nothing.
 template <unsigned MASK> struct Wants {
-    static constexpr bool has(int m) { return (MASK >> m) & 1u; }
+    static constexpr DCECON_HD bool has(int m) { return (MASK >> m) & 1u; }
     static constexpr bool irr = has(M_IRR);
     static constexpr bool payback = has(M_PAYBACK_YEARS);
     static constexpr bool npv = has(M_NPV_USD);

@@ -33,61 +33,14 @@
 #include <omp.h>
 #endif
 
-#include "dcecon_grid.cuh"
+#include "dcecon_specialisation.cuh"
 
 using namespace dcecon;
-
-#ifndef DCECON_OUTPUTS
-#define DCECON_OUTPUTS ((1u << N_METRICS) - 1u)
-#endif
-#ifndef DCECON_TABLES
-#define DCECON_TABLES 1
-#endif
-#ifndef DCECON_SKETCH
-#define DCECON_SKETCH 1
-#endif
+using namespace dcecon::specialisation;
 
 namespace {
 
-constexpr unsigned MASK = DCECON_OUTPUTS;
-constexpr bool TABLES = DCECON_TABLES != 0;
-constexpr bool SKETCH = DCECON_SKETCH != 0;
 constexpr int BLOCK = 128;
-
-constexpr int count_bits(unsigned m) { return m ? int(m & 1u) + count_bits(m >> 1) : 0; }
-constexpr int NSEL = count_bits(MASK);
-
-struct Selection {
-    int metric[N_METRICS];   // selected metric k -> Metric
-    int column[N_METRICS];   // Metric -> selected column, -1 if not selected
-    int count_slot[N_METRICS];  // selected column -> its defined-value count in a table cell, -1 if always finite
-    int n_counts;
-};
-
-constexpr Selection make_selection() {
-    Selection s{};
-    int k = 0, c = 0;
-    for (int i = 0; i < N_METRICS; ++i) {
-        s.column[i] = -1;
-        if ((MASK >> i) & 1u) {
-            s.metric[k] = i;
-            s.column[i] = k;
-            s.count_slot[k] = ((ALWAYS_FINITE_MASK >> i) & 1u) ? -1 : c++;
-            ++k;
-        }
-    }
-    s.n_counts = c;
-    return s;
-}
-
-constexpr Selection SEL = make_selection();
-constexpr int MARGIN_COLUMN = SEL.column[M_GROSS_MARGIN];
-constexpr int NPV_COLUMN = SEL.column[M_NPV_USD];
-// a table cell: [scenarios, positive margin, positive NPV, sums of the selected metrics, counts of defined
-// values of the selected metrics that can be undefined]; minima and maxima in their own buffers
-constexpr int CELL_SUMS = 3 + NSEL + SEL.n_counts;
-
-static_assert(NSEL > 0, "a specialisation computes at least one metric");
 
 constexpr double INF = std::numeric_limits<double>::infinity();
 
@@ -291,7 +244,7 @@ inline void add_block_to_cell(const TableView& t, long long g, const Block& b) {
     t.sum(2, g) += b.positive_npv;
     for (int k = 0; k < NSEL; ++k) {
         t.sum(3 + k, g) += b.sum[k];
-        if (SEL.count_slot[k] >= 0) t.sum(3 + NSEL + SEL.count_slot[k], g) += b.defined[k];
+        if (count_slot(k) >= 0) t.sum(3 + NSEL + count_slot(k), g) += b.defined[k];
         double& lo = t.low(k, g);
         double& hi = t.high(k, g);
         lo = b.lo[k] < lo ? b.lo[k] : lo;
@@ -307,8 +260,8 @@ inline void add_one_to_cell(const TableView& t, long long g, const Block& b, int
     for (int k = 0; k < NSEL; ++k) {
         double v = b.x[k][i];
         bool finite = is_finite(v);
-        t.sum(3 + k, g) += (SEL.count_slot[k] < 0 || finite) ? v : 0.0;
-        if (SEL.count_slot[k] >= 0) t.sum(3 + NSEL + SEL.count_slot[k], g) += finite ? 1.0 : 0.0;
+        t.sum(3 + k, g) += (count_slot(k) < 0 || finite) ? v : 0.0;
+        if (count_slot(k) >= 0) t.sum(3 + NSEL + count_slot(k), g) += finite ? 1.0 : 0.0;
         if (v == v) {
             double& lo = t.low(k, g);
             double& hi = t.high(k, g);
@@ -342,7 +295,7 @@ inline void add_run_to_cells(const TableView& t, long long g0, const Block& b) {
         double* s = t.sums + (3 + k) * G + g0;
         double* lo = t.lo + k * G + g0;
         double* hi = t.hi + k * G + g0;
-        if (SEL.count_slot[k] < 0) {  // always finite
+        if (count_slot(k) < 0) {  // always finite
 #pragma omp simd
             for (int i = 0; i < n; ++i) {
                 double v = x[i];
@@ -351,7 +304,7 @@ inline void add_run_to_cells(const TableView& t, long long g0, const Block& b) {
                 hi[i] = v > hi[i] ? v : hi[i];
             }
         } else {
-            double* c = t.sums + (3 + NSEL + SEL.count_slot[k]) * G + g0;
+            double* c = t.sums + (3 + NSEL + count_slot(k)) * G + g0;
 #pragma omp simd
             for (int i = 0; i < n; ++i) {
                 double v = x[i];
@@ -517,7 +470,7 @@ int evaluate_impl(const Grid<T>& g, const GridSpec<T>& s, long long start, long 
         for (long long row = first; row < last; ++row) {
             if (row == first) walker_start(s, g, start + row, row, w); else walker_next(s, g, row, w);
             evaluate_scenario<T, MASK>(g, w.params, s.methods, w.discount, w.tax, values, cache);
-            for (int k = 0; k < NSEL; ++k) out[row * NSEL + k] = values[SEL.metric[k]];
+            for (int k = 0; k < NSEL; ++k) out[row * NSEL + k] = values[selected_metric(k)];
         }
     }
     return 0;
@@ -594,8 +547,8 @@ void evaluate_group(const Grid<T>& g, const int* methods, Group<T>& group, int n
             evaluate_lanes<double, MASK, lanes_f64>(g, group.lanes, group.params[0], methods, group.discount[0], tax,
                                                     out, cache, n);
             for (int k = 0; k < NSEL; ++k) {  // whole vectors into the block's columns
-                if (n == LANES) std::memcpy(&b.x[k][b.n], &out[SEL.metric[k]], sizeof(lanes_f64));
-                else for (int l = 0; l < n; ++l) b.x[k][b.n + l] = out[SEL.metric[k]][l];
+                if (n == LANES) std::memcpy(&b.x[k][b.n], &out[selected_metric(k)], sizeof(lanes_f64));
+                else for (int l = 0; l < n; ++l) b.x[k][b.n + l] = out[selected_metric(k)][l];
             }
             return;
         }
@@ -603,7 +556,7 @@ void evaluate_group(const Grid<T>& g, const int* methods, Group<T>& group, int n
     T values[N_METRICS];
     for (int l = 0; l < n; ++l) {
         evaluate_scenario<T, MASK>(g, group.params[l], methods, group.discount[l], group.tax[l], values, cache);
-        for (int k = 0; k < NSEL; ++k) b.x[k][b.n + l] = (double)values[SEL.metric[k]];
+        for (int k = 0; k < NSEL; ++k) b.x[k][b.n + l] = (double)values[selected_metric(k)];
     }
 }
 

@@ -19,11 +19,12 @@ STARTED=$(date +%s)
 elapsed() { echo $(( $(date +%s) - STARTED )); }
 
 # --- 1. the wheels the CUDA image lacks (downloaded beforehand by benchmarks/gpu/wheels.sh) --------------------
-if compgen -G ".whl/*.whl" >/dev/null; then
-    "$PYTHON" -m pip install -q --no-index --no-deps --no-compile --target "$SITE" .whl/*.whl \
-        || { echo "run.sh: installing .whl/*.whl failed" >&2; exit 2; }
+WHEELS="${DCECON_WHEELS_DIR:-$ROOT/.whl}"
+if compgen -G "$WHEELS/*.whl" >/dev/null; then
+    "$PYTHON" -m pip install -q --no-index --no-deps --no-compile --target "$SITE" "$WHEELS"/*.whl \
+        || { echo "run.sh: installing $WHEELS/*.whl failed" >&2; exit 2; }
 else
-    echo "run.sh: no wheels in .whl/ (run benchmarks/gpu/wheels.sh where pip reaches a registry)" >&2
+    echo "run.sh: no wheels in $WHEELS (run benchmarks/gpu/wheels.sh where pip reaches a registry)" >&2
 fi
 
 # dcecon from this work tree, without installing it: the package's folders as setuptools maps them

@@ -3,8 +3,9 @@
 The kernel source is built by CuPy (NVRTC) as a ``cupy.RawModule``, one
 module per specialisation - device, dtype, the metrics a run asks for
 (``-DDCECON_OUTPUTS``), tables and quantile sketches on or off, the run's
-cartesian axes, periods and cohorts (so a thread's arrays are no larger than
-the run needs) - memoized in the process and cached on disk by CuPy. The
+period and cohort counts rounded up to a few classes (so a thread's arrays
+stay near the run's size) - memoized in the process and cached on disk by
+CuPy. NVRTC also gets ``-default-device`` (:data:`NVRTC_ONLY_OPTIONS`). The
 source is prefixed with ``#line 1 "<file>"`` (compile errors point at the real
 file) and with a digest of every kernel source and of the generated contract
 header (``dcecon_contract.h``, written by :mod:`dcecon.backends.contract`

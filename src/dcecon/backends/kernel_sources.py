@@ -12,9 +12,10 @@ from pathlib import Path
 
 MODEL = "dcecon_model.cuh"
 GRID = "dcecon_grid.cuh"
+SPECIALISATION = "dcecon_specialisation.cuh"
 NATIVE = "dcecon_native.cpp"
 CUDA = "dcecon_cuda.cu"
-HEADERS = (MODEL, GRID)
+HEADERS = (MODEL, GRID, SPECIALISATION)
 
 
 def kernel_dir() -> Path:

@@ -54,6 +54,10 @@ def bytes_per_scenario(plan: GridPlan, extents: dict, dtype: str = "float64") ->
 KERNEL_BYTES_PER_SCENARIO = 64
 """Host bytes per scenario of a fused-kernel chunk (sampled values and deciles; outputs are reduced in place)."""
 
+CUDA_CHUNK = 1 << 28
+"""Scenarios per chunk of the CUDA kernel without sampled dimensions (a chunk's host work, a few ms, is then
+spread over 2.7e8 scenarios)."""
+
 NATIVE_CHUNK = 1 << 20
 """Scenarios per chunk of the native kernel (reductions are per chunk, so chunks only bound progress updates)."""
 
@@ -61,6 +65,8 @@ NATIVE_CHUNK = 1 << 20
 def chunk_size_for(plan: GridPlan, extents: dict, max_memory_bytes: int, dtype: str = "float64",
                    on_host: bool = True, kernel: str | None = None) -> int:
     """Scenarios per chunk that fit the memory budget (and, on a CPU, the cache)."""
+    if kernel == "cuda" and not plan.sampled:
+        return CUDA_CHUNK  # the device decodes every scenario from its index: no memory per scenario
     if kernel is not None:
         fixed = 200 * 1024 * 1024
         size = max(max_memory_bytes - fixed, max_memory_bytes // 4) // (
