@@ -186,6 +186,9 @@ def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_me
     extents = plan.static_extents()
     size = chunk_size or chunk_size_for(plan, extents, max_memory, chosen.dtype_name,
                                         on_host=not chosen.name.startswith("cupy"), kernel=chosen.kernel)
+    if save_scenarios and not chunk_size:  # every scenario's row passes through the host: bound the chunk by it
+        row_bytes = save_scenarios_bytes(plan) // max(plan.n_scenarios, 1)
+        size = max(1, min(size, max_memory // (4 * row_bytes)))
     if out is not None:
         out = Path(out)
         previous = output.check_output_folder(out, plan.fingerprint(chosen.name, chosen.dtype_name), resume)
