@@ -273,16 +273,7 @@ struct TableView {
     __device__ DCECON_INLINE double* high(int k, long long g) const { return hi + k * mstat + g * mcell; }
 };
 
-struct Tables {
-    int n_marginal;
-    const int* marginal_dims;           // cartesian index, or n_cart + k for sampled dimension k
-    const long long* marginal_offsets;  // first cell of each marginal table
-    int n_pairs;
-    const int* pair_a;
-    const int* pair_b;
-    const long long* pair_offsets;      // first cell of each pair table
-    long long n_groups;                 // cells of all tables
-    const int* deciles;                 // [m * n_sampled]
+struct Tables : TableLayout {  // the layout (dcecon_specialisation.cuh) and the device buffers
     double* sums;
     double* mins;
     double* maxs;
@@ -405,8 +396,8 @@ dcecon_reduce(DCECON_KERNEL_ARGS(T), const int* table_int, const int* marginal_d
     sk.zero = sketch_int[3]; sk.n_buckets = sketch_int[4];
 #endif
     int inner = s.n_cart - 1;
-    Tables tab{table_int[0], marginal_dims, marginal_offsets, table_int[1], pair_a, pair_b, pair_offsets, n_groups,
-               deciles, sums, mins, maxs, inner};
+    Tables tab{{table_int[0], marginal_dims, marginal_offsets, table_int[1], pair_a, pair_b, pair_offsets,
+                n_groups, deciles}, sums, mins, maxs, inner};
 
     // The thread's reductions, volatile so that the compiler keeps them in memory and the registers for the
     // model: in shared memory when they are few (the lean kernels), else in the thread's local memory.

@@ -46,17 +46,6 @@ constexpr double INF = std::numeric_limits<double>::infinity();
 
 inline bool is_finite(double x) { return x - x == 0.0; }
 
-struct TableLayout {
-    int n_marginal;
-    const int* marginal_dims;           // cartesian index, or n_cart + k for sampled dimension k
-    const long long* marginal_offsets;  // first group of each marginal table
-    int n_pairs;
-    const int* pair_a;
-    const int* pair_b;
-    const long long* pair_offsets;      // first group of each pair table
-    long long n_groups;
-    const int* deciles;                 // [m * n_sampled]
-};
 
 // The reductions of one thread (reused from call to call: see Pool).
 struct Accumulator {

@@ -59,4 +59,19 @@ constexpr int MARGIN_COLUMN = column_of(M_GROSS_MARGIN);
 constexpr int NPV_COLUMN = column_of(M_NPV_USD);
 
 }  // namespace specialisation
+
+// Where the main effects and 2-D tables of a run are (dcecon.grid_engine.kernels.pack): tables are numbered
+// marginals first, then pairs, and laid out one after the other from their first cell.
+struct TableLayout {
+    int n_marginal;
+    const int* marginal_dims;           // cartesian index, or n_cart + k for sampled dimension k
+    const long long* marginal_offsets;  // first cell of each marginal table
+    int n_pairs;
+    const int* pair_a;
+    const int* pair_b;
+    const long long* pair_offsets;      // first cell of each pair table
+    long long n_groups;                 // cells of all tables
+    const int* deciles;                 // [m * n_sampled]
+};
+
 }  // namespace dcecon
