@@ -105,16 +105,7 @@ dcecon_evaluate(DCECON_KERNEL_ARGS(T), T* out) {
     thread_run(m, first, last);
     if (first >= last) return;
     DCECON_MAKE(T);
-    Walker<T, AXES> w;
-    RunCache cache;
-    init_cache(g, cache);
-    T values[N_METRICS];
-    for (long long row = first; row < last; ++row) {
-        if (row == first) walker_start(s, g, start + row, row, w); else walker_next(s, g, row, w);
-        evaluate_scenario<T, MASK>(g, w.params, s.methods, w.discount, w.tax, values, cache);
-#pragma unroll
-        for (int k = 0; k < NSEL; ++k) out[row * NSEL + k] = values[selected_metric(k)];
-    }
+    evaluate_run<T, AXES>(g, s, start, first, last, out);
 }
 
 // One metric's partial of a block (and of a chunk after dcecon_merge_blocks); cuda.MOMENTS_DTYPE mirrors it.

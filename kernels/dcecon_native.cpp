@@ -451,16 +451,7 @@ int evaluate_impl(const Grid<T>& g, const GridSpec<T>& s, long long start, long 
 #else
         int tid = 0, team = 1;
 #endif
-        long long first = m * tid / team, last = m * (tid + 1) / team;
-        Walker<T, NATIVE_MAX_CARTESIAN_AXES> w;
-        RunCache cache;
-        init_cache(g, cache);
-        T values[N_METRICS];
-        for (long long row = first; row < last; ++row) {
-            if (row == first) walker_start(s, g, start + row, row, w); else walker_next(s, g, row, w);
-            evaluate_scenario<T, MASK>(g, w.params, s.methods, w.discount, w.tax, values, cache);
-            for (int k = 0; k < NSEL; ++k) out[row * NSEL + k] = values[selected_metric(k)];
-        }
+        evaluate_run<T, NATIVE_MAX_CARTESIAN_AXES>(g, s, start, m * tid / team, m * (tid + 1) / team, out);
     }
     return 0;
 }

@@ -58,6 +58,22 @@ constexpr int CELL_SUMS = 3 + NSEL + N_COUNT_SLOTS;
 constexpr int MARGIN_COLUMN = column_of(M_GROSS_MARGIN);
 constexpr int NPV_COLUMN = column_of(M_NPV_USD);
 
+// The selected metrics of scenarios [first, last) of a chunk (row r of `out`: NSEL columns), walking the
+// rows from `first` (dcecon_evaluate_* of both backends).
+template <typename T, int AXES>
+DCECON_HD void evaluate_run(const Grid<T>& g, const GridSpec<T>& s, long long start, long long first, long long last,
+                            T* out) {
+    Walker<T, AXES> w;
+    RunCache cache;
+    init_cache(g, cache);
+    T values[N_METRICS];
+    for (long long row = first; row < last; ++row) {
+        if (row == first) walker_start(s, g, start + row, row, w); else walker_next(s, g, row, w);
+        evaluate_scenario<T, MASK>(g, w.params, s.methods, w.discount, w.tax, values, cache);
+        for (int k = 0; k < NSEL; ++k) out[row * NSEL + k] = values[selected_metric(k)];
+    }
+}
+
 }  // namespace specialisation
 
 // Where the main effects and 2-D tables of a run are (dcecon.grid_engine.kernels.pack): tables are numbered

@@ -105,46 +105,6 @@ def cupy_array_evaluator(plan, args, start, stop):
     return np.stack([np.asarray(to_numpy(out[name]), dtype=np.float64) for name in METRICS], axis=1)
 
 
-def assert_selection_close(actual, expected, plan, rtol=RTOL, what="cupy"):
-    """Two :class:`GridResult` of the same plan and selection (any subset of the metrics): counts, sketches and
-    table counts equal; argmin/argmax equal or tied to rounding; moments, extremes and table sums to ``rtol``
-    on the scale of each metric (:class:`GridReference`, as ``assert_results_close`` for every metric)."""
-    metrics = list(expected.metrics)
-    assert list(actual.metrics) == metrics
-    ref = GridReference.of(plan)
-    size = ref.size[[COL[m] for m in metrics]]
-    a, b = actual.merged, expected.merged
-    problems = []
-    for field in ("count", "nan", "posinf", "neginf", "negative", "sketch"):
-        if not np.array_equal(getattr(a, field), getattr(b, field)):
-            problems.append(f"{field} differs")
-    for field in ("argmin", "argmax"):
-        for j, metric in enumerate(metrics):
-            i, k = int(getattr(a, field)[j]), int(getattr(b, field)[j])
-            if i != k and not ref.tied(metric, i, k, rtol):
-                problems.append(f"{field} of {metric}: {what} #{i} vs numpy #{k}, not a tie")
-    for field in ("minimum", "maximum", "mean"):
-        if not _close(getattr(a, field), getattr(b, field), size, rtol):
-            problems.append(f"{field}: {what} {getattr(a, field)} vs numpy {getattr(b, field)}")
-    count = np.maximum(b.count, 1)
-    std_a, std_b = np.sqrt(np.maximum(a.m2, 0) / count), np.sqrt(np.maximum(b.m2, 0) / count)
-    if not _close(std_a, std_b, size, rtol):
-        problems.append(f"std: {what} {std_a} vs numpy {std_b}")
-    for kind, ours, theirs in (("marginal", a.marginals, b.marginals), ("table", a.tables, b.tables)):
-        assert ours.keys() == theirs.keys(), f"{kind} keys differ: {ours.keys()} vs {theirs.keys()}"
-        for key in theirs:
-            for stat in EXACT_TABLE_STATS:
-                if not np.array_equal(ours[key][stat], theirs[key][stat]):
-                    problems.append(f"{kind} {key} {stat} differs")
-            if not _close(ours[key]["sum"], theirs[key]["sum"], theirs[key]["count"] * size, rtol):
-                problems.append(f"{kind} {key} sum differs beyond {rtol}")
-            for stat in ("min", "max"):
-                if not _close(ours[key][stat], theirs[key][stat], size, rtol):
-                    problems.append(f"{kind} {key} {stat} differs beyond {rtol}")
-    assert not problems, "\n".join(problems)
-    assert_summaries_close(actual.to_dict(), expected.to_dict(), ref, rtol)
-
-
 # --- the CUDA kernels, scenario by scenario ----------------------------------------------------------------------
 
 
@@ -189,7 +149,7 @@ def test_cuda_grid_reductions_match_numpy(case):
 @pytest.mark.parametrize("case", SELECTION_CASES, ids=[c.id for c in SELECTION_CASES])
 def test_cuda_selections_match_numpy(case, selection):
     """Each selection (lean, lean with tables, an investment subset, full, full without tables or quantiles) on
-    the CUDA kernel equals the same selection on NumPy (``assert_selection_close``)."""
+    the CUDA kernel equals the same selection on NumPy (``assert_results_close``)."""
     kwargs = SELECTIONS[selection]
     ours = case.grid(backend="cupy", **kwargs)
     theirs = case.grid(backend="numpy", **kwargs)
@@ -197,7 +157,7 @@ def test_cuda_selections_match_numpy(case, selection):
     assert ours.metrics == theirs.metrics
     if kwargs.get("quantiles") is False:
         assert ours.merged.sketch.size == 0
-    assert_selection_close(ours, theirs, case.plan(), what=f"cupy {selection}")
+    assert_results_close(ours, theirs, case.plan(), what=f"cupy {selection}")
 
 
 def test_cuda_chunks_splitting_a_cells_samples():

@@ -587,7 +587,8 @@ def _close(a, b, scale, rtol):
 
 
 def assert_results_close(actual, expected, plan, rtol=RTOL, what="native"):
-    """Two :class:`GridResult` of the same plan: counts and indices equal, sums and moments to ``rtol``.
+    """Two :class:`GridResult` of the same plan and metric selection: counts and indices equal, sums and
+    moments to ``rtol``.
 
     Counts (finite, NaN, +-inf, negative), sketch buckets and table counts
     must be equal; argmin/argmax equal unless the two scenarios' values tie to
@@ -595,21 +596,23 @@ def assert_results_close(actual, expected, plan, rtol=RTOL, what="native"):
     agree to ``rtol`` on the scale of the metric's values (a table sum adds
     ``count`` of them).
     """
+    metrics = list(expected.metrics)
+    assert list(actual.metrics) == metrics, f"{what} computed {actual.metrics}, numpy {expected.metrics}"
     ref = GridReference.of(plan)
-    size = ref.size
+    size = ref.size[[COL[m] for m in metrics]]
     a, b = actual.merged, expected.merged
     problems = []
     for field in ("count", "nan", "posinf", "neginf", "negative", "sketch"):
         if not np.array_equal(getattr(a, field), getattr(b, field)):
-            diff = np.flatnonzero(np.any(np.reshape(getattr(a, field) != getattr(b, field), (len(METRICS), -1)),
+            diff = np.flatnonzero(np.any(np.reshape(getattr(a, field) != getattr(b, field), (len(metrics), -1)),
                                          axis=1))
-            problems.append(f"{field} differs for {[METRICS[i] for i in diff]}")
+            problems.append(f"{field} differs for {[metrics[i] for i in diff]}")
     for field in ("argmin", "argmax"):
-        for j, metric in enumerate(METRICS):
+        for j, metric in enumerate(metrics):
             i, k = int(getattr(a, field)[j]), int(getattr(b, field)[j])
             if i != k and not ref.tied(metric, i, k, rtol):
-                problems.append(f"{field} of {metric}: {what} #{i} ({ref.values[i, j]!r}) vs numpy #{k} "
-                                f"({ref.values[k, j]!r}), not a tie")
+                problems.append(f"{field} of {metric}: {what} #{i} ({ref.values[i, COL[metric]]!r}) vs numpy #{k} "
+                                f"({ref.values[k, COL[metric]]!r}), not a tie")
     for field in ("minimum", "maximum", "mean"):
         if not _close(getattr(a, field), getattr(b, field), size, rtol):
             problems.append(f"{field}: {what} {getattr(a, field)} vs numpy {getattr(b, field)}")
