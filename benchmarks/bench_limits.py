@@ -43,7 +43,7 @@ from dcecon.backends import native
 from dcecon.backends.namespace import _cupy_usable
 from dcecon.grid_engine.api import prepare
 from dcecon.grid_engine.engine import run
-from dcecon.scenario.loader import load_raw, validate
+from dcecon.scenario.loader import load_raw
 
 ROOT = Path(__file__).resolve().parent
 SCENARIO = ROOT / "bench-h100-leased-6y.toml"

@@ -110,7 +110,6 @@ def _check_tables(result, expected, metrics, axes, pairs):
     paths = list(axes)
     for a, b in pairs:
         ia, ib = paths.index(a), paths.index(b)
-        others = tuple(k for k in range(len(shape)) if k not in (ia, ib))
         for j, metric in enumerate(metrics):
             data = np.moveaxis(cube[..., j], (ia, ib), (0, 1)).reshape(shape[ia], shape[ib], -1)
             finite = np.isfinite(data)
