@@ -245,13 +245,15 @@ def test_lean_command_prints_only_what_it_computed(tmp_path):
 
 
 def test_the_lean_command_of_docs_grid_runs(tmp_path):
-    """docs/grid.md, "Choosing what a run computes": the 10^7-scenario lean command, run as written."""
+    """docs/grid.md, "Choosing what a run computes" (and README.md, "Pay only for what you ask"): the
+    10^7-scenario lean command, run as written."""
     import re
     import shlex
 
     text = (ROOT / "docs" / "grid.md").read_text()
     section = text[text.index("## Choosing what a run computes"):]
     command = re.search(r"```sh\n(dcecon grid .*?)\n```", section, re.S).group(1)
+    assert command in (ROOT / "README.md").read_text(), "README.md shows the same command"
     args = shlex.split(command)[2:]
     args = [str(ROOT / a) if a.endswith(".toml") else a for a in args]
     done = subprocess.run([sys.executable, "-m", "dcecon", "grid", *args, "--json"], cwd=tmp_path,
