@@ -11,7 +11,12 @@ Library quickstart::
     sweep.summary, sweep.table(...), sweep.best("npv_usd")
 """
 
-__version__ = "0.1.0"
+try:  # single-sourced from the package metadata (pyproject.toml)
+    from importlib.metadata import PackageNotFoundError, version as _version
+
+    __version__ = _version("dcecon")
+except PackageNotFoundError:  # a source tree on the path without an install (benchmarks/gpu/run.sh)
+    __version__ = "0+unknown"
 
 from dcecon.evaluate import RESULT_FIELDS, Result, evaluate
 from dcecon.grid_engine.api import grid

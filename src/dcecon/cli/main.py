@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import sys
 from pathlib import Path
 
@@ -141,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``dcecon`` command."""
     parser = _Parser(prog="dcecon", description="Economics of AI data centers: GPU depreciation, power, "
                                                 "utilization and gross margin.")
+    from dcecon import __version__
+
+    parser.add_argument("--version", action="version", version=f"dcecon {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def common(p):
@@ -184,6 +188,10 @@ def main(argv=None) -> int:
     except (ScenarioError, BackendUnavailableError) as exc:
         print(f"dcecon: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # the reader of our output went away (dcecon run NAME --json | head): not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit
+        return 0
     except OSError as exc:  # an output folder or file that cannot be written, a file that cannot be read
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         print(f"dcecon: error: {where}{exc.strerror or exc}", file=sys.stderr)
@@ -191,8 +199,6 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("dcecon: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":

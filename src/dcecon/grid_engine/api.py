@@ -17,6 +17,7 @@ Example::
 from __future__ import annotations
 
 import math
+import os
 import re
 from pathlib import Path
 
@@ -162,9 +163,9 @@ def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_me
     if out is not None and Path(out).exists() and not Path(out).is_dir():
         raise ScenarioError("--out", str(out), "exists and is not a folder")
     if out is not None and not Path(out).exists():
-        parent = Path(out).resolve().parent
-        if not parent.is_dir():
-            raise ScenarioError("--out", str(out), "its parent folder does not exist")
+        parent = next((p for p in Path(out).resolve().parents if p.exists()), None)
+        if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+            raise ScenarioError("--out", str(out), "its folder cannot be created here (no writable parent)")
     chosen = resolve_backend(backend, dtype, kernels=True, threads=threads)
     if chosen.kernel is not None:
         reason = kernel_limit_reason(plan, chosen.kernel)
@@ -195,7 +196,10 @@ def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_me
         if previous is not None:
             size = int(previous["chunk_size"])  # the same chunks, so the result is identical
             save_scenarios = save_scenarios or bool(previous.get("save_scenarios"))
-        out.mkdir(parents=True, exist_ok=True)
+        try:  # parent folders included, as README's runs/... examples expect on a fresh clone
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ScenarioError("--out", str(out), f"cannot be created ({exc.strerror or exc})") from None
         meta = output.manifest(plan, scenario_file, chosen.name, chosen.dtype_name, size, max_memory, "running",
                                command)
         meta["save_scenarios"] = bool(save_scenarios)

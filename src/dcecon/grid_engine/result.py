@@ -108,6 +108,9 @@ class GridResult:
 
     def scenario(self, index: int) -> dict:
         """The dimension values of scenario ``index`` and its flat index."""
+        n = self.plan.n_scenarios
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= int(index) < n:
+            raise ScenarioError("index", str(index), f"is not a scenario of this run (0 to {n - 1:,})")
         return {"index": int(index), "parameters": self.plan.parameters_at(int(index))}
 
     def best(self, metric: str = "npv_usd") -> dict:

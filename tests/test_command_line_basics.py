@@ -1,0 +1,71 @@
+"""The command line's basics: version, output folders, closed pipes, scenario indices (issue: trust and structure).
+
+Each case runs ``python -m dcecon`` as a real process in ``tmp_path``. The
+expected version is the installed package's metadata (``pyproject.toml``),
+the one place it is written.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+
+import dcecon
+
+ROOT = Path(__file__).resolve().parents[1]
+NEOCLOUD = ROOT / "scenarios" / "h100-neocloud-2024.toml"
+
+
+def _dcecon(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "dcecon", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_version_comes_from_the_package_metadata(tmp_path):
+    done = _dcecon("--version", cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"dcecon {version('dcecon')}"
+    assert dcecon.__version__ == version("dcecon")
+
+
+def test_out_creates_its_parent_folders(tmp_path):
+    """README's grid examples write to runs/...: on a fresh clone runs/ does not exist yet."""
+    done = _dcecon("grid", str(NEOCLOUD), "--axis", "cohorts.0.utilization=0.5,0.6", "--out", "runs/a/b", "--quiet",
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "runs" / "a" / "b" / "summary.json").exists()
+
+
+def test_out_that_cannot_be_created_is_one_line_naming_the_option(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    done = _dcecon("grid", str(NEOCLOUD), "--axis", "cohorts.0.utilization=0.5,0.6", "--out", "file/x", "--quiet",
+                   cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dcecon: error: --out: file/x: "), done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_a_closed_pipe_is_not_an_error(tmp_path):
+    """``dcecon run NAME --json | head -c 1``: the reader leaves early; dcecon exits 0 and says nothing."""
+    proc = subprocess.Popen([sys.executable, "-m", "dcecon", "run", "h100-neocloud-2024", "--json"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.read(1)
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    assert err.decode().strip() == ""
+
+
+@pytest.mark.parametrize("index", [2, 10**9, -1, True, 1.5])
+def test_a_scenario_index_outside_the_run_is_refused(index):
+    result = dcecon.grid(dcecon.load_scenario(NEOCLOUD), axes={"cohorts.0.utilization": [0.5, 0.6]},
+                         backend="numpy")
+    with pytest.raises(dcecon.ScenarioError, match="is not a scenario of this run"):
+        result.scenario(index)
+    assert result.scenario(1)["parameters"] == {"cohorts.0.utilization": 0.6}
