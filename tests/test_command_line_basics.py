@@ -69,3 +69,35 @@ def test_a_scenario_index_outside_the_run_is_refused(index):
     with pytest.raises(dcecon.ScenarioError, match="is not a scenario of this run"):
         result.scenario(index)
     assert result.scenario(1)["parameters"] == {"cohorts.0.utilization": 0.6}
+
+
+def test_resume_on_another_backend_names_the_backend(tmp_path):
+    """A folder holding this run's results from another backend: the message says which, and how to continue."""
+    args = ("grid", str(NEOCLOUD), "--axis", "cohorts.0.utilization=0.5,0.6", "--out", "out", "--quiet")
+    assert _dcecon(*args, "--backend", "numpy", cwd=tmp_path).returncode == 0
+    done = _dcecon(*args, "--backend", "array-api-strict", "--resume", cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0] == ("dcecon: error: --out: out: holds this run's results from backend numpy float64 (this run "
+                        "would use another); add --backend numpy --dtype float64 to continue it, or choose another "
+                        "folder")
+
+
+def test_ctrl_c_in_a_grid_with_out_says_how_to_resume(tmp_path):
+    """SIGINT during a run with --out: exit 130 and a line pointing at --resume."""
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "dcecon", "grid", str(NEOCLOUD), "--axis",
+                             "cohorts.0.utilization=0.01:1:2000", "--axis", "cohorts.0.price_usd_per_gpu_hour=1:4:500",
+                             "--backend", "numpy", "--out", "out", "--quiet"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "out" / "manifest.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == ("dcecon: interrupted; the finished chunks are saved in out: run the same "
+                                            "command with --resume to continue")

@@ -122,6 +122,12 @@ def _cmd_grid(args) -> int:
                          save_scenarios=args.save_scenarios, max_output=args.max_output, force=args.force,
                          on_chunk=on_chunk, on_estimate=on_estimate, command=command, threads=args.threads,
                          on_start=on_start)
+    except KeyboardInterrupt:
+        if args.out:  # the chunks done so far are saved: say how to continue
+            print(f"dcecon: interrupted; the finished chunks are saved in {args.out}: run the same command with "
+                  "--resume to continue", file=sys.stderr)
+            return 130
+        raise
     finally:
         if progress is not None and task is not None:
             progress.stop()

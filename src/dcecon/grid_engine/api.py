@@ -192,7 +192,8 @@ def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_me
         size = max(1, min(size, max_memory // (4 * row_bytes)))
     if out is not None:
         out = Path(out)
-        previous = output.check_output_folder(out, plan.fingerprint(chosen.name, chosen.dtype_name), resume)
+        previous = output.check_output_folder(out, plan.fingerprint(chosen.name, chosen.dtype_name), resume,
+                                              fingerprint_on=plan.fingerprint)
         if previous is not None:
             size = int(previous["chunk_size"])  # the same chunks, so the result is identical
             save_scenarios = save_scenarios or bool(previous.get("save_scenarios"))

@@ -43,14 +43,16 @@ def write_parquet(path: Path, frame) -> None:
     atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
-def check_output_folder(out: Path, fingerprint: str, resume: bool) -> dict | None:
+def check_output_folder(out: Path, fingerprint: str, resume: bool, fingerprint_on=None) -> dict | None:
     """Refuse a folder that holds other results; return the manifest to resume, if any.
 
     Raises
     ------
     ScenarioError
-        The folder holds another run's results, or holds results and
-        ``--resume`` was not given, or ``--resume`` has nothing to resume.
+        The folder holds another run's results (or this run's from another
+        backend or dtype, when ``fingerprint_on(backend, dtype)`` tells), or
+        holds results and ``--resume`` was not given, or ``--resume`` has
+        nothing to resume.
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -62,6 +64,13 @@ def check_output_folder(out: Path, fingerprint: str, resume: bool) -> dict | Non
         except (OSError, json.JSONDecodeError):
             raise ScenarioError("--out", str(out), "holds an unreadable manifest.json; choose another folder") from None
         if manifest.get("fingerprint") != fingerprint:
+            backend, dtype = manifest.get("backend"), manifest.get("dtype")
+            if (fingerprint_on is not None and isinstance(backend, str) and isinstance(dtype, str)
+                    and fingerprint_on(backend, dtype) == manifest.get("fingerprint")):
+                # the same run on another backend or dtype: backends agree to rounding, not bitwise
+                raise ScenarioError("--out", str(out), f"holds this run's results from backend {backend} {dtype} "
+                                                       f"(this run would use another); add --backend {backend} "
+                                                       f"--dtype {dtype} to continue it, or choose another folder")
             raise ScenarioError("--out", str(out), f"holds another run's results (scenario "
                                                    f"{manifest.get('scenario')!r}, fingerprint "
                                                    f"{manifest.get('fingerprint')}); choose another folder")
