@@ -432,6 +432,23 @@ int thread_count(int requested) {
 #endif
 }
 
+// Threads to ask for: the requested number (0: all cores), no more than there are scenarios.
+inline int threads_for(int requested, long long m) {
+    int n = thread_count(requested);
+    return (long long)n > m ? (int)(m > 0 ? m : 1) : n;
+}
+
+// This thread's place in the OpenMP team (0 of 1 without OpenMP).
+inline void team_position(int& tid, int& team) {
+#ifdef _OPENMP
+    tid = omp_get_thread_num();
+    team = omp_get_num_threads();
+#else
+    tid = 0;
+    team = 1;
+#endif
+}
+
 template <typename T>
 bool fits(const Grid<T>& g, const GridSpec<T>& s) {
     return g.n_cohorts <= COHORT_CAPACITY && g.n_periods <= PERIOD_CAPACITY && s.n_cart <= NATIVE_MAX_CARTESIAN_AXES;
@@ -440,17 +457,13 @@ bool fits(const Grid<T>& g, const GridSpec<T>& s) {
 template <typename T>
 int evaluate_impl(const Grid<T>& g, const GridSpec<T>& s, long long start, long long m, int threads, T* out) {
     if (!fits(g, s)) return 1;
-    int n_threads = thread_count(threads);
-    if ((long long)n_threads > m) n_threads = (int)(m > 0 ? m : 1);
+    int n_threads = threads_for(threads, m);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(n_threads)
 #endif
     {
-#ifdef _OPENMP
-        int tid = omp_get_thread_num(), team = omp_get_num_threads();
-#else
-        int tid = 0, team = 1;
-#endif
+        int tid, team;
+        team_position(tid, team);
         evaluate_run<T, NATIVE_MAX_CARTESIAN_AXES>(g, s, start, m * tid / team, m * (tid + 1) / team, out);
     }
     return 0;
@@ -546,8 +559,7 @@ int reduce_impl(const Grid<T>& g, const GridSpec<T>& s, long long start, long lo
                 double* minimum, long long* argmin, double* maximum, long long* argmax, long long* counts,
                 long long* sketch, double* sums, double* mins, double* maxs) {
     if (!fits(g, s)) return 1;
-    int n_threads = thread_count(threads);
-    if ((long long)n_threads > m) n_threads = (int)(m > 0 ? m : 1);
+    int n_threads = threads_for(threads, m);
     std::vector<Accumulator>& acc = pool();
     if ((int)acc.size() < n_threads) acc.resize((size_t)n_threads);
     int team_size = 1;  // OpenMP may grant fewer threads than asked (OMP_THREAD_LIMIT, OMP_DYNAMIC)
@@ -555,11 +567,8 @@ int reduce_impl(const Grid<T>& g, const GridSpec<T>& s, long long start, long lo
 #pragma omp parallel num_threads(n_threads)
 #endif
     {
-#ifdef _OPENMP
-        int tid = omp_get_thread_num(), team = omp_get_num_threads();
-#else
-        int tid = 0, team = 1;
-#endif
+        int tid, team;
+        team_position(tid, team);
         if (tid == 0) team_size = team;
         Accumulator& a = acc[(size_t)tid];
         a.init(sk.n_buckets, lay.n_groups);
