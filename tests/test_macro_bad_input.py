@@ -16,7 +16,6 @@ three-line driver that registers it on the same parser and calls the same
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import subprocess
 import sys
@@ -28,7 +27,6 @@ import annotated_types
 import pytest
 import tomli_w
 
-from dcecon.cli import extra_commands, macro_command
 from dcecon.cli import main as cli_main
 from dcecon.macro.schema import Bain, Build, Contract, Fleet, Investment, Sequoia
 
@@ -43,41 +41,14 @@ SECTIONS = {"fleet": (Fleet, BAIN), "bain": (Bain, BAIN), "sequoia": (Sequoia, B
             "investment": (Investment, OPENAI_ORACLE), "build": (Build, OPENAI_ORACLE),
             "contract": (Contract, OPENAI_ORACLE)}
 
-DRIVER = """
-import sys
-from dcecon.cli import extra_commands, macro_command, main
-_register = extra_commands.register
-def register(sub):
-    _register(sub)
-    if "macro" not in sub.choices:
-        macro_command.register(sub)
-extra_commands.register = register
-sys.exit(main.main(sys.argv[1:]))
-"""
-
-
-def _macro_is_wired() -> bool:
-    parser = cli_main.build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return "macro" in sub.choices
-
-
 def _dcecon_process(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    prefix = ["-m", "dcecon"] if _macro_is_wired() else ["-c", DRIVER]
-    return subprocess.run([sys.executable, *prefix, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "dcecon", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
 
 
 @pytest.fixture
-def dcecon(monkeypatch, capsys):
-    """Run ``dcecon ARGS`` in-process with ``macro`` registered; returns ``(status, stdout, stderr)``."""
-    original = extra_commands.register
-
-    def register(sub):
-        original(sub)
-        if "macro" not in sub.choices:
-            macro_command.register(sub)
-
-    monkeypatch.setattr(extra_commands, "register", register)
+def dcecon(capsys):
+    """Run ``dcecon ARGS`` in-process; returns ``(status, stdout, stderr)``."""
 
     def run(*args):
         status = cli_main.main(list(args))

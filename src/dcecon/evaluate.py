@@ -10,7 +10,6 @@ horizon_years``; investment figures cover every cohort's whole service life
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import time
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from dcecon.backends import Backend, resolve_backend, to_numpy
+from dcecon.io import dumps_json
 from dcecon.model.cohort import FLOW_NAMES
 from dcecon.model.price_paths import usd_per_million_tokens_from_gpu_hour
 from dcecon.model.fleet import (
@@ -90,7 +90,7 @@ class Result:
 
     def to_json(self, indent: int | None = 2) -> str:
         """JSON text; infinities and NaN are written as the strings ``"inf"``, ``"-inf"``, ``"nan"``."""
-        return json.dumps(_json_safe(self.to_dict()), indent=indent)
+        return dumps_json(self.to_dict(), indent=indent)
 
     def to_pandas(self):
         """``(periods, cohorts)`` as pandas DataFrames."""
@@ -99,16 +99,6 @@ class Result:
         periods = pd.DataFrame(self.periods).set_index("period_start_year")
         cohorts = pd.DataFrame(self.cohorts).set_index("name")
         return periods, cohorts
-
-
-def _json_safe(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 def sources_used(scenario: Scenario) -> list[dict[str, Any]]:

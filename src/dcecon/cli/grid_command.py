@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import shlex
 import sys
@@ -132,9 +131,9 @@ def _cmd_grid(args) -> int:
         if progress is not None and task is not None:
             progress.stop()
     if args.json:
-        from dcecon.evaluate import _json_safe
+        from dcecon.io import dumps_json
 
-        print(json.dumps(_json_safe(result.to_dict()), indent=2))
+        print(dumps_json(result.to_dict()))
         return 0
     render_summary(result, args.out)
     return 0

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from dcecon import __version__
-from dcecon.files import atomic_write, atomic_write_bytes
+from dcecon.io import atomic_write, atomic_write_bytes, dumps_json
 from dcecon.grid_engine.reduce import Partial
 from dcecon.scenario.errors import ScenarioError
 
@@ -33,9 +33,8 @@ PARTIALS = ".partials"
 
 def write_json(path: Path, obj) -> None:
     """Write JSON atomically (NaN and infinities as strings)."""
-    from dcecon.evaluate import _json_safe
 
-    atomic_write_bytes(path, (json.dumps(_json_safe(obj), indent=2) + "\n").encode())
+    atomic_write_bytes(path, (dumps_json(obj) + "\n").encode())
 
 
 def write_parquet(path: Path, frame) -> None:

@@ -6,14 +6,14 @@ what ``dcecon macro`` calls after turning its options into overrides.
 
 from __future__ import annotations
 
-import json
 
 from rich.console import Console
 from rich.table import Table
 
 from dcecon.cli import format as fmt
 from dcecon.cli.report import make_console
-from dcecon.evaluate import _json_safe, sources_used
+from dcecon.evaluate import sources_used
+from dcecon.io import dumps_json
 from dcecon.macro.scenario import evaluate, load_macro_scenario
 from dcecon.macro.schema import MacroScenario
 
@@ -173,7 +173,7 @@ def to_json(scenario, figures: dict) -> str:
     inputs = scenario.model_dump(exclude={"name", "kind", "description", "notes", "sources"}, exclude_none=True)
     document = {"name": scenario.name, "kind": scenario.kind, "description": scenario.description, **figures,
                 "inputs": inputs, "sources": sources_used(scenario)}
-    return json.dumps(_json_safe(document), indent=2)
+    return dumps_json(document)
 
 
 def run_file(path, overrides=(), as_json: bool = False) -> int:
