@@ -202,11 +202,10 @@ def numpy_model_loop(plan):
     for columns in _numpy_chunks(plan):
         params = {name: np.asarray([[value]]) for name, value in base.items()}
         params.update({name: column[:, None] for name, column in zip(paths, columns)})
-        pnl, _, view = window_and_lifetime(np, [(params, method)], s.finance.discount_rate, s.finance.tax_rate,
-                                           s.start_year, extents["window_periods"], extents["lifetime_range"],
-                                           s.periods_per_year, extents["n_schedule_years"],
-                                           outputs=("gross_margin", "npv_usd"))
-        _fold(stats, pnl["gross_margin"].reshape(-1), view["npv_usd"].reshape(-1))
+        flows = window_and_lifetime(np, [(params, method)], s.finance.discount_rate, s.finance.tax_rate,
+                                    s.start_year, extents["window_periods"], extents["lifetime_range"],
+                                    s.periods_per_year, extents["n_schedule_years"], outputs=("gross_margin", "npv_usd"))
+        _fold(stats, flows.pnl["gross_margin"].reshape(-1), flows.view["npv_usd"].reshape(-1))
     return stats[0][0] / plan.n_scenarios, stats[0][1] / plan.n_scenarios, stats[1][0], stats[2][1]
 
 

@@ -1,4 +1,5 @@
-// dcecon fused model: the per-scenario economics of model-spec sections 3-4.
+// dcecon fused model: the per-scenario economics of docs/model.md sections 2, 3, 4, 6, 8, 11
+// (written without the section sign: the kernel sources stay ASCII).
 //
 // One source for the GPU (CuPy RawModule / NVRTC, nvcc) and the CPU (the host
 // C++ compiler, loaded with ctypes). Every function mirrors the NumPy

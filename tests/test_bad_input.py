@@ -35,6 +35,7 @@ PUE = 'pue = { value = 1.56, source = "uptime-2024" }'
 METHOD = 'depreciation_method = "straight_line"'
 BOOK_LIFE = 'book_life_years = { value = 5,'
 COLOCATION = 'colocation_usd_per_kw_month = { value = 0.0,'
+COHORT_NAME = 'name = "h100-2024"'
 
 
 def _dcecon(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -71,7 +72,7 @@ def _cupy_usable() -> bool:
 
 
 CASES = [
-    # Schema bound: utilization is a fraction of hours billed, <= 1 (model-spec section 2).
+    # Schema bound: utilization is a fraction of hours billed, <= 1 (docs/model.md §2).
     Case("utilization_above_one", _edited((UTILIZATION, UTILIZATION.replace("1.0", "1.5"))),
          prefix="bad.toml: cohorts.0.utilization: ", contains=("1.5",)),
     # Schema bound: a rental price is >= 0.
@@ -98,15 +99,31 @@ CASES = [
     # --set needs PATH=VALUE.
     Case("set_without_equals", BASE_TEXT, ("--set", "cohorts.0.utilization"),
          prefix="--set: cohorts.0.utilization: ", contains=("PATH=VALUE",)),
-    # Double declining balance runs whole years only (model-spec section 3; schema Cohort._checks).
+    # Double declining balance runs whole years only (docs/model.md §3; schema Cohort._checks).
     Case("ddb_fractional_book_life",
          _edited((METHOD, 'depreciation_method = "double_declining_balance"'),
                  (BOOK_LIFE, BOOK_LIFE.replace("5", "5.5"))),
          prefix="bad.toml: cohorts.0", contains=("book_life_years", "5.5")),
-    # A site is leased or owned, not both (model-spec section 2).
+    # A site is leased or owned, not both (docs/model.md §2).
     Case("colocation_and_facility_capex",
          _edited((COLOCATION, 'facility_capex_usd_per_mw = 11.7e6\nfacility_life_years = 20\n' + COLOCATION)),
          prefix="bad.toml: site", contains=("colocation_usd_per_kw_month", "facility_capex_usd_per_mw")),
+    # A cohort name must be an identifier (schema.IDENTIFIER): "1" would be read as an index by
+    # --set cohorts.1.utilization, "*" as every cohort.
+    Case("cohort_name_not_an_identifier", _edited((COHORT_NAME, 'name = "1"')),
+         prefix="bad.toml: cohorts.0.name: ", contains=("must start with a letter", "'1'")),
+    Case("cohort_name_wildcard", _edited((COHORT_NAME, 'name = "*"')),
+         prefix="bad.toml: cohorts.0.name: ", contains=("must start with a letter", "'*'")),
+    # Nesting deeper than the parser's stack (RecursionError in tomllib at 500 arrays) or than any scenario
+    # needs: one line naming the file, not a traceback (scenario/validation.py MAX_NESTING_DEPTH = 32).
+    Case("nested_500_deep", "x = " + "[" * 500 + "]" * 500 + "\n" + BASE_TEXT,
+         prefix="bad.toml: ", contains=("nesting deeper than 32 levels",)),
+    Case("nested_5000_deep", "x = " + "[" * 5000 + "]" * 5000 + "\n" + BASE_TEXT,
+         prefix="bad.toml: ", contains=("nesting deeper than 32 levels",)),
+    Case("nested_5000_deep_keys", "x." + ".".join(["a"] * 5000) + " = 1\n" + BASE_TEXT,
+         prefix="bad.toml: x: ", contains=("nesting deeper than 32 levels",)),
+    Case("set_nested_5000_deep", BASE_TEXT, ("--set", "site.pue=" + "[" * 5000 + "]" * 5000),
+         prefix="--set: site.pue: ", contains=("nesting deeper than 32 levels",)),
     # --backend cupy where CuPy or a GPU is missing: a one-line reason, not an ImportError.
     Case("cupy_without_gpu", BASE_TEXT, ("--backend", "cupy"), contains=("cupy",), skip_if=_cupy_usable),
 ]
@@ -116,7 +133,7 @@ CALIBRATE_ARGS = ("--target", "gross_margin=0.2", "--free", "cohorts.0.price_usd
 
 def test_the_edited_strings_exist():
     # The cases edit the bundled file by string replacement; if it is reworded the cases must follow.
-    for old in (UTILIZATION, PRICE, PUE, METHOD, BOOK_LIFE, COLOCATION):
+    for old in (UTILIZATION, PRICE, PUE, METHOD, BOOK_LIFE, COLOCATION, COHORT_NAME):
         assert BASE_TEXT.count(old) == 1, old
 
 

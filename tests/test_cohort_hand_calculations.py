@@ -1,4 +1,8 @@
-"""One cohort computed by hand, line by line (model-spec sections 3 and 4), and fleet sums.
+"""One cohort computed by hand, line by line, fleet sums, and periods of other lengths.
+
+The definitions are those of docs/model.md §2 (Flows per GPU at age `a`),
+§3 (Depreciation), §4 (Window P&L), §6 (Fleet investment view) and §1
+(Periods and ages).
 
 The hand-calculated cohort ("hand"):
 
@@ -12,8 +16,11 @@ The hand-calculated cohort ("hand"):
 - discount rate 8%, tax 21% on positive gross profit.
 
 Every expected number is worked out in the comments; numpy-financial gives an
-independent NPV and IRR of the hand-written cash flows. Every test runs on
-NumPy and on array-api-strict.
+independent NPV and IRR of the hand-written cash flows. The tests of the
+hand cohort run on NumPy and on array-api-strict; the in-service date test
+compares the bundled Oracle fixture (``scenarios/oracle-fy26q1.toml``, its
+Blackwell cohort in service at 2025 + 5/12) with the same date written with
+four decimals.
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ import pytest
 
 import dcecon
 from dcecon.model.cohort import FLOW_NAMES
+from dcecon.scenario.loader import load_scenario
 from dcecon.scenario.schema import Scenario
+from helpers.paths import ORACLE
 
 # The flows that add up across cohorts and periods (dcecon.model.cohort.FLOW_NAMES).
 ADDITIVE_FIELDS = FLOW_NAMES
@@ -245,7 +254,7 @@ def test_hand_calculated_cohort_with_it_power_instead_of_gpus(xp_backend):
 @pytest.mark.parametrize("periods_per_year", [4, 12])
 def test_quarterly_and_monthly_annual_totals_equal_annual_periods(xp_backend, method, periods_per_year):
     # With no price decline and no escalation every per-period flow is the annual flow / ppy
-    # (model-spec sections 1 and 3), so each year's periods add up to the annual row.
+    # (docs/model.md §1 Periods and ages, §3 Depreciation), so each year's periods add up to the annual row.
     flat = cohort(price_decline_per_year=0.0, depreciation_method=method, book_life_years=3)
     site = dict(HAND_SCENARIO["site"], electricity_escalation_per_year=0.0)
     annual = run(xp_backend, scenario(site=site, cohorts=[flat]))
@@ -263,6 +272,14 @@ def test_quarterly_and_monthly_annual_totals_equal_annual_periods(xp_backend, me
     assert sub.periods[0]["revenue_usd"] == pytest.approx(1_971_000.0 / periods_per_year, rel=1e-12)
     # Cash arrives earlier with shorter periods, so the NPV is (a little) higher, never lower.
     assert sub.figures["npv_usd"] > annual.figures["npv_usd"]
+
+
+def test_four_decimal_in_service_dates_land_on_the_period_grid():
+    # 2025.4167 is 1 June 2025 written with four decimals (docs/model.md §1, Periods and ages: snapping): the
+    # Blackwell cohort still earns its first month, so the quarter's revenue is unchanged (to rounding of the age).
+    base = dcecon.evaluate(load_scenario(ORACLE), backend="numpy")
+    rounded = dcecon.evaluate(load_scenario(ORACLE, ["cohorts.1.in_service_year=2025.4167"]), backend="numpy")
+    assert rounded.revenue_usd == pytest.approx(base.revenue_usd, rel=1e-4)
 
 
 # --------------------------------------------------------------------------------------------
@@ -288,7 +305,7 @@ def test_fleet_window_figures_are_sums_of_cohort_rows(xp_backend, periods_per_ye
     for name in ADDITIVE_FIELDS:
         assert f[name] == pytest.approx(sum(c[name] for c in result.cohorts), rel=1e-12)
         assert f[name] == pytest.approx(sum(p[name] for p in result.periods), rel=1e-12)
-    # Ratios of the sums, never averages of ratios (model-spec section 3).
+    # Ratios of the sums, never averages of ratios (docs/model.md §4, Window P&L).
     assert f["gross_margin"] == pytest.approx(f["gross_profit_usd"] / f["revenue_usd"], rel=1e-12)
     mean_of_margins = np.mean([c["gross_margin"] for c in result.cohorts])
     assert abs(f["gross_margin"] - mean_of_margins) > 1e-3

@@ -101,3 +101,16 @@ def test_ctrl_c_in_a_grid_with_out_says_how_to_resume(tmp_path):
     assert proc.returncode == 130
     assert err.strip().splitlines()[-1] == ("dcecon: interrupted; the finished chunks are saved in out: run the same "
                                             "command with --resume to continue")
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["run", "--bogus", "x"], "dcecon: error: unrecognized arguments: --bogus\n"),
+    (["grid"], "dcecon: error: grid: the following arguments are required: scenario\n"),
+    ([], "dcecon: error: the following arguments are required: command\n"),
+])
+def test_usage_errors_say_dcecon_once(args, expected, capsys):
+    """argparse's own messages: the program's name is printed once, then the sub-command that complains."""
+    from dcecon.cli.main import main
+
+    assert main(args) == 2
+    assert capsys.readouterr().err == expected

@@ -1,6 +1,10 @@
-"""Depreciation schedules against textbook and spreadsheet examples (model-spec section 3).
+"""Depreciation schedules against textbook and spreadsheet examples, and the owned building's depreciation.
 
-Every test runs on NumPy and on array-api-strict (fixture ``xp_backend``).
+The definitions are in docs/model.md §3 (Depreciation: the GPU schedules)
+and docs/model.md §2 (Flows per GPU at age `a`: an owned building's share,
+depreciated straight line over ``facility_life_years``). The schedule tests run on NumPy and on
+array-api-strict (fixture ``xp_backend``); the building test evaluates a
+bundled scenario (``scenarios/gb200-nvl72-2025.toml``) on NumPy.
 
 Sources of the expected numbers:
 
@@ -20,6 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dcecon
 from dcecon.model.depreciation import (
     METHODS,
     depreciable_base_usd,
@@ -28,6 +33,8 @@ from dcecon.model.depreciation import (
     straight_line_period_usd,
     sum_of_years_digits_year_usd,
 )
+from dcecon.scenario.loader import load_scenario
+from helpers.paths import GB200
 
 
 def schedule(backend, method, cost, salvage_fraction, life, periods_per_year=1, n_years=None, extra_years=2):
@@ -160,7 +167,7 @@ def test_straight_line_fractional_life_5_5_years_meta(xp_backend, periods_per_ye
 @pytest.mark.parametrize("life", [1, 2, 3, 4, 5, 6, 7, 10])
 @pytest.mark.parametrize("periods_per_year", [1, 4, 12])
 def test_total_equals_depreciable_base_every_method_and_life(xp_backend, method, life, periods_per_year):
-    # Model-spec section 3: each schedule totals B; cost 50,000, salvage 5% -> B = 47,500.
+    # docs/model.md §3 (Depreciation): each schedule totals B; cost 50,000, salvage 5% -> B = 47,500.
     charges = schedule(xp_backend, method, 50_000.0, 0.05, float(life), periods_per_year)
     assert charges.sum() == pytest.approx(47_500.0, rel=1e-12)
     assert np.all(charges >= -1e-9)
@@ -177,7 +184,7 @@ def test_total_equals_depreciable_base_every_method_and_life(xp_backend, method,
     periods_per_year=st.sampled_from([1, 4, 12]),
 )
 def test_total_equals_depreciable_base_property(xp_backend, method, cost, salvage_fraction, life, periods_per_year):
-    # Sum of the schedule = cost * (1 - salvage_fraction) (model-spec section 3).
+    # Sum of the schedule = cost * (1 - salvage_fraction) (docs/model.md §3).
     charges = schedule(xp_backend, method, cost, salvage_fraction, float(life), periods_per_year)
     assert charges.sum() == pytest.approx(cost * (1.0 - salvage_fraction), rel=1e-10)
 
@@ -190,7 +197,7 @@ def test_total_equals_depreciable_base_property(xp_backend, method, cost, salvag
     periods_per_year=st.sampled_from([1, 4, 12]),
 )
 def test_straight_line_fractional_life_total_property(xp_backend, cost, salvage_fraction, life, periods_per_year):
-    # Straight line with any positive life: total B, charged at B / L a year (model-spec section 3).
+    # Straight line with any positive life: total B, charged at B / L a year (docs/model.md §3).
     charges = schedule(xp_backend, "straight_line", cost, salvage_fraction, life, periods_per_year)
     base = cost * (1.0 - salvage_fraction)
     assert charges.sum() == pytest.approx(base, rel=1e-10)
@@ -209,7 +216,7 @@ def test_double_declining_balance_matches_vdb_reference_property(xp_backend, cos
 @pytest.mark.parametrize("periods_per_year", [4, 12])
 @pytest.mark.parametrize("method", ["double_declining_balance", "sum_of_years_digits"])
 def test_accelerated_methods_spread_the_annual_amount_evenly_within_a_year(xp_backend, method, periods_per_year):
-    # Model-spec section 3: a period's charge is the annual amount of its year / ppy.
+    # docs/model.md §3 (Depreciation): a period's charge is the annual amount of its year / ppy.
     annual = schedule(xp_backend, method, 10_000.0, 0.1, 5.0, 1)
     sub = schedule(xp_backend, method, 10_000.0, 0.1, 5.0, periods_per_year)
     expected = np.repeat(annual, periods_per_year) / periods_per_year
@@ -226,3 +233,19 @@ def test_vectorized_over_rows_with_different_lives(xp_backend):
     for row, life in zip(charges, (3, 4, 5)):
         expected = vdb_reference(10_000.0, 1_000.0, life) + [0.0] * (6 - life)
         np.testing.assert_allclose(row, expected, atol=1e-9)
+
+
+# --------------------------------------------------------------------------------------------
+# Owned building: its share is depreciated over facility_life_years, never beyond
+# --------------------------------------------------------------------------------------------
+
+
+def test_building_is_never_depreciated_beyond_its_share():
+    # Owned building, life 2.5 years, annual periods over a 6-year window: the charge stops at the share.
+    # Share per GPU = 11.7e6 / 1000 x 1.6667 kW; 60,000 GPUs (100 MW / 1.6667 kW).
+    result = dcecon.evaluate(load_scenario(GB200, ["periods_per_year=1", "horizon_years=6",
+                                                   "site.facility_life_years=2.5", "cohorts.0.in_service_year=2025.5",
+                                                   "start_year=2025.5"]), backend="numpy")
+    share = 11.7e6 / 1000 * 1.6667 * (100 * 1000 / 1.6667)
+    building = sum(p["facility_cost_usd"] for p in result.periods)
+    assert building == pytest.approx(share, rel=1e-9)

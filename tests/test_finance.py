@@ -1,8 +1,16 @@
-"""NPV, IRR, payback and the capital recovery factor (model-spec sections 4, 5).
+"""NPV, IRR, payback and the capital recovery factor (``dcecon.model.finance``).
+
+The definitions are in docs/model.md §6 (Fleet investment view: discounting,
+NPV) and docs/model.md §8 (IRR, payback, break-evens: the IRR's bracket and
+root choice, payback); the capital recovery factor is defined in the docstring of
+``dcecon.model.finance.capital_recovery_factor``.
 
 References for the expected numbers: numpy-financial (``npv``, ``irr``,
 ``pmt``) as an independent implementation, and hand calculations written out
-in the comments. Every test runs on NumPy and on array-api-strict.
+in the comments. The tests of the array functions run on NumPy and on
+array-api-strict; the IRR regressions at the end of the IRR section run on
+NumPy, one of them on a bundled scenario (NumPy model and native kernel,
+this session's build: fixture ``native_lib``).
 """
 
 from __future__ import annotations
@@ -13,7 +21,12 @@ import numpy as np
 import numpy_financial as npf
 import pytest
 
+import dcecon
+from dcecon.model import finance
 from dcecon.model.finance import capital_recovery_factor, irr, npv_usd, payback_years
+from dcecon.scenario.loader import load_scenario
+from helpers.parity_checks import npv_residual
+from helpers.paths import GB200
 
 ROWS = 200
 
@@ -132,6 +145,51 @@ def test_irr_with_explicit_times_matches_shifted_numpy_financial(xp_backend, to_
     times = annual_times(flows.shape[1]) - 2.0
     got = to_np(irr(xp_backend.xp, a(flows), a(times)))
     np.testing.assert_allclose(got, [npf.irr(row) for row in flows], rtol=1e-8, atol=1e-10)
+
+
+def test_irr_returns_a_root():
+    """``finance.irr`` of capex, losses and a late salvage: the one root in [-0.99, 1000] (-0.6887, from a dense
+    scan of the NPV in y = ln(1 + r), 2e5 points), not the first guess (-0.4648, where the NPV is -9.4e8).
+
+    Regression: a stalled false-position step was once taken for convergence and returned a rate that was not a
+    root (found by the native parity tests, tests/test_native_parity.py).
+    """
+    flows = np.array([[-26.6e6, -249.3e6, -1.4e6, -16.7e6, -16.8e6, -16.9e6, -17.0e6, 13.7e6, -1.4e6, -1.4e6,
+                       -1.4e6, 0.56e6]])
+    times = np.array([[0.0, 0.37, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]])
+    ys = np.linspace(math.log1p(finance.IRR_LOWER_BOUND), math.log1p(finance.IRR_UPPER_BOUND), 200001)
+    npv = (flows[0][None, :] * np.exp(-np.outer(ys, times[0]))).sum(axis=1)
+    roots = np.expm1(ys[:-1][np.sign(npv[:-1]) != np.sign(npv[1:])])
+    assert roots.size == 1 and abs(roots[0] + 0.6887) < 1e-3
+    rate = float(finance.irr(np, flows, times)[0])
+    assert npv_residual(flows, times, np.asarray([rate]))[0] <= 1e-9, f"irr={rate}: not a root"
+    assert abs(rate - roots[0]) < 1e-4
+
+
+def test_irr_scan_prefers_the_root_where_npv_falls():
+    # -100 now, +230 in a year, -132 in two: NPV(r) = -100 + 230/(1+r) - 132/(1+r)^2 has roots at 10% and 20%
+    # (hand calculation: 100 x^2 - 230 x + 132 = 0 in x = 1 + r gives x = 1.1 and 1.2); at -99% and 100,000%
+    # the NPV is negative at both ends. The NPV falls through zero as the rate rises at 20%.
+    rate = finance.irr(np, np.array([[-100.0, 230.0, -132.0]]), np.array([[0.0, 1.0, 2.0]]))[0]
+    assert rate == pytest.approx(0.2, abs=1e-9)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "native"])
+def test_irr_of_a_profitable_project_with_a_late_loss_is_its_investment_root(backend, request):
+    # A 20-year GB200 life: late years lose money, so the NPV is negative again near -99% and the end points of
+    # the bracket share a sign. The IRR is the rate where the NPV falls through zero (about 15.5%): NPV at it ~ 0
+    # (evaluate with discount_rate = IRR), positive at 10%, negative at 20%.
+    scenario = load_scenario(GB200, ["cohorts.0.service_life_years=20"])
+    if backend == "numpy":
+        rate = dcecon.evaluate(scenario, backend="numpy").irr
+    else:
+        request.getfixturevalue("native_lib")  # this session's build (skips without a C++ compiler)
+        rate = dcecon.grid(scenario, axes=["cohorts.0.service_life_years=20"], backend="native").metric_summary(
+            "irr")["min"]
+    assert 0.15 < rate < 0.16
+    at_rate = dcecon.evaluate(load_scenario(GB200, ["cohorts.0.service_life_years=20",
+                                                    f"finance.discount_rate={rate!r}"]), backend="numpy")
+    assert abs(at_rate.npv_usd) < 1e-6 * at_rate.figures["capex_usd"]
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,11 +1,17 @@
-"""Debt financing: level-payment amortization, coverage and DSCR (issue: valuation and macro)."""
+"""Debt financing: level-payment amortization, interest coverage and DSCR.
+
+The definitions are in docs/model.md §12 (Financing).
+Expected values: hand calculations of the annuity formula and
+numpy-financial (``pmt``, ``ipmt``, ``ppmt``) for the schedule; CoreWeave's
+Q3 2025 results (press release, 10 Nov 2025, quoted in the header of
+``scenarios/coreweave-q3-2025.toml``) for the calibrated scenario.
+"""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import numpy_financial as npf
@@ -13,9 +19,8 @@ import pytest
 
 import dcecon
 from dcecon.model import financing
-
-ROOT = Path(__file__).resolve().parent.parent
-COREWEAVE = ROOT / "scenarios" / "coreweave-q3-2025.toml"
+from dcecon.scenario.loader import load_scenario
+from helpers.paths import COREWEAVE, NEOCLOUD
 
 
 def test_amortization_table_hand_checked(xp_backend, to_np):
@@ -45,7 +50,7 @@ def test_zero_rate_loan_repays_in_equal_parts(xp_backend, to_np):
 
 
 def test_coreweave_q3_2025_interest_coverage():
-    # CoreWeave Q3 2025 (press release, 10 Nov 2025; shared/public-figures.md): operating income $51.9M,
+    # CoreWeave Q3 2025 (press release, 10 Nov 2025; the scenario's header): operating income $51.9M,
     # net interest $310.6M -> coverage 51.9 / 310.6 = 0.167. The scenario is calibrated to these figures.
     result = dcecon.evaluate(dcecon.load_scenario(COREWEAVE), backend="numpy")
     assert result.revenue_usd == pytest.approx(1364.7e6, rel=0.01)
@@ -82,12 +87,22 @@ def test_coreweave_calibration_reproduces_interest_from_debt_share():
 
 def test_unlevered_scenario_has_no_debt_service():
     # With debt_fraction = 0 there is no interest: coverage is infinite and DSCR undefined, equity = capex.
-    result = dcecon.evaluate(dcecon.load_scenario(ROOT / "scenarios" / "h100-neocloud-2024.toml"), backend="numpy")
+    result = dcecon.evaluate(dcecon.load_scenario(NEOCLOUD), backend="numpy")
     f = result.figures
     assert f["interest_usd"] == 0.0 and f["interest_coverage"] == float("inf")
     assert np.isnan(f["dscr_min"])
     assert f["equity_usd"] == pytest.approx(f["capex_usd"])
     assert f["equity_irr"] == pytest.approx(f["irr"], abs=1e-12)
+
+
+def test_loan_figures_do_not_depend_on_the_window():
+    # A 7-year loan on a 5-year life: the payments after retirement stay on the grid whatever horizon_years is.
+    common = ["finance.debt_fraction=0.5", "finance.interest_rate=0.08", "finance.debt_term_years=7",
+              "cohorts.0.price_usd_per_gpu_hour=3"]
+    short = dcecon.evaluate(load_scenario(NEOCLOUD, common + ["horizon_years=5"]), backend="numpy")
+    long = dcecon.evaluate(load_scenario(NEOCLOUD, common + ["horizon_years=7"]), backend="numpy")
+    assert short.figures["dscr_avg"] == pytest.approx(long.figures["dscr_avg"], rel=1e-12)
+    assert short.figures["equity_irr"] == pytest.approx(long.figures["equity_irr"], rel=1e-12)
 
 
 @pytest.mark.parametrize("override,field", [
@@ -102,7 +117,7 @@ def test_unlevered_scenario_has_no_debt_service():
 def test_bad_financing_and_price_path_input_exits_2_with_one_line(override, field):
     # A debt share above 1, a negative rate, a zero term, a price step dated before the window (2020 < 2024),
     # a cut above 100%, a generation cut without an interval, negative token throughput.
-    done = subprocess.run([sys.executable, "-m", "dcecon", "run", str(ROOT / "scenarios" / "h100-neocloud-2024.toml"),
+    done = subprocess.run([sys.executable, "-m", "dcecon", "run", str(NEOCLOUD),
                            "--set", override], capture_output=True, text=True)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()

@@ -1,7 +1,12 @@
 """The CUDA kernels (``kernels/dcecon_cuda.cu`` via ``dcecon.backends.cuda``) and the array model on CuPy equal
-the NumPy reference: the bodies of ``tests/test_native_parity.py`` run on the GPU.
+the NumPy reference: the checks of ``tests/test_native_parity.py`` run on the GPU.
 
-- ``cuda.evaluate_chunk`` scenario by scenario against ``evaluate_chunk`` on
+Expected values come from the NumPy model on the CPU
+(``helpers.parity_checks.reference``), on the cases of
+``helpers.parity_cases``; tolerances are ``helpers.tolerances``.
+
+- ``cuda.evaluate_chunk`` (via ``grid_engine.kernels.cuda_evaluate``) scenario by scenario against
+  ``evaluate_chunk`` on
   NumPy, on every parity case (float64, ``RTOL = 1e-10`` scale-aware, NaN/inf
   positions identical), and for the lean selection (gross margin and NPV);
 - ``dcecon.grid(..., backend="cupy")`` (``cuda.reduce_chunk``: per-thread
@@ -16,8 +21,8 @@ the NumPy reference: the bodies of ``tests/test_native_parity.py`` run on the GP
   deviations, extremes and table sums to 1e-10 (scale-aware);
 - a chunk size that splits a cell's samples (device buffers reused across
   many chunks), bit-for-bit repeatable reductions, float32 within the bounds
-  of ``tests/test_float32.py``, the CLI ``--backend cupy --json`` against
-  ``--backend numpy --json``;
+  of ``tests/test_float32.py`` (``FLOAT32_BOUND``), the CLI ``--backend cupy
+  --json`` against ``--backend numpy --json``;
 - the ``cupy-array`` backend (the array-API model on CuPy), last.
 
 Every test needs CuPy and a CUDA GPU (``gpu`` marker, skipped elsewhere); the
@@ -31,18 +36,16 @@ import json
 
 import numpy as np
 import pytest
-from conftest import gpu
-from test_float32 import BOUND
-from test_native_parity import (  # noqa: F401  (native_cache is an autouse fixture)
-    ALL_CASES,
-    CASE_IDS,
+
+from dcecon.backends import cuda, resolve_backend, to_numpy
+from dcecon.grid_engine import kernels
+from dcecon.grid_engine.api import prepare
+from dcecon.grid_engine.batch import METRICS, evaluate_chunk
+from helpers.gpu import gpu
+from helpers.native_cache import run_cli, subprocess_env
+from helpers.parity_cases import ALL_CASES, CASE_IDS, EXPLICIT_CASES, REDUCTION_CASES, SAMPLED_CASES, Case
+from helpers.parity_checks import (
     COL,
-    EXPLICIT_CASES,
-    NEOCLOUD,
-    REDUCTION_CASES,
-    RTOL,
-    SAMPLED_CASES,
-    Case,
     GridReference,
     assert_results_close,
     assert_summaries_close,
@@ -50,19 +53,14 @@ from test_native_parity import (  # noqa: F401  (native_cache is an autouse fixt
     file_plan,
     kernel_inputs,
     metric_scales,
-    native_cache,
     reference,
-    run_cli,
     scaled_errors,
     special_mismatch,
-    subprocess_env,
 )
+from helpers.paths import NEOCLOUD
+from helpers.tolerances import FLOAT32_BOUND, RTOL
 
-from dcecon.backends import cuda, resolve_backend, to_numpy
-from dcecon.grid_engine.api import prepare
-from dcecon.grid_engine.batch import METRICS, evaluate_chunk
-
-pytestmark = gpu
+pytestmark = [*gpu, pytest.mark.usefixtures("native_cache")]
 
 MANY_BLOCKS = Case("gpu-many-blocks", EXPLICIT_CASES[5].raw,
                    ("cohorts.*.utilization=0:1:10", "cohorts.2.it_power_mw=5:40:10", "finance.discount_rate=0:0.2:6"))
@@ -91,7 +89,7 @@ def cuda_evaluator(dtype="float64"):
 
     def evaluate(plan, args, start, stop):
         module = cuda.grid_module(dtype, plan.static_extents())
-        return cuda.evaluate_chunk(module, plan, args, start, stop)
+        return kernels.cuda_evaluate(module, plan, args, start, stop)
 
     return evaluate
 
@@ -184,7 +182,7 @@ def test_cuda_float32_within_bounds(case):
     expected = reference(plan)
     actual = np.asarray(cuda_evaluator("float32")(plan, args, 0, plan.n_scenarios), dtype=np.float64)
     err = scaled_errors(actual, expected, metric_scales(plan, expected)).max(axis=0)
-    over = {m: f"{err[j]:.2e} > {BOUND[m]:.0e}" for m, j in COL.items() if err[j] > BOUND[m]}
+    over = {m: f"{err[j]:.2e} > {FLOAT32_BOUND[m]:.0e}" for m, j in COL.items() if err[j] > FLOAT32_BOUND[m]}
     assert not over, over
     assert not special_mismatch(actual, expected).any(), "NaN/inf positions differ from float64"
 

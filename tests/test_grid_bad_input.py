@@ -111,7 +111,7 @@ CASES = [
     Case("wildcard_overlaps_an_axis", (str(ORACLE), "--axis", "cohorts.*.utilization=0.5,0.6", "--axis",
                                        "cohorts.hopper.utilization=0.7"), "--axis: cohorts.hopper.utilization: ",
          ("cohorts.0.utilization",)),
-    # Double declining balance needs whole years (model-spec section 3: VDB over L years); 4.5 is refused.
+    # Double declining balance needs whole years (docs/model.md §3: VDB over L years); 4.5 is refused.
     Case("ddb_fractional_book_life", (str(NEOCLOUD), "--set", "cohorts.0.depreciation_method=double_declining_balance",
                                       "--axis", "cohorts.0.book_life_years=4,4.5,5"),
          "--axis: cohorts.0.book_life_years: ", ("4.5", "whole number")),

@@ -1,4 +1,4 @@
-"""The grid engine equals a brute-force loop over ``dcecon.evaluate`` (model-spec section 6).
+"""The grid engine equals a brute-force loop over ``dcecon.evaluate`` (docs/grid.md).
 
 Every reduction that ``dcecon grid`` reports is checked against the same
 reduction computed here, with NumPy, from one ``dcecon.evaluate`` call per

@@ -29,7 +29,8 @@ import pandas as pd
 import pytest
 
 import dcecon
-from dcecon.cli import format as fmt
+from dcecon.errors import ScenarioError
+from dcecon.report import format as fmt
 from dcecon.evaluate import RESULT_FIELDS
 from dcecon.grid_engine.api import execute, prepare
 from dcecon.scenario.loader import load_raw
@@ -301,9 +302,13 @@ def test_api_marginals_table_best_and_worst(api_result, expected):
     # A cost metric: best is the minimum (cheapest billed GPU-hour).
     cheapest = api_result.best("cost_usd_per_billed_gpu_hour")
     assert cheapest["value"] == pytest.approx(expected["cost_usd_per_billed_gpu_hour"].min(), rel=1e-9)
-    with pytest.raises(KeyError):
+    # A path or statistic the run has no table for is a one-line ScenarioError (README: the API refuses what the CLI
+    # refuses, with the same kind of line).
+    with pytest.raises(ScenarioError, match=r"^path: site\.pue: has no main-effects table in this run"):
         api_result.marginal("site.pue")
-    with pytest.raises(ValueError):
+    with pytest.raises(ScenarioError, match=r"^path: site\.pue: is not an axis of this run; axes: cohorts\.0\."):
+        api_result.table("site.pue", "cohorts.0.utilization")
+    with pytest.raises(ScenarioError, match=r"^stat: median: must be one of mean, "):
         api_result.table("cohorts.0.price_usd_per_gpu_hour", "cohorts.0.utilization", stat="median")
 
 

@@ -1,4 +1,4 @@
-"""Economic invariants of ``dcecon.evaluate`` as hypothesis properties (model-spec sections 3, 4).
+"""Economic invariants of ``dcecon.evaluate`` as hypothesis properties (docs/model.md §4, §6, §8).
 
 Scenarios are built in code from random but plausible parameters: one cohort,
 or two cohorts of different vintages. Every property runs on NumPy and on
@@ -141,7 +141,7 @@ def test_gross_margin_falls_with_pue(xp_backend, data, pue):
 @SETTINGS
 @given(data=scenarios(n_cohorts=1))
 def test_breakeven_price_makes_lifetime_gross_profit_zero(xp_backend, data):
-    # Model-spec section 4: the break-even price is the age-0 price at which lifetime gross profit is 0.
+    # docs/model.md §8: the break-even price is the age-0 price at which lifetime gross profit is 0.
     first = evaluate(data, xp_backend)
     price = first["breakeven_price_usd_per_gpu_hour"]
     assert math.isfinite(price) and price > 0.0
@@ -154,7 +154,7 @@ def test_breakeven_price_makes_lifetime_gross_profit_zero(xp_backend, data):
 @SETTINGS
 @given(data=scenarios(n_cohorts=1))
 def test_breakeven_utilization_makes_lifetime_gross_profit_zero(xp_backend, data):
-    # Model-spec section 4: gross profit is linear in the utilization, zero at the break-even one.
+    # docs/model.md §8: gross profit is linear in the utilization, zero at the break-even one.
     first = evaluate(data, xp_backend)
     u = first["breakeven_utilization"]
     assert u >= 0.0
@@ -170,7 +170,7 @@ def test_breakeven_utilization_makes_lifetime_gross_profit_zero(xp_backend, data
 @SETTINGS
 @given(data=scenarios(n_cohorts=1, profitable=True))
 def test_npv_at_discount_rate_equal_to_irr_is_zero(xp_backend, data):
-    # Model-spec section 4: the IRR is the rate where NPV = 0. The schema takes discount rates in [0, 1].
+    # docs/model.md §8: the IRR is the rate where NPV = 0. The schema takes discount rates in [0, 1].
     first = evaluate(data, xp_backend)
     rate = first["irr"]
     if not (math.isfinite(rate) and 0.0 <= rate <= 1.0):

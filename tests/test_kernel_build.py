@@ -14,6 +14,10 @@
     the same results; the cache key follows the sources, compiler and flags.
 (c) ``--backend auto`` for grids picks the CUDA kernel with a usable GPU,
     else ``native`` (this machine), and the result says which ran.
+
+Expected results of a kernel build are those of the NumPy model
+(``helpers.parity_checks``); the build options are those of
+``dcecon.backends.cuda`` and ``dcecon.backends.native``.
 """
 
 from __future__ import annotations
@@ -28,24 +32,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CUPY_USABLE
-from test_native_parity import (  # noqa: F401  (native_cache is an autouse fixture)
-    NEOCLOUD,
-    ROOT,
-    GridReference,
-    assert_results_close,
-    assert_summaries_close,
-    file_plan,
-    native_cache,
-    native_lib,
-    run_cli,
-    subprocess_env,
-)
 
 import dcecon
 from dcecon.backends import contract, cuda, kernel_sources, native, resolve_backend
 from dcecon.model.metrics import kernel_mask
 from dcecon.scenario.loader import load_raw, validate
+from helpers.gpu import CUPY_USABLE
+from helpers.native_cache import run_cli, subprocess_env
+from helpers.parity_checks import GridReference, assert_results_close, assert_summaries_close, file_plan
+from helpers.paths import NEOCLOUD, ROOT
+
+pytestmark = pytest.mark.usefixtures("native_cache")
 
 NVCC = shutil.which("nvcc")
 requires_nvcc = pytest.mark.skipif(NVCC is None, reason="nvcc (CUDA toolkit) is not on PATH")

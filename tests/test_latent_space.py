@@ -1,16 +1,17 @@
 """Latent Space's H100 break-evens, reproduced from the article's stated inputs.
 
 Source: Eugene Cheah, "$2 H100s: How the GPU Rental Bubble Burst", Latent
-Space, 11 Oct 2024 (spreadsheets dated Aug 2024); secondary via
-shared/public-figures.md: "below about $1.65/hr loses money; above about
-$2.85/hr beats a stock-market IRR". The inputs are those of
+Space, 11 Oct 2024 (spreadsheets dated Aug 2024),
+https://www.latent.space/p/gpu-bubble; its IRR table is an image, read
+through summaries: "below about $1.65/hr loses money; above about $2.85/hr
+beats a stock-market IRR". The inputs are those of
 scenarios/h100-neocloud-2024.toml (see its header): $50k all-in per H100,
 5-year life, 100% utilization, the price halving over 5 years
 ((1 - d)^5 = 0.5, d = 0.12945), no salvage, no tax, plus power at the EIA
 2023 industrial average ($0.081/kWh) and the Uptime 2024 average PUE (1.56)
 for a 1.275 kW DGX H100 share, because the article's $50k excludes it.
 
-Hand calculation per GPU (model-spec sections 3-4, annual periods):
+Hand calculation per GPU (docs/model.md §2, §3, §6, §8, annual periods):
 
 - price-weighted billed hours over 5 years:
   8760 * sum_{a=0..4} (1 - d)^a = 8760 * (1 - 0.5) / 0.12945 = 33,836 h;
@@ -51,7 +52,7 @@ def _evaluate(*overrides: str):
 
 
 def test_five_year_breakeven_price_is_latent_space_165():
-    # breakeven_price_usd_per_gpu_hour: the age-0 price where lifetime gross profit is zero (model-spec 4).
+    # breakeven_price_usd_per_gpu_hour: the age-0 price where lifetime gross profit is zero (docs/model.md §8).
     result = _evaluate()
     assert result.breakeven_price_usd_per_gpu_hour == pytest.approx(ARTICLE_BREAKEVEN_PRICE, rel=0.03)
     # Our hand calculation (module docstring): 57,056 / 33,836 = 1.6863.
@@ -62,7 +63,7 @@ def test_five_year_breakeven_price_is_latent_space_165():
 
 def test_breakeven_price_is_the_zero_irr_price():
     # With zero salvage and zero tax, lifetime gross profit zero <=> undiscounted cash flows sum to zero
-    # <=> IRR = 0 (model-spec 4: free cash flow = ebitda, capex at in_service_year).
+    # <=> IRR = 0 (docs/model.md §6, §8: free cash flow = ebitda, capex at in_service_year).
     breakeven = _evaluate().breakeven_price_usd_per_gpu_hour
     at_breakeven = _evaluate(f"cohorts.0.price_usd_per_gpu_hour={breakeven!r}")
     assert at_breakeven.lifetime_gross_profit_usd == pytest.approx(0.0, abs=1e-6 * at_breakeven.capex_usd)

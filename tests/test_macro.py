@@ -1,11 +1,13 @@
-"""The macro layer and circular-deal arithmetic (model-spec section 5; dcecon.macro).
+"""The macro layer and circular-deal arithmetic (docs/model.md §14; dcecon.macro).
 
 Where the expected numbers come from:
 
-- model-spec section 5 fixture: 200 GW at $0.08/kWh and load 1 cost $140.16B
+- docs/model.md §14 hand check: 200 GW at $0.08/kWh and load 1 cost $140.16B
   a year, 1,752 TWh (hand: 200e6 kW x 8,760 h x $0.08/kWh);
 - Sequoia (David Cahn, 2023-09 and 2024-06): $50B -> $200B, $150B -> $600B;
-  the $125B hole and the about $500B gap (shared/public-figures.md);
+  the $125B hole and the about $500B gap ("AI's $200B Question",
+  https://www.sequoiacap.com/article/follow-the-gpus-perspective/; "AI's $600B
+  Question", https://www.sequoiacap.com/article/ais-600b-question/);
 - Bain (Technology Report 2025): $500B / 0.25 -> $2T, about $800B short;
 - the capital recovery factor: numpy-financial ``pmt`` as an independent
   implementation, and Brealey-Myers-Allen ch. 6 written out by hand;
@@ -26,8 +28,8 @@ import numpy_financial as npf
 import pytest
 
 from dcecon.macro import circular, model
-from dcecon.macro.report import run_file
-from dcecon.cli.scenarios_command import scenario_kind
+from dcecon.kinds import run_file
+from dcecon.scenario.bundled import scenario_kind
 from dcecon.macro.scenario import evaluate, load_macro_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,16 +46,16 @@ def _crf_by_hand(r, n):
     return r * (1 + r) ** n / ((1 + r) ** n - 1)
 
 
-# --- model-spec section 5 fixtures ----------------------------------------------------------------------------
+# --- docs/model.md §14 hand checks -----------------------------------------------------------------------------
 
 def test_power_cost_of_200_gw_at_8_cents_and_load_1_is_140_16b_model_spec_5():
-    # model-spec section 5 fixture; hand: 200e6 kW x 8,760 h x $0.08/kWh = $140,160,000,000.
+    # docs/model.md §14 hand check: 200e6 kW x 8,760 h x $0.08/kWh = $140,160,000,000.
     assert 200e6 * 8760 * 0.08 == pytest.approx(140.16e9, rel=1e-15)
     assert model.power_cost_usd_per_year(200.0, 1.0, 0.08) == pytest.approx(140.16e9, rel=1e-15)
 
 
 def test_energy_of_200_gw_at_load_1_is_1752_twh_model_spec_5():
-    # model-spec section 5 fixture; hand: 200 GW x 8,760 h = 1,752,000 GWh = 1,752 TWh.
+    # docs/model.md §14 hand check: 200 GW x 8,760 h = 1,752,000 GWh = 1,752 TWh.
     assert model.energy_twh_per_year(200.0, 1.0) == pytest.approx(1752.0, rel=1e-15)
     # Half the load, half the energy (the formula is linear in load).
     assert model.energy_twh_per_year(200.0, 0.5) == pytest.approx(876.0, rel=1e-15)
@@ -116,7 +118,7 @@ def test_crf_of_arrays_matches_numpy_financial_pmt(xp_backend, to_np):
 
 
 def test_required_revenue_hand_calculation_model_spec_5():
-    # model-spec section 5: (capex x crf + power + facility + opex) / (1 - other_cost_share).
+    # docs/model.md §14: (capex x crf + power + facility + opex) / (1 - other_cost_share).
     # capex 1,000 at crf(10%, 2) = 0.1 x 1.21 / 0.21 = 0.5761905 -> 576.19; + power 100 + facility 50 + opex 20
     # = 746.19; / (1 - 0.2) = 932.738 (hand calculation).
     crf = 0.1 * 1.21 / 0.21
@@ -224,8 +226,8 @@ def test_bain_200gw_2030_file_reproduces_its_headline_figures_bain_2025_model_sp
     scenario, provenance = load_macro_scenario(BAIN)
     f = evaluate(scenario)
     assert scenario.kind == "macro" and scenario.name == "bain-200gw-2030"
-    assert f["power_cost_usd_per_year"] == pytest.approx(140.16e9, rel=1e-15)              # model-spec fixture
-    assert f["energy_twh_per_year"] == pytest.approx(1752.0, rel=1e-15)                     # model-spec fixture
+    assert f["power_cost_usd_per_year"] == pytest.approx(140.16e9, rel=1e-15)              # docs/model.md §14
+    assert f["energy_twh_per_year"] == pytest.approx(1752.0, rel=1e-15)                     # docs/model.md §14
     assert f["bain_required_revenue_usd_per_year"] == pytest.approx(2e12, rel=1e-15)        # Bain: $500B / 0.25
     assert f["bain_shortfall_usd_per_year"] == pytest.approx(800e9, rel=1e-12)              # Bain: about $800B short
     assert f["sequoia_required_revenue_usd_per_year"] == pytest.approx(600e9, rel=1e-15)    # Sequoia 2024
@@ -284,7 +286,7 @@ def test_scenario_kind_of_every_file():
 
 
 def test_set_overrides_a_dotted_path_and_marks_its_provenance():
-    # Halving the load halves energy and power cost (model-spec section 5 is linear in load).
+    # Halving the load halves energy and power cost (docs/model.md §14 is linear in load).
     scenario, provenance = load_macro_scenario(BAIN, ["fleet.load=0.5", "bain.capex_to_revenue=0.5"])
     f = evaluate(scenario)
     assert f["energy_twh_per_year"] == pytest.approx(876.0, rel=1e-15)

@@ -181,7 +181,8 @@ def test_a_circular_file_with_systems_above_capex(tmp_path, monkeypatch, dcecon)
     (("--other-cost-share", "1"), "--other-cost-share: fleet.other_cost_share: ", ("less than 1",)),
     (("--wacc", "nan"), "--wacc: fleet.wacc: ", ("finite",)),
     (("--life-years", "0"), "--life-years: fleet.it_life_years: ", ("greater than 0",)),
-    (("--demand-gw", "lots"), "dcecon macro: argument --demand-gw: ", ("invalid float value",)),
+    # argparse's own message, without a doubled "dcecon" (cli/main.py _Parser.error).
+    (("--demand-gw", "lots"), "macro: argument --demand-gw: ", ("invalid float value",)),
     (("--set", "fleet.demand_gwh=1"), "--set: fleet.demand_gwh: ", ("no such field", "'demand_gw'")),
     (("--set", "fleet=1"), "--set: fleet: ", ("section",)),
     (("--set", "fleet.pue"), "--set: fleet.pue: ", ("PATH=VALUE",)),
@@ -221,3 +222,32 @@ def test_good_options_as_a_real_process(tmp_path):
     d = json.loads(proc.stdout)
     assert d["power_cost_usd_per_year"] == pytest.approx(70.08e9, rel=1e-15)
     assert d["bain_required_revenue_usd_per_year"] == pytest.approx(2e12, rel=1e-15)   # Bain: $500B / 0.25
+
+
+@pytest.mark.parametrize("deep", [
+    "x = " + "[" * 500 + "]" * 500,            # tomllib runs out of stack (RecursionError) at about 500 arrays
+    "x = " + "[" * 5000 + "]" * 5000,
+    "x = " + "{ a = " * 5000 + "1" + " }" * 5000,
+    "x." + ".".join(["a"] * 5000) + " = 1",   # parses, then deeper than any walker should go
+], ids=["array-500", "array-5000", "inline-table-5000", "dotted-key-5000"])
+def test_a_deeply_nested_macro_file_is_one_line(tmp_path, monkeypatch, dcecon, deep):
+    # The limit is scenario/validation.py MAX_NESTING_DEPTH (32 levels); the bundled files need at most 5.
+    (tmp_path / "deep.toml").write_text(deep + "\n" + BAIN_TEXT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    status, out, err = dcecon("macro", "--scenario", "deep.toml")
+    _assert_one_line(status, err, "deep.toml: ", ("nesting deeper than 32 levels",))
+    assert out == ""
+
+
+def test_a_deeply_nested_set_value_is_one_line(dcecon):
+    status, out, err = dcecon("macro", "--set", "fleet.pue=" + "[" * 5000 + "]" * 5000)
+    _assert_one_line(status, err, "--set: fleet.pue: ", ("nesting deeper than 32 levels",))
+
+
+def test_a_bundled_name_and_a_misspelt_one(tmp_path, monkeypatch, dcecon):
+    # `--scenario sequoia-2024` is the bundled file (scenario/bundled.py); a near miss proposes it.
+    monkeypatch.chdir(tmp_path)
+    status, out, err = dcecon("macro", "--scenario", "sequoia-2024", "--json")
+    assert status == 0, err
+    status, out, err = dcecon("macro", "--scenario", "sequoia-2042")
+    _assert_one_line(status, err, "sequoia-2042: no such file; ", ("did you mean the bundled scenario",))

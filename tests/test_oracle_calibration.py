@@ -1,6 +1,6 @@
 """The Oracle calibration fixture: scenarios/oracle-fy26q1.toml and its full-depreciation variant.
 
-Public figures (The Information, 7 Oct 2025, secondary via shared/public-figures.md):
+Public figures (The Information, "Internal Oracle Data Show Financial Challenge of Renting Out Nvidia Chips", 7 Oct 2025, https://www.theinformation.com/, read through press summaries):
 
 - quarter ended 31 Aug 2025 (Oracle fiscal Q1 2026): about $900M of revenue
   from renting servers with Nvidia chips, gross profit about $125M: 14 cents
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "scenarios" / "oracle-fy26q1.toml"
 FULL_DEPRECIATION = ROOT / "scenarios" / "oracle-fy26q1-full-depreciation.toml"
 
-# The Information, 7 Oct 2025 (shared/public-figures.md).
+# The Information, "Internal Oracle Data Show Financial Challenge of Renting Out Nvidia Chips", 7 Oct 2025.
 REVENUE_USD = 900e6
 GROSS_MARGIN = 0.14
 BLACKWELL_GROSS_PROFIT_USD = -100e6
@@ -119,8 +119,8 @@ def test_calibrated_blackwell_cohort_loses_about_100m(calibrated):
 
 
 def test_calibrated_prices_are_plausible_rental_prices(calibrated):
-    # Hopper: H100 contracts $1.70-$2.85 in 2024-25, hyperscaler list prices higher (public-figures.md,
-    # fixture note): $1.5-$4. Blackwell: B200 on-demand $4.50-$6.00 at specialized clouds (gb200 scenario
+    # Hopper: H100 contracts $1.70-$2.85 in 2024-25 (1-year H100 contract index about $1.70/h in Oct 2025; Latent
+    # Space "$2 H100s", https://www.latent.space/p/gpu-bubble, $2.85/h), hyperscaler list prices higher: $1.5-$4. Blackwell: B200 on-demand $4.50-$6.00 at specialized clouds (gb200 scenario
     # source lyceum-2026-03), contracts lower: $2-$8.
     solved = calibrated["solved"]
     hopper, blackwell = solved["cohorts.0.price_usd_per_gpu_hour"], solved["cohorts.1.price_usd_per_gpu_hour"]

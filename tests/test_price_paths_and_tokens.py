@@ -41,8 +41,10 @@ def test_token_price_converts_to_gpu_hour_price():
 
 
 def test_deepseek_shock_cuts_revenue_to_r1_share_of_o1():
-    # DeepSeek R1 output $2.19/M vs o1 $60/M (shared/public-figures.md): after the step on 2025-02-01 each
-    # month's revenue is 2.19 / 60 = 3.65% of a month before it (the cut is 1 - 2.19/60 = 0.9635 in the file).
+    # DeepSeek R1 output $2.19/M vs o1 $60/M (DeepSeek API pricing, Jan 2025,
+    # https://api-docs.deepseek.com/quick_start/pricing; OpenAI API pricing, https://openai.com/api/pricing/):
+    # after the step on 2025-02-01 each month's revenue is 2.19 / 60 = 3.65% of a month before it (the cut
+    # is 1 - 2.19/60 = 0.9635 in the file).
     result = dcecon.evaluate(load_scenario(DEEPSEEK), backend="numpy")
     periods = {round(p["period_start_year"], 4): p["revenue_usd"] for p in result.periods}
     before, after = periods[2025.0], periods[2025.0833]

@@ -4,13 +4,13 @@ What is checked, and against what:
 
 - ``extends`` (scenario/loader.py docstring): tables merge key by key, cohorts
   merge by ``name``; a cycle is a ScenarioError on the field ``extends``;
-- ``--set`` paths (model-spec section 6; scenario/paths.py): ``site.pue``,
+- ``--set`` paths (docs/grid.md, "Paths"; scenario/paths.py): ``site.pue``,
   ``cohorts.0.utilization``, ``cohorts.<name>.utilization``, ``cohorts.*.utilization``;
 - provenance: the source id of each ``{ value, source }`` number, ``--set``
   for an override;
-- every number of every bundled scenario carries a source (shared/public-figures.md:
-  "Each scenario file should carry the source and date of every figure it uses");
-- ``dcecon run --json`` and the human report (cli/main.py, cli/report.py);
+- every number of every bundled scenario carries a source (README.md, "Scenario files": every figure carries its
+  source and date);
+- ``dcecon run --json`` and the human report (dcecon.kinds, report/fleet.py);
 - the Python API of the package docstring (``dcecon.load_scenario``,
   ``dcecon.evaluate``, ``Result.to_pandas``).
 """
@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 import dcecon
-from dcecon.cli.scenarios_command import scenario_kind
+from dcecon.scenario.bundled import scenario_kind
 from dcecon.scenario import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -274,7 +274,7 @@ def test_every_bundled_scenario_loads_and_evaluates(path):  # fleet kind
     for name in ("revenue_usd", "cogs_usd", "gross_profit_usd", "gross_margin", "ebitda_usd", "energy_kwh",
                  "breakeven_price_usd_per_gpu_hour", "cost_usd_per_billed_gpu_hour"):
         assert math.isfinite(result.figures[name]), name
-    # P&L identity (model-spec section 3), on the fleet.
+    # P&L identity (docs/model.md §4), on the fleet.
     assert result.gross_profit_usd == pytest.approx(result.revenue_usd - result.cogs_usd, rel=1e-12)
 
 
@@ -306,7 +306,7 @@ def test_run_json_matches_the_python_api(oracle_json):
             assert oracle_json[name] == pytest.approx(value, rel=1e-12), name
         else:  # non-finite numbers are written as strings "nan", "inf", "-inf"
             assert oracle_json[name] in ("nan", "inf", "-inf"), name
-    # Fleet flows are the sums of the cohorts' (model-spec section 3, last paragraph).
+    # Fleet flows are the sums of the cohorts' (docs/model.md §4).
     assert sum(c["revenue_usd"] for c in oracle_json["cohorts"]) == pytest.approx(oracle_json["revenue_usd"])
     assert sum(p["revenue_usd"] for p in oracle_json["periods"]) == pytest.approx(oracle_json["revenue_usd"])
 

@@ -26,7 +26,8 @@ import pytest
 
 from dcecon.scenario.errors import ScenarioError
 from dcecon.valuation import useful_lives as ul
-from dcecon.valuation.report import evaluate, run_file
+from dcecon.kinds import run_file
+from dcecon.valuation.evaluate import evaluate
 from dcecon.valuation.scenario import load_useful_lives
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -81,7 +81,7 @@ def kernel_facts(plan) -> dict:
                                                             kernel="cuda"))
     args = kernels.pack(plan, extents, layout, "float64")
     module = cuda.grid_module("float64", extents)
-    spec = module._for_reduce(args, layout)
+    spec = module._for_reduce(args, layout.metrics, bool(layout.marginal_dims or layout.pairs), bool(layout.quantiles))
     kernel = cuda._kernels(module.device_id, spec)[1]
     facts = {"specialisation": dataclasses.asdict(spec), "block": cuda.BLOCK,
              "min_blocks": spec.min_blocks}

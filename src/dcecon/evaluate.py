@@ -4,12 +4,13 @@
 the window P&L, the investment view, a row per cohort and a row per period.
 Window P&L figures sum the periods from ``start_year`` to ``start_year +
 horizon_years``; investment figures cover every cohort's whole service life
-(see ``docs/model.md``).
+(docs/model.md §4-§8).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import math
 import time
 from typing import Any
@@ -35,6 +36,7 @@ from dcecon.model.fleet import (
 )
 from dcecon.scenario.resolve import fleet_parameters, schedule_years
 from dcecon.scenario.schema import Scenario
+from dcecon.scenario.sources import sources_used
 
 PNL_FIELDS = FLOW_NAMES[:7] + ("gross_margin",) + FLOW_NAMES[7:9]
 """Window P&L fields of a result, in report order."""
@@ -101,20 +103,6 @@ class Result:
         return periods, cohorts
 
 
-def sources_used(scenario: Scenario) -> list[dict[str, Any]]:
-    """Each cited source with the fields that cite it, in file order."""
-    by_source: dict[str, list[str]] = {}
-    for field, source in scenario.provenance.items():
-        by_source.setdefault(source, []).append(field)
-    out = []
-    for source_id, fields in by_source.items():
-        entry = {"id": source_id, "fields": fields}
-        if source_id in scenario.sources:
-            entry.update(scenario.sources[source_id].model_dump())
-        out.append(entry)
-    return out
-
-
 def _device_params(backend: Backend, params: dict[str, float]) -> dict[str, Any]:
     return {name: backend.asarray([[value]]) for name, value in params.items()}
 
@@ -127,13 +115,14 @@ def _scalar(array: np.ndarray) -> float:
     return float(np.asarray(array, dtype=np.float64).reshape(-1)[0])
 
 
-def evaluate(scenario: Scenario, backend: str | Backend = "auto", dtype: str = "float64") -> Result:
-    """Evaluate a scenario.
+def evaluate(scenario: Scenario | str | os.PathLike, backend: str | Backend = "auto",
+             dtype: str = "float64") -> Result:
+    """Evaluate a fleet scenario.
 
     Parameters
     ----------
-    scenario : Scenario
-        From :func:`dcecon.load_scenario`.
+    scenario : Scenario, str or path
+        From :func:`dcecon.load_scenario`, or a scenario file or bundled name that it loads.
     backend : {'auto', 'numpy', 'cupy', 'array-api-strict'} or Backend
         Array library to run on; ``auto`` takes CuPy when a GPU is usable.
     dtype : {'float64', 'float32'}
@@ -143,6 +132,10 @@ def evaluate(scenario: Scenario, backend: str | Backend = "auto", dtype: str = "
     -------
     Result
     """
+    if not isinstance(scenario, Scenario):
+        from dcecon.scenario.loader import load_scenario
+
+        scenario = load_scenario(scenario)  # a path or a bundled name; anything else is a one-line ScenarioError
     chosen = backend if isinstance(backend, Backend) else resolve_backend(backend, dtype)
     with np.errstate(all="ignore"):  # extreme inputs give inf/NaN figures, reported as such, not warnings
         return _evaluate(scenario, chosen)
@@ -164,31 +157,31 @@ def _evaluate(scenario: Scenario, chosen: Backend) -> Result:
         [max(p["service_life_years"], debt_years) for p, _ in host_fleet],
         ppy,
     )
-    pnl, fleet_window, fleet_view, (union_flows, j_lo, lo, hi) = window_and_lifetime(
-        xp, fleet, discount[..., None], tax, scenario.start_year, scenario.n_periods, period_range, ppy, n_years,
-        return_flows=True)
+    flows = window_and_lifetime(xp, fleet, discount[..., None], tax, scenario.start_year, scenario.n_periods,
+                                period_range, ppy, n_years)
     f = scenario.finance
-    levered = financing_view(xp, fleet, union_flows, j_lo, (lo, hi), chosen.asarray([[f.debt_fraction]]),
+    levered = financing_view(xp, fleet, flows.cohort_flows, flows.first_period, flows.window_columns, chosen.asarray([[f.debt_fraction]]),
                              chosen.asarray([[f.interest_rate or 0.0]]), chosen.asarray([[f.debt_term_years or 1.0]]),
                              tax, ppy, scenario.start_year)
     window = window_flows(xp, fleet, scenario.start_year, scenario.n_periods, ppy, n_years)
 
     cohort_arrays = []
-    for (host_params, _), (params, method), flows in zip(host_fleet, fleet, window):
+    for (host_params, _), (params, method), own_flows in zip(host_fleet, fleet, window):
         own_range = lifetime_period_range([0.0], [host_params["service_life_years"]], ppy)
         view = investment_view(xp, [(params, method)], discount[..., None], tax, params["in_service_year"],
                                own_range, ppy, n_years)
-        cohort_arrays.append((pnl_totals(xp, flows), view))
+        cohort_arrays.append((pnl_totals(xp, own_flows), view))
 
     economic_years = schedule_years([c.economic_life_years or c.book_life_years for c in scenario.cohorts]
                                     + [p["book_life_years"] for p, _ in host_fleet])
     lives = economic_lives_years(fleet, [c.economic_life_years for c in scenario.cohorts])
-    economic = economic_depreciation(xp, fleet, union_flows, lives, (lo, hi), ppy, economic_years, tax)
+    economic = economic_depreciation(xp, fleet, flows.cohort_flows, lives, flows.window_columns, ppy, economic_years,
+                                     tax)
     host_levered = _to_host(levered)
     host_economic = _to_host(economic)
-    host_pnl = _to_host(pnl)
-    host_view = _to_host(fleet_view)
-    host_periods = _to_host(fleet_window)
+    host_pnl = _to_host(flows.pnl)
+    host_view = _to_host(flows.view)
+    host_periods = _to_host(flows.window)
     host_cohorts = [(_to_host(p), _to_host(v)) for p, v in cohort_arrays]
     elapsed = time.perf_counter() - started
 

@@ -80,7 +80,7 @@ def atomic_write_text(path, text: str) -> None:
 
 def write_new_text(path, text: str, what: str = "--out") -> None:
     """Write ``text`` to ``path`` atomically; a missing folder is a :class:`~dcecon.ScenarioError` naming ``what``."""
-    from dcecon.scenario.errors import ScenarioError
+    from dcecon.errors import ScenarioError
 
     path = Path(path)
     if not path.resolve().parent.is_dir():

@@ -53,6 +53,36 @@ NATIVE_MAX_CARTESIAN_AXES = 64
 CUDA_MAX_CARTESIAN_AXES = 16
 """Cartesian axes a kernel decodes."""
 
+SKETCH_SUB_BITS = 7
+"""Mantissa bits of a quantile-sketch bucket (``dcecon.grid_engine.sketch``): a bucket spans a factor 1 + 2^-7."""
+SKETCH_E_MIN = -30
+"""Smallest binary exponent a sketch keeps: magnitudes below 2^-30 (about 9.3e-10) count as zero."""
+SKETCH_E_MAX = 60
+"""Largest binary exponent a sketch keeps: magnitudes from 2^61 (about 2.3e18) go to the outermost bucket."""
+SKETCH_SIDE = (SKETCH_E_MAX - SKETCH_E_MIN + 1) << SKETCH_SUB_BITS
+"""Sketch buckets on each sign's side."""
+SKETCH_N_BUCKETS = 2 * SKETCH_SIDE + 3
+"""Sketch buckets: -inf, negative side (descending magnitude), zero, positive side, +inf."""
+SKETCH_ZERO = SKETCH_SIDE + 1
+"""The sketch bucket of zero."""
+SKETCH_KEY_BASE = (SKETCH_E_MIN + 1023) << SKETCH_SUB_BITS
+"""Bucket key of the smallest kept magnitude (IEEE-754 biased exponent and mantissa bits)."""
+
+
+def cell_layout(metrics) -> tuple[int, list]:
+    """Width of a kernel table cell and, for each metric, its defined-value count's slot (None: always finite).
+
+    A cell holds ``[scenarios, positive margins, positive NPVs, the metrics' sums, the defined-value counts of
+    the metrics that can be NaN or infinite]`` (``kernels/dcecon_native.cpp``): one count per cell serves the
+    always-finite metrics. A table that the innermost axis indexes is stored statistic-major (``width x
+    cells``, its minima and maxima ``metrics x cells``), every other table cell-major (``cells x width``).
+    """
+    slots, n = [], 0
+    for name in metrics:
+        slots.append(None if name in ALWAYS_FINITE else n)
+        n += name not in ALWAYS_FINITE
+    return 3 + len(metrics) + n, slots
+
 
 def _c_double(value: float) -> str:
     return repr(float(value))

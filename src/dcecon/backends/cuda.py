@@ -13,14 +13,14 @@ into the build folder), so CuPy's cache, keyed by the source text, never
 serves a module built from older headers.
 
 A run holds one :class:`GridModule` (from :func:`grid_module`): it keeps the
-run's packed arrays (``dcecon.grid_engine.kernels.KernelArgs``) and the
-output buffers on the device from chunk to chunk, uploads each chunk's
-sampled values through pinned memory with asynchronous copies on its own
-(non-blocking) stream, launches ``dcecon_reduce`` and ``dcecon_merge_blocks``,
-and copies back only the reductions (one ``Moments`` per metric, the sketch
-counts and the table cells), in the buffer layout of the native kernel, so a
-chunk becomes the same :class:`~dcecon.grid_engine.reduce.Partial`
-(``kernels.partial_from_buffers``). The stream is synchronized before anything
+run's packed arrays (the grid engine's ``KernelArgs``) and the output buffers
+on the device from chunk to chunk, uploads each chunk's sampled values through
+pinned memory with asynchronous copies on its own (non-blocking) stream,
+launches ``dcecon_reduce`` and ``dcecon_merge_blocks``, and copies back only
+the reductions (one ``Moments`` per metric, the sketch counts and the table
+cells) as raw buffers in the layout of the native kernel's, which the grid
+engine turns into a partial reduction as it does the native kernel's. This
+module imports nothing from the grid engine. The stream is synchronized before anything
 is read. Works with any CuPy build for CUDA 11-13 (``cupy-cuda12x``,
 ``cupy-cuda13x``): only the RawModule, stream, pinned-memory and runtime calls
 common to them are used.
@@ -103,16 +103,14 @@ class Specialisation:
 
     def defines(self) -> list[str]:
         """The ``-D`` options of this specialisation (NVRTC and nvcc alike)."""
-        from dcecon.grid_engine import sketch
-
         return [f"-DDCECON_OUTPUTS={self.mask}u", f"-DDCECON_TABLES={int(self.tables)}",
                 f"-DDCECON_SKETCH={int(self.sketch)}", f"-DDCECON_AXES={max(1, int(self.axes))}",
                 f"-DDCECON_PERIOD_CAPACITY={int(self.periods)}", f"-DDCECON_COHORT_CAPACITY={int(self.cohorts)}",
                 f"-DDCECON_BLOCK={BLOCK}", f"-DDCECON_MIN_BLOCKS={self.min_blocks}",
-                f"-DDCECON_SKETCH_SUB_BITS={sketch.SUB_BITS}",
-                f"-DDCECON_SKETCH_KEY_BASE={(sketch.E_MIN + 1023) << sketch.SUB_BITS}LL",
-                f"-DDCECON_SKETCH_SIDE={sketch.SIDE}LL", f"-DDCECON_SKETCH_ZERO={sketch.ZERO}LL",
-                f"-DDCECON_SKETCH_BUCKETS={sketch.N_BUCKETS}LL"]
+                f"-DDCECON_SKETCH_SUB_BITS={contract.SKETCH_SUB_BITS}",
+                f"-DDCECON_SKETCH_KEY_BASE={contract.SKETCH_KEY_BASE}LL",
+                f"-DDCECON_SKETCH_SIDE={contract.SKETCH_SIDE}LL", f"-DDCECON_SKETCH_ZERO={contract.SKETCH_ZERO}LL",
+                f"-DDCECON_SKETCH_BUCKETS={contract.SKETCH_N_BUCKETS}LL"]
 
     def names(self) -> tuple[str, str, str, str]:
         """Name expressions of the module's kernels: evaluate, reduce, merge, limits."""
@@ -185,10 +183,9 @@ def _kernels(device_id: int, spec: Specialisation) -> tuple:
 
 
 def _cell_width(mask: int) -> int:
-    from dcecon.grid_engine.kernels import cell_layout
     from dcecon.model.metrics import KERNEL_METRICS
 
-    return cell_layout([name for k, name in enumerate(KERNEL_METRICS) if (mask >> k) & 1])[0]
+    return contract.cell_layout([name for k, name in enumerate(KERNEL_METRICS) if (mask >> k) & 1])[0]
 
 
 def _device_facts(device_id: int) -> dict:
@@ -237,7 +234,7 @@ class GridModule:
     :func:`evaluate_chunk`).
 
     The specialisation (metrics, tables, sketches) is taken from the arguments given here or, where left
-    ``None``, from the first chunk's layout (``reduce_chunk``) or plan (``evaluate_chunk``). The packed run
+    ``None``, from the first chunk's request (``reduce_chunk``) or metrics (``evaluate_chunk``). The packed run
     arrays go to the device once, at the first chunk; output and chunk buffers are reused (grown when a
     chunk is larger) until :meth:`close` or :func:`release_memory`.
     """
@@ -274,19 +271,19 @@ class GridModule:
                               capacity_class(max(self.periods, n_periods), PERIOD_CLASSES),
                               capacity_class(max(1, n_cohorts), COHORT_CLASSES))
 
-    def _for_reduce(self, args, layout) -> Specialisation:
+    def _for_reduce(self, args, metrics, tables: bool, sketch: bool) -> Specialisation:
         from dcecon.model.metrics import kernel_mask
 
-        outputs = kernel_mask(layout.metrics) if self.outputs is None else self.outputs
-        tables = bool(layout.marginal_dims or layout.pairs) if self.tables is None else self.tables
-        sketch = bool(layout.quantiles) if self.sketch is None else self.sketch
+        outputs = kernel_mask(metrics) if self.outputs is None else self.outputs
+        tables = bool(tables) if self.tables is None else self.tables
+        sketch = bool(sketch) if self.sketch is None else self.sketch
         self._reduce_spec = self.specialisation(args, outputs, tables, sketch)
         return self._reduce_spec
 
-    def _for_evaluate(self, plan, args) -> Specialisation:
+    def _for_evaluate(self, metrics, args) -> Specialisation:
         from dcecon.model.metrics import kernel_mask
 
-        outputs = kernel_mask(plan.selection.metrics)  # the columns the caller reads
+        outputs = kernel_mask(metrics)  # the columns the caller reads
         reduced = self._reduce_spec
         if reduced is not None and reduced.mask == outputs:
             return reduced  # the reduce module has the same evaluate kernel: no second build
@@ -408,16 +405,13 @@ def _kernel_args(device: dict, sampled, args, start: int, m: int) -> list:
             np.float64(args.discount), np.float64(args.tax), np.int64(start), np.int64(m)]
 
 
-def evaluate_chunk(module: GridModule, plan, args, start: int, stop: int) -> np.ndarray:
-    """The selected metrics of scenarios ``start .. stop - 1`` on the GPU, shape ``(m, n_selected)`` (host),
-    columns in the order of ``plan.selection.metrics``."""
+def evaluate_chunk(module: GridModule, metrics, args, sampled: np.ndarray, start: int, m: int) -> np.ndarray:
+    """The metrics ``metrics`` (kernel metric names, in kernel order) of scenarios ``start .. start + m - 1`` on
+    the GPU, shape ``(m, len(metrics))`` (host); ``sampled`` holds the chunk's sampled values (host)."""
     import cupy
 
-    from dcecon.grid_engine.kernels import chunk_inputs
-
-    spec = module._for_evaluate(plan, args)
+    spec = module._for_evaluate(metrics, args)
     evaluate = _kernels(module.device_id, spec)[0]
-    sampled, _, m = chunk_inputs(plan, args, start, stop)
     real = np.dtype(args.real)
     with cupy.cuda.Device(module.device_id):
         device = module.device_args(args)
@@ -432,24 +426,42 @@ def evaluate_chunk(module: GridModule, plan, args, start: int, stop: int) -> np.
     return np.array(host, copy=True).reshape(m, spec.n_selected)
 
 
-def reduce_chunk(module: GridModule, plan, args, layout, start: int, stop: int):
-    """Evaluate and reduce scenarios ``start .. stop - 1`` on the GPU into a
-    :class:`~dcecon.grid_engine.reduce.Partial` (the native kernel's buffers, ``kernels.partial_from_buffers``)."""
+def reduce_chunk(module: GridModule, args, metrics, tables: bool, sketch: bool, sampled: np.ndarray,
+                 deciles: np.ndarray, start: int, m: int) -> dict:
+    """Evaluate and reduce scenarios ``start .. start + m - 1`` on the GPU.
+
+    Parameters
+    ----------
+    module : GridModule
+        The run's module.
+    args : KernelArgs
+        The run's packed arrays (the grid engine's).
+    metrics : sequence of str
+        The kernel metrics reduced, in kernel order.
+    tables, sketch : bool
+        Whether main-effect and 2-D tables, and quantile sketches, are kept.
+    sampled, deciles : numpy.ndarray
+        The chunk's sampled values and their deciles (host).
+    start, m : int
+        First scenario and scenario count of the chunk.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        The raw reduction buffers in the native kernel's layout (``count``, ``mean``, ``m2``, ``minimum``,
+        ``argmin``, ``maximum``, ``argmax``, ``counts``, ``sketch``, ``sums``, ``mins``, ``maxs``).
+    """
     import cupy
     from cupy.cuda import runtime
 
-    from dcecon.grid_engine import sketch as sketch_module
-    from dcecon.grid_engine.kernels import cell_layout, chunk_inputs, partial_from_buffers
-
-    spec = module._for_reduce(args, layout)
-    if spec.n_selected != len(layout.metrics):
+    spec = module._for_reduce(args, metrics, tables, sketch)
+    if spec.n_selected != len(metrics):
         raise RuntimeError("the GPU module's metrics differ from the run's layout")
     _, reduce, merge, _ = _kernels(module.device_id, spec)
-    sampled, deciles, m = chunk_inputs(plan, args, start, stop)
     real = np.dtype(args.real)
     M = spec.n_selected
-    width, _ = cell_layout(layout.metrics)
-    n_buckets = sketch_module.N_BUCKETS
+    width, _ = contract.cell_layout(metrics)
+    n_buckets = contract.SKETCH_N_BUCKETS
     groups = int(args.n_groups)
     with cupy.cuda.Device(module.device_id):
         device = module.device_args(args)
@@ -484,7 +496,7 @@ def reduce_chunk(module: GridModule, plan, args, layout, start: int, stop: int):
                 host[name] = module.download(name, array)
         stream.synchronize()
     moments = np.array(host["merged"], copy=True).view(MOMENTS_DTYPE)
-    buffers = {
+    return {
         "count": moments["count"].astype(np.float64), "mean": moments["mean"].copy(), "m2": moments["m2"].copy(),
         "minimum": moments["minimum"].copy(), "argmin": moments["argmin"].astype(np.int64),
         "maximum": moments["maximum"].copy(), "argmax": moments["argmax"].astype(np.int64),
@@ -495,7 +507,6 @@ def reduce_chunk(module: GridModule, plan, args, layout, start: int, stop: int):
         "mins": np.array(host["mins"], copy=True) if spec.tables else np.zeros(1),
         "maxs": np.array(host["maxs"], copy=True) if spec.tables else np.zeros(1),
     }
-    return partial_from_buffers(args, layout, start, stop, buffers)
 
 
 def release_memory() -> None:

@@ -16,6 +16,8 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
+from dcecon.errors import BackendUnavailableError
+
 BACKEND_CHOICES = ("auto", "numpy", "native", "cupy", "cupy-array", "array-api-strict")
 """Names accepted by ``--backend``.
 
@@ -28,10 +30,6 @@ BACKEND_CHOICES = ("auto", "numpy", "native", "cupy", "cupy-array", "array-api-s
 """
 
 DTYPE_CHOICES = ("float64", "float32")
-
-
-class BackendUnavailableError(RuntimeError):
-    """The requested backend cannot run on this machine."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -5,11 +5,15 @@ path with ``*`` (``cohorts.*.utilization``) moves that field of every cohort
 by one common factor, keeping their ratios. Targets are result figures
 (``gross_margin=0.14``, ``revenue_usd=900e6``).
 
-The residual of a USD or kWh target is relative (``value / target - 1``); of
-a ratio (margin, utilization, IRR) absolute, in the ratio's own units. The
-solver is ``scipy.optimize.least_squares`` (trust region reflective) within
-the fields' schema bounds, so with as many free parameters as targets it
-solves the equations, and otherwise finds the least-squares compromise.
+Targets are checked first (:func:`dcecon.calibration.targets.check_target`:
+a known figure, a value it can take). Residuals are scale-free
+(:mod:`dcecon.calibration.targets`): relative to the target for USD and other
+quantities with units (to the revenue for a $0 target), absolute for a ratio
+(margin, utilization, IRR). The solver is ``scipy.optimize.least_squares``
+(trust region reflective) within the fields' schema bounds, so with as many
+free parameters as targets it solves the equations, and otherwise finds the
+least-squares compromise. The calibration succeeds when every scale-free
+residual is within :data:`~dcecon.calibration.targets.TOLERANCE`.
 """
 
 from __future__ import annotations
@@ -21,13 +25,15 @@ import math
 import numpy as np
 from scipy.optimize import least_squares
 
+from dcecon.calibration.targets import TOLERANCE, check_target, figure_of, reached, residual, residual_scale
 from dcecon.evaluate import Result, evaluate
 from dcecon.scenario import paths
 from dcecon.scenario.errors import ScenarioError
 from dcecon.scenario.loader import SET_PROVENANCE, validate
 
 CALIBRATION_SOURCE_ID = "dcecon-calibration"
-ABSOLUTE_SUFFIXES = ("_usd", "_kwh", "_hours")
+MISSED_RESIDUAL = 1e6
+"""Residual [-] the solver sees for a trial scenario that is invalid or whose figure is not finite."""
 
 
 @dataclasses.dataclass
@@ -67,18 +73,45 @@ class FreeParameter:
 
 @dataclasses.dataclass
 class CalibrationResult:
-    """Solved unknowns, the calibrated scenario and its result."""
+    """Solved unknowns, the calibrated scenario and its result.
+
+    Attributes
+    ----------
+    targets, achieved : dict of str to float
+        Wanted and achieved value of each target [the figure's units].
+    residuals : dict of str to float
+        Scale-free residual of each target, ``(achieved - target) / scale`` [-]
+        (NaN where the achieved figure is not finite).
+    scales : dict of str to float
+        The ``scale`` of each target [the figure's units]: 1 for a ratio,
+        ``|target|``, or the base revenue for a $0 target.
+    scale_labels : dict of str to str
+        What each residual is relative to, in words (``target``, ``absolute``, ``base revenue $69,295,242``).
+    tolerance : float
+        Largest ``|residual|`` of a reached target [-].
+    success : bool
+        True when every target is reached within ``tolerance``.
+    message : str
+        One line: which targets were missed and by how much, or the solver's stop reason.
+    """
 
     free: list[FreeParameter]
     solution: list[float]
     targets: dict[str, float]
     achieved: dict[str, float]
     residuals: dict[str, float]
+    scales: dict[str, float]
+    scale_labels: dict[str, str]
+    tolerance: float
     raw: dict
     provenance: dict
     result: Result
     success: bool
     message: str
+
+    def missed(self) -> list[str]:
+        """Targets not reached within the tolerance, in the order given."""
+        return [name for name, r in self.residuals.items() if not reached(r, self.tolerance)]
 
     def solved_values(self) -> dict[str, float]:
         """Every moved field and its calibrated value, by concrete path."""
@@ -90,27 +123,15 @@ class CalibrationResult:
 
 
 def parse_target(text: str) -> tuple[str, float]:
-    """``'gross_margin=0.14'`` -> ``('gross_margin', 0.14)``."""
-    from dcecon.evaluate import EXTRA_FIELDS, RESULT_FIELDS
-
+    """``'gross_margin=0.14'`` -> ``('gross_margin', 0.14)``, checked by :func:`check_target`."""
     if "=" not in text:
         raise ScenarioError("--target", text, "expected METRIC=VALUE, e.g. gross_margin=0.14")
     name, value = (part.strip() for part in text.split("=", 1))
-    known = RESULT_FIELDS + EXTRA_FIELDS
-    per_cohort = name.startswith("cohorts.") and name.count(".") == 2
-    figure = name.split(".")[-1] if per_cohort else name
-    if per_cohort and figure not in RESULT_FIELDS + ("billed_gpu_hours", "capex_usd", "lifetime_gross_margin"):
-        raise ScenarioError("--target", name, f"cohort rows have no {figure!r}; a cohort target is one of "
-                                              f"{', '.join(RESULT_FIELDS)}")
-    if figure not in known:
-        raise ScenarioError("--target", name, f"unknown result figure; choose from {', '.join(known)}")
     try:
         number = float(value)
     except ValueError:
         raise ScenarioError("--target", name, f"{value!r} is not a number") from None
-    if not math.isfinite(number):
-        raise ScenarioError("--target", name, "must be a finite number")
-    return name, number
+    return name, check_target(name, number)
 
 
 def _bound(spec: paths.FieldSpec, value: float | None, inclusive: bool, lower: bool) -> float:
@@ -149,20 +170,32 @@ def free_parameter(raw: dict, path: str, file=None) -> FreeParameter:
     return FreeParameter(path, concrete, base, is_factor, lower, upper)
 
 
+def _row(result: Result, raw: dict, name: str) -> dict:
+    """The figures of the row a target is in: the fleet's, or its cohort's."""
+    if name.startswith("cohorts."):
+        return result.cohorts[paths.cohort_index(raw, name.split(".")[1], name, "--target")]
+    return result.figures
+
+
 def target_value(result: Result, raw: dict, name: str) -> float:
     """The result figure a target names: ``gross_margin`` (fleet) or
     ``cohorts.<index|name>.gross_profit_usd`` (one cohort's row)."""
-    if name.startswith("cohorts."):
-        _, selector, figure = name.split(".")
-        index = paths.cohort_index(raw, selector, name, "--target")
-        return result.cohorts[index][figure]
-    return result.figures[name]
+    return _row(result, raw, name)[figure_of(name)]
 
 
-def _scale(name: str, target: float) -> float:
-    if name.endswith(ABSOLUTE_SUFFIXES):
-        return max(abs(target), 1.0)
-    return 1.0
+def _residual_words(value: float, label: str) -> str:
+    if not math.isfinite(value):
+        return "not a finite value there"
+    return f"residual {value:.3g}, absolute" if label == "absolute" else f"residual {value:.3g} relative to {label}"
+
+
+def _missed_message(names, targets, achieved, residuals, labels, tolerance) -> str:
+    missed = [n for n in names if not reached(residuals[n], tolerance)]
+    if not missed:
+        return f"every target reached within {tolerance:g}"
+    parts = [f"{n} achieved {achieved[n]:.6g}, wanted {targets[n]:.6g} ({_residual_words(residuals[n], labels[n])})"
+             for n in missed]
+    return f"{len(missed)} of {len(names)} targets not reached within {tolerance:g}: " + "; ".join(parts)
 
 
 def calibrate(raw: dict, provenance: dict, file, targets: dict[str, float], free_paths, backend="numpy",
@@ -177,19 +210,33 @@ def calibrate(raw: dict, provenance: dict, file, targets: dict[str, float], free
     file : str
         The scenario file, for error messages.
     targets : dict of str to float
-        Result figure -> target value.
+        Result figure -> target value [the figure's units].
     free_paths : list of str
         Dotted paths of the unknowns.
 
     Returns
     -------
     CalibrationResult
+        ``success`` is False (nothing is raised) when a scale-free residual
+        exceeds :data:`~dcecon.calibration.targets.TOLERANCE`.
+
+    Raises
+    ------
+    ScenarioError
+        A bad target (unknown figure, not a finite number, a value the figure
+        cannot take, e.g. ``gross_margin`` 2), a bad free path or a bad
+        scenario; the message is the one ``dcecon calibrate`` prints.
     """
+    if not isinstance(targets, dict):
+        raise ScenarioError("--target", None, f"targets are a dict of figure -> value, got {type(targets).__name__}")
+    if isinstance(free_paths, str):
+        raise ScenarioError("--free", free_paths, "free paths are a list of paths, e.g. [\"cohorts.0.gpus\"]")
     if not targets:
         raise ScenarioError("--target", None, "give at least one --target METRIC=VALUE")
     if not free_paths:
         raise ScenarioError("--free", None, "give at least one --free PATH")
-    validate(copy.deepcopy(raw), dict(provenance), file)
+    targets = {name: check_target(name, value) for name, value in targets.items()}
+    base = validate(copy.deepcopy(raw), dict(provenance), file)
     if len(set(free_paths)) != len(free_paths):
         raise ScenarioError("--free", None, "a free parameter is given twice")
     free = [free_parameter(raw, p, file) for p in free_paths]
@@ -197,6 +244,10 @@ def calibrate(raw: dict, provenance: dict, file, targets: dict[str, float], free
     for name in names:
         if name.startswith("cohorts."):
             paths.cohort_index(raw, name.split(".")[1], name, "--target")
+    base_result = evaluate(base, backend=backend, dtype=dtype)
+    scaling = {name: residual_scale(name, targets[name], _row(base_result, raw, name)) for name in names}
+    scales = {name: scale for name, (scale, _) in scaling.items()}
+    labels = {name: label for name, (_, label) in scaling.items()}
 
     def build(x):
         trial = copy.deepcopy(raw)
@@ -209,12 +260,9 @@ def calibrate(raw: dict, provenance: dict, file, targets: dict[str, float], free
         try:
             result = evaluate(validate(build(x), dict(provenance), file), backend=backend, dtype=dtype)
         except ScenarioError:
-            return np.full(len(names), 1e6)
-        out = []
-        for name in names:
-            value = target_value(result, raw, name)
-            out.append((value - targets[name]) / _scale(name, targets[name]) if math.isfinite(value) else 1e6)
-        return np.asarray(out)
+            return np.full(len(names), MISSED_RESIDUAL)
+        out = [residual(target_value(result, raw, name), targets[name], scales[name]) for name in names]
+        return np.asarray([r if math.isfinite(r) else MISSED_RESIDUAL for r in out])
 
     x0 = np.array([p.initial for p in free])
     lower = np.array([p.lower for p in free])
@@ -230,9 +278,13 @@ def calibrate(raw: dict, provenance: dict, file, targets: dict[str, float], free
     scenario = validate(copy.deepcopy(final_raw), dict(final_provenance), file)
     result = evaluate(scenario, backend=backend, dtype=dtype)
     achieved = {name: target_value(result, raw, name) for name in names}
-    resid = {name: achieved[name] - targets[name] for name in names}
-    return CalibrationResult(free, [float(v) for v in solution.x], dict(targets), achieved, resid, final_raw,
-                             final_provenance, result, bool(solution.success), str(solution.message))
+    resid = {name: residual(achieved[name], targets[name], scales[name]) for name in names}
+    success = all(reached(resid[name]) for name in names)
+    message = _missed_message(names, targets, achieved, resid, labels, TOLERANCE)
+    if success:
+        message += f" ({solution.message})"
+    return CalibrationResult(free, [float(v) for v in solution.x], dict(targets), achieved, resid, scales, labels,
+                             TOLERANCE, final_raw, final_provenance, result, success, message)
 
 
 def calibrated_document(calibration: CalibrationResult, file, as_of: str) -> dict:

@@ -1,12 +1,25 @@
-"""``dcecon calibrate``: solve free parameters of a fleet scenario so that its results hit targets."""
+"""``dcecon calibrate``: solve free parameters of a fleet scenario so that its results hit targets.
+
+Exit status: 0 when every target is reached within the tolerance (and the
+``--write`` file, if any, is written); 1 when a target is missed (the
+results and residuals are still printed, ``"success": false`` in ``--json``,
+one line on standard error, nothing written); 2 for bad input, including a
+target the figure cannot take and a ``--write`` file that exists without
+``--force``.
+"""
 
 from __future__ import annotations
 
 import datetime
+import sys
+import tomllib
 from pathlib import Path
 
 from dcecon.io import dumps_json, write_new_text
 from dcecon.scenario.errors import ScenarioError
+
+EXIT_TARGETS_MISSED = 1
+"""Exit status of a calibration that did not reach every target."""
 
 
 def register(sub, common) -> None:
@@ -17,72 +30,112 @@ def register(sub, common) -> None:
                      help="e.g. --target gross_margin=0.14 --target revenue_usd=900e6")
     cal.add_argument("--free", action="append", default=[], metavar="PATH",
                      help="a field to solve for; '*' moves every cohort by one factor (cohorts.*.utilization)")
-    cal.add_argument("--write", metavar="OUT.toml", help="write the calibrated scenario here")
+    cal.add_argument("--write", metavar="OUT.toml",
+                     help="write the calibrated scenario here (only when every target is reached)")
+    cal.add_argument("--force", action="store_true",
+                     help="let --write replace an existing file (the scenario itself or a file it extends too)")
     cal.set_defaults(func=_cmd_calibrate, backend="numpy")
+
+
+def extended_files(path: Path) -> list[Path]:
+    """The files a scenario extends, nearest first (``extends`` followed from file to file).
+
+    Parameters
+    ----------
+    path : Path
+        A scenario file that :func:`dcecon.scenario.loader.load_raw` has read
+        (so the chain exists and has no cycle).
+
+    Returns
+    -------
+    list of Path
+        Resolved paths of its base, the base's base, ...
+    """
+    chain: list[Path] = []
+    current = path.resolve()
+    while True:
+        extends = tomllib.loads(current.read_text(encoding="utf-8")).get("extends")
+        if not isinstance(extends, str):
+            return chain
+        current = (current.parent / extends).resolve()
+        if current in chain:
+            return chain
+        chain.append(current)
+
+
+def check_write_target(write: str | None, force: bool, scenario: Path) -> None:
+    """Refuse a ``--write`` file that cannot or should not be written, before any solving.
+
+    Raises
+    ------
+    ScenarioError
+        ``--write: FILE: ...``: a folder, a missing folder, or an existing
+        file without ``--force`` (the message says when it is the scenario
+        being calibrated or a file it extends); ``--force`` without ``--write``.
+    """
+    if write is None:
+        if force:
+            raise ScenarioError("--force", None, "lets --write replace an existing file; give --write OUT.toml too")
+        return
+    target = Path(write)
+    if target.is_dir():
+        raise ScenarioError("--write", write, "is a folder; give a file name such as calibrated.toml")
+    if not target.resolve().parent.is_dir():
+        raise ScenarioError("--write", write, "its folder does not exist")
+    if force or not target.exists():
+        return
+    resolved = target.resolve()
+    if resolved == scenario.resolve():
+        role = "is the scenario being calibrated"
+    elif resolved in extended_files(scenario):
+        role = f"is extended by the scenario being calibrated ({scenario})"
+    else:
+        role = "exists"
+    raise ScenarioError("--write", write, f"{role}; give --force to overwrite it")
 
 
 def _cmd_calibrate(args) -> int:
     import tomli_w
-    from rich.table import Table
 
     from dcecon.calibration.solver import calibrate, calibrated_document, parse_target
-    from dcecon.cli.scenarios_command import resolve_scenario_path
-    from dcecon.cli import format as fmt
-    from dcecon.cli.report import make_console, render
+    from dcecon.scenario.bundled import resolve_scenario_path
+    from dcecon.report.calibration import render_calibration
+    from dcecon.report.console import make_console
     from dcecon.scenario.loader import apply_overrides, load_raw
 
     targets = dict(parse_target(t) for t in args.target)
-    args.scenario = str(resolve_scenario_path(args.scenario))
-    if args.write:
-        target = Path(args.write)
-        if target.resolve() == Path(args.scenario).resolve():
-            raise ScenarioError("--write", None, f"refusing to overwrite the input scenario {args.scenario}")
-        if target.is_dir():
-            raise ScenarioError("--write", args.write, "is a folder; give a file name such as calibrated.toml")
-        if not target.resolve().parent.is_dir():
-            raise ScenarioError("--write", args.write, "its folder does not exist")
+    scenario = resolve_scenario_path(args.scenario)
+    args.scenario = str(scenario)
     raw, provenance = load_raw(args.scenario)
+    check_write_target(args.write, args.force, scenario)
     apply_overrides(raw, args.set, provenance, args.scenario)
     calibration = calibrate(raw, provenance, args.scenario, targets, args.free, backend=args.backend,
                             dtype=args.dtype)
 
     console = make_console()
-    if not args.json:
-        render(calibration.result, console)
-        solved = Table(title="Calibration: solved parameters", header_style="bold")
-        for column in ("free parameter", "field", "before", "after"):
-            solved.add_column(column, justify="left" if column in ("free parameter", "field") else "right")
-        for parameter, x in zip(calibration.free, calibration.solution):
-            for path, before, after in zip(parameter.concrete_paths, parameter.base_values, parameter.values(x)):
-                label = f"{parameter.path} (x{x:.4f})" if parameter.is_factor else parameter.path
-                solved.add_row(label, path, f"{before:,.6g}", f"{after:,.6g}")
-        console.print(solved)
-        fit = Table(title="Calibration: targets", header_style="bold")
-        for column in ("target", "wanted", "achieved", "residual"):
-            fit.add_column(column, justify="left" if column == "target" else "right")
-        for name, wanted in calibration.targets.items():
-            achieved = calibration.achieved[name]
-            f = fmt.percent if not name.endswith(("_usd", "_kwh")) else fmt.money
-            fit.add_row(name, f(wanted), f(achieved), f"{calibration.residuals[name]:.3g}")
-        console.print(fit)
-        worst = max(abs(r) / (max(abs(calibration.targets[n]), 1.0) if n.endswith(("_usd", "_kwh")) else 1.0)
-                    for n, r in calibration.residuals.items())
-        if not worst <= 1e-4:  # NaN (a target the model cannot reach, e.g. an IRR that does not exist) included
-            console.print(f"[yellow]warning: the targets were not all reached (largest residual {worst:.3g}); "
-                          f"the fit is a least-squares compromise within the fields' bounds[/yellow]")
-    else:
-        out = {
+    if args.json:
+        print(dumps_json({
             "targets": calibration.targets,
             "achieved": calibration.achieved,
             "residuals": calibration.residuals,
+            "residual_scales": calibration.scales,
+            "tolerance": calibration.tolerance,
             "solved": calibration.solved_values(),
             "success": calibration.success,
+            "message": calibration.message,
             "result": calibration.result.to_dict(),
-        }
-        print(dumps_json(out))
+        }))
+    else:
+        render_calibration(calibration, console)
+    if not calibration.success:
+        unwritten = f"; {args.write} not written" if args.write else ""
+        print(f"dcecon: calibrate: {calibration.message}{unwritten}", file=sys.stderr)
+        return EXIT_TARGETS_MISSED
     if args.write:
-        document = calibrated_document(calibration, args.scenario, datetime.date.today().isoformat())
-        header = (f"# Calibrated by `dcecon calibrate {args.scenario}` on {datetime.date.today().isoformat()};\n"
+        check_write_target(args.write, args.force, scenario)  # a file that appeared while solving
+        today = datetime.date.today().isoformat()
+        document = calibrated_document(calibration, args.scenario, today)
+        header = (f"# Calibrated by `dcecon calibrate {args.scenario}` on {today};\n"
                   f"# calibrated fields cite the source 'dcecon-calibration'.\n")
         write_new_text(Path(args.write), header + tomli_w.dumps(document), "--write")
         if not args.json:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import shlex
 import sys
+import warnings
 
-from dcecon.backends import BACKEND_CHOICES
-from dcecon.cli import format as fmt
+from dcecon.backends import BACKEND_CHOICES, BackendFallbackWarning
 from dcecon.model.metrics import DEFAULT_METRICS
+from dcecon.report import format as fmt
+
+ESTIMATE_SHOWN_ABOVE_SECONDS = 2.0
+"""The time estimate is printed (standard error, even with --quiet or --json) for runs longer than this [s]."""
 
 KEY_METRICS = (
     ("gross_margin", fmt.percent),
@@ -31,19 +36,23 @@ def register(sub) -> None:
                    help="an axis: start:stop:num, v1,v2,..., or a distribution uniform(a,b), triangular(lo,mode,hi), "
                         "normal(mu,sigma), lognormal(mu,sigma) (with --sample); '*' moves every cohort")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a field first")
-    p.add_argument("--sample", type=int, default=None, metavar="N", help="draws per grid point for distribution axes")
+    p.add_argument("--sample", type=_whole, default=None, metavar="N",
+                   help="draws per grid point for distribution axes")
     p.add_argument("--sampler", default="sobol", choices=("sobol", "lhs", "random"), help="sampling design")
-    p.add_argument("--seed", type=int, default=0, help="seed of the sampler")
+    p.add_argument("--seed", type=_whole, default=0, help="seed of the sampler")
     p.add_argument("--backend", default="auto", choices=BACKEND_CHOICES, help="array backend")
     p.add_argument("--dtype", default="float64", choices=("float64", "float32"),
                    help="float32 trades accuracy (about 1e-4 relative, see docs/backends.md) for speed")
-    p.add_argument("--threads", type=int, default=0, help="threads of the native kernel (default: all cores)")
+    p.add_argument("--threads", type=_whole, default=None,
+                   help="threads of the native kernel, 1 to 4 per core (default: all cores)")
     p.add_argument("--max-memory", default="1GiB", help="memory budget that sets the chunk size (default 1GiB)")
     p.add_argument("--out", metavar="DIR", help="write summary.json, Parquet tables and a manifest here")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out DIR")
     p.add_argument("--save-scenarios", action="store_true", help="also write every scenario (partitioned Parquet)")
     p.add_argument("--max-output", default="1GiB", help="refuse --save-scenarios above this size (default 1GiB)")
-    p.add_argument("--force", action="store_true", help="write --save-scenarios output above --max-output")
+    p.add_argument("--force", action="store_true",
+                   help="run a grid of more than 1e11 scenarios or estimated over an hour, and write --save-scenarios "
+                        "output above --max-output")
     p.add_argument("--metrics", default=None, metavar="NAMES",
                    help="metrics to compute and reduce, comma-separated (e.g. gross_margin,npv_usd), 'default' (the "
                         "window P&L and investment view) or 'all' (adds the levered and economic-depreciation "
@@ -53,25 +62,43 @@ def register(sub) -> None:
                         "(neither), or these pairs of axis paths")
     p.add_argument("--no-quantiles", dest="quantiles", action="store_const", const=False, default=None,
                    help="keep no quantile sketches (no p1..p99 in the summary; faster)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar or estimate")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bar or grid-size line (a time estimate over 2 s is still printed)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.set_defaults(func=_cmd_grid)
 
 
+def _whole(text: str):
+    """A whole number, or the text itself for the API to refuse in its own words (``--threads: x: ...``)."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+@contextlib.contextmanager
+def _fallback_warnings_as_lines():
+    """Show each :class:`BackendFallbackWarning` once as a ``dcecon: warning:`` line on standard error."""
+    shown = set()
+    original = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if not issubclass(category, BackendFallbackWarning):
+            original(message, category, filename, lineno, file, line)
+        elif str(message) not in shown:
+            shown.add(str(message))
+            print(f"dcecon: warning: {message}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", BackendFallbackWarning)
+        warnings.showwarning = show
+        yield
+
+
 def _cmd_grid(args) -> int:
-    from dcecon.grid_engine.api import execute, prepare
-    from dcecon.scenario.loader import apply_overrides, load_raw
+    from dcecon.grid_engine.api import execute, load_fleet_file, prepare
 
-    from dcecon.cli.scenarios_command import resolve_scenario_path, scenario_kind
-    from dcecon.scenario.errors import ScenarioError
-
-    args.scenario = str(resolve_scenario_path(args.scenario))
-    kind = scenario_kind(args.scenario)
-    if kind != "fleet":
-        raise ScenarioError(args.scenario, "kind", f"dcecon grid sweeps fleet scenarios; this is a {kind!r} "
-                                                   "scenario (run it with dcecon run, change it with --set)")
-    raw, provenance = load_raw(args.scenario)
-    apply_overrides(raw, args.set, provenance, args.scenario)
+    raw, provenance, args.scenario = load_fleet_file(args.scenario, args.set)
     plan = prepare(raw, provenance, args.scenario, args.axis, args.sample, args.sampler, args.seed,
                    metrics=args.metrics, tables=args.tables, quantiles=args.quantiles)
     interactive = sys.stderr.isatty() and not args.quiet and not args.json
@@ -93,7 +120,7 @@ def _cmd_grid(args) -> int:
                             TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
 
     def on_estimate(seconds, chunk):
-        if chatty and seconds > 2.0:
+        if seconds > ESTIMATE_SHOWN_ABOVE_SECONDS:  # even with --quiet: a long run says so
             print(f"estimated time: {seconds:,.1f} s ({chunk:,} scenarios per chunk)", file=sys.stderr)
 
     def on_chunk(done, total):
@@ -116,11 +143,12 @@ def _cmd_grid(args) -> int:
 
     command = "dcecon " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else None
     try:
-        result = execute(plan, scenario_file=args.scenario, backend=args.backend, dtype=args.dtype,
-                         max_memory=args.max_memory, out=args.out, resume=args.resume,
-                         save_scenarios=args.save_scenarios, max_output=args.max_output, force=args.force,
-                         on_chunk=on_chunk, on_estimate=on_estimate, command=command, threads=args.threads,
-                         on_start=on_start)
+        with _fallback_warnings_as_lines():
+            result = execute(plan, scenario_file=args.scenario, backend=args.backend, dtype=args.dtype,
+                             max_memory=args.max_memory, out=args.out, resume=args.resume,
+                             save_scenarios=args.save_scenarios, max_output=args.max_output, force=args.force,
+                             on_chunk=on_chunk, on_estimate=on_estimate, command=command, threads=args.threads,
+                             on_start=on_start)
     except KeyboardInterrupt:
         if args.out:  # the chunks done so far are saved: say how to continue
             print(f"dcecon: interrupted; the finished chunks are saved in {args.out}: run the same command with "
@@ -150,8 +178,8 @@ def formatter(metric: str):
 
 
 def fmt_rate(per_second) -> str:
-    """``1.23 M scen/s``."""
-    if not per_second:
+    """``1.23 M scen/s`` ("" when unknown: no chunk computed, every one reloaded by --resume)."""
+    if not per_second or not math.isfinite(per_second):
         return ""
     if per_second >= 1e6:
         return f"{per_second / 1e6:,.2f} M scen/s"
@@ -162,13 +190,15 @@ def render_summary(result, out=None) -> None:
     """Print the readable summary of a grid run."""
     from rich.table import Table
 
-    from dcecon.cli.report import make_console
+    from dcecon.report.console import make_console
 
     console = make_console()
     plan, stats = result.plan, result.stats
+    rate = fmt_rate(stats.scenarios_per_second) or "nothing computed"
+    reloaded = f", {stats.resumed_chunks:,} reloaded" if stats.resumed_chunks else ""
     console.print(f"[bold]{plan.scenario.name}[/bold]: {plan.n_scenarios:,} scenarios in {stats.seconds:.2f} s "
-                  f"({fmt_rate(stats.scenarios_per_second)}, backend {stats.backend} {stats.dtype}, "
-                  f"{stats.n_chunks} chunk(s) of up to {stats.chunk_size:,})")
+                  f"({rate}, backend {stats.backend} {stats.dtype}, "
+                  f"{stats.n_chunks} chunk(s) of up to {stats.chunk_size:,}{reloaded})")
     for axis in plan.dimensions:
         what = axis.distribution.describe() if axis.is_sampled else f"{axis.size} values {axis.spec}"
         console.print(f"  {axis.path}: {what}")

@@ -81,12 +81,12 @@ def overrides_from(args) -> tuple[list[str], dict[str, str]]:
 
 
 def _cmd_macro(args) -> int:
-    from dcecon.cli.scenarios_command import resolve_scenario_path
-    from dcecon.macro.report import run_file
+    from dcecon.kinds import run_file
+    from dcecon.scenario.bundled import resolve_scenario_path
 
     overrides, option_of = overrides_from(args)
     try:
-        return run_file(resolve_scenario_path(args.scenario), overrides, args.json)
+        return run_file(resolve_scenario_path(args.scenario), overrides, args.json, kind="macro")
     except ScenarioError as exc:
         if exc.field in option_of:  # name the option the user typed, not the file it overrode
             raise ScenarioError(option_of[exc.field], exc.field, exc.message) from None

@@ -1,4 +1,4 @@
-"""``dcecon`` command line: run, calibrate (grid, macro and scenarios join later).
+"""The ``dcecon`` command line: run, calibrate, grid, macro, scenarios.
 
 Bad input prints one line ``dcecon: error: FILE: FIELD: what is wrong`` to
 standard error and exits with status 2; nothing is written.
@@ -21,37 +21,16 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit 2, no usage dump
-        raise UsageError(f"{self.prog}: {message}")
+    def error(self, message):  # one line, exit 2, no usage dump; "dcecon: error: grid: ..." (no doubled "dcecon:")
+        command = self.prog.removeprefix("dcecon").strip()
+        raise UsageError(f"{command}: {message}" if command else message)
 
 
 def _cmd_run(args) -> int:
-    from dcecon.cli.scenarios_command import resolve_scenario_path, scenario_kind
-    from dcecon.evaluate import evaluate
-    from dcecon.scenario.loader import load_scenario
+    from dcecon.kinds import run_file
+    from dcecon.scenario.bundled import resolve_scenario_path
 
-    path = resolve_scenario_path(args.scenario)
-    kind = scenario_kind(path)
-    if kind in ("macro", "circular"):
-        from dcecon.macro.report import run_file
-
-        return run_file(path, args.set, args.json)
-    if kind == "useful-lives":
-        from dcecon.valuation.report import run_file
-
-        return run_file(path, args.set, args.json)
-    if kind != "fleet":
-        raise ScenarioError(path, "kind", f"unknown scenario kind {kind!r}; one of fleet, macro, circular, "
-                                          "useful-lives")
-    scenario = load_scenario(path, args.set)
-    result = evaluate(scenario, backend=args.backend, dtype=args.dtype)
-    if args.json:
-        print(result.to_json())
-    else:
-        from dcecon.cli.report import render
-
-        render(result)
-    return 0
+    return run_file(resolve_scenario_path(args.scenario), args.set, args.json, args.backend, args.dtype)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,52 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.resources
-import tomllib
 from pathlib import Path
 
-SCENARIO_KINDS = ("fleet", "macro", "circular", "useful-lives")
+# The finder of the bundled scenarios lives in dcecon.scenario.bundled; these names stay importable from here
+# while the other commands move their imports over.
+from dcecon.scenario.bundled import (
+    SCENARIO_KINDS,
+    bundled_dir,
+    list_scenarios,
+    resolve_scenario_path,
+    scenario_kind,
+)
 
-
-def bundled_dir() -> Path:
-    """Folder of the bundled scenarios (the repository's ``scenarios/`` in an editable install)."""
-    return Path(str(importlib.resources.files("dcecon.scenarios")))
-
-
-def resolve_scenario_path(text: str) -> Path:
-    """A path as given, or the bundled scenario of that name (``oracle-fy26q1`` or ``oracle-fy26q1.toml``)."""
-    path = Path(text)
-    if path.exists() or path.suffix == ".toml" and path.parent != Path("."):
-        return path
-    name = text if text.endswith(".toml") else f"{text}.toml"
-    candidate = bundled_dir() / name
-    return candidate if candidate.exists() else path
-
-
-def scenario_kind(path: Path) -> str:
-    """The ``kind`` of a scenario file, following ``extends`` (``fleet`` when absent)."""
-    from dcecon.scenario.loader import load_raw
-
-    raw, _ = load_raw(path)
-    kind = raw.get("kind", "fleet")
-    return kind if isinstance(kind, str) else "fleet"
-
-
-def list_scenarios(folder: Path | None = None) -> list[dict]:
-    """Name, kind, description and file of every scenario in a folder (bundled by default)."""
-    folder = folder or bundled_dir()
-    rows = []
-    for path in sorted(folder.glob("*.toml")):
-        try:
-            with path.open("rb") as handle:
-                raw = tomllib.load(handle)
-            kind = raw.get("kind") or (scenario_kind(path) if "extends" in raw else "fleet")
-        except Exception as exc:  # list what is there, flag what does not read
-            rows.append({"name": path.stem, "kind": "?", "description": f"(unreadable: {exc})", "file": str(path)})
-            continue
-        rows.append({"name": raw.get("name", path.stem), "kind": kind, "description": raw.get("description", ""),
-                     "file": str(path)})
-    return rows
+__all__ = ["SCENARIO_KINDS", "bundled_dir", "list_scenarios", "register", "resolve_scenario_path", "scenario_kind"]
 
 
 def register(sub) -> None:
@@ -63,7 +30,7 @@ def _cmd_scenarios(args) -> int:
 
     from rich.table import Table
 
-    from dcecon.cli.report import make_console
+    from dcecon.report.console import make_console
     from dcecon.scenario.errors import ScenarioError
 
     folder = Path(args.dir) if args.dir else None

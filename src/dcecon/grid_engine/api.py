@@ -21,18 +21,34 @@ import os
 import re
 from pathlib import Path
 
-from dcecon.backends import resolve_backend
+import numpy as np
+
+from dcecon.backends import BACKEND_CHOICES, resolve_backend, resolve_grid_backend
 from dcecon.grid_engine import output
-from dcecon.grid_engine.engine import DEFAULT_MAX_MEMORY_BYTES, chunk_size_for, run
+from dcecon.grid_engine.engine import DEFAULT_MAX_MEMORY_BYTES, chunk_size_for, first_chunk, run
 from dcecon.grid_engine.plan import make_plan
 from dcecon.grid_engine.result import GridResult
 from dcecon.grid_engine.sampling import SAMPLERS
 from dcecon.grid_engine.selection import (GRID_TABLE_OPTIONS, Selection, parse_metrics, parse_quantiles,
                                           parse_tables)
 from dcecon.grid_engine.spec import parse_axes
+from dcecon.scenario.bundled import resolve_scenario_path
 from dcecon.scenario.errors import ScenarioError
-from dcecon.scenario.loader import scenario_to_raw, validate
+from dcecon.scenario.loader import apply_overrides, load_raw, scenario_to_raw, validate
 from dcecon.scenario.schema import Scenario
+
+MAX_SCENARIOS = 10**15
+"""Largest grid a run accepts, even with ``force`` (10^15 scenarios: about a day on a GPU at 10^10 scenarios/s)."""
+
+MAX_SCENARIOS_UNFORCED = 10**11
+"""Largest grid a run accepts without ``--force`` [scenarios] (about 6 hours at the 4.3 M scenarios/s of the
+native kernel with every default metric on 2 cores, benchmarks/README.md)."""
+
+MAX_SECONDS_UNFORCED = 3600.0
+"""Longest estimated run accepted without ``--force`` [s]."""
+
+THREADS_PER_CORE_MAX = 4
+"""``--threads`` is refused above this many threads per usable core."""
 
 _SIZE_RE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "kib": 1024, "m": 1e6, "mb": 1e6, "mib": 1024**2, "g": 1e9,
@@ -66,9 +82,91 @@ def human_size(n_bytes: float) -> str:
     return f"{n_bytes:.0f} B"
 
 
+def human_duration(seconds: float) -> str:
+    """``45 s``, ``1 hour``, ``5.41 hours``, ``12 days``, ``2.34 years`` from a time [s]."""
+    for scale, unit in ((365.25 * 86400, "year"), (86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= scale:
+            value = f"{seconds / scale:,.3g}" if seconds < 1000 * scale else f"{seconds / scale:,.0f}"
+            return f"{value} {unit}" if value == "1" else f"{value} {unit}s"
+    return f"{seconds:.0f} s"
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def max_threads() -> int:
+    """Most ``--threads`` accepted: :data:`THREADS_PER_CORE_MAX` per usable core."""
+    return THREADS_PER_CORE_MAX * usable_cores()
+
+
+def _is_whole(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def check_threads(threads) -> int:
+    """``--threads``: None (all cores) or a whole number from 1 to :func:`max_threads`; the kernel's value
+    (0: all cores)."""
+    if threads is None:
+        return 0
+    top = max_threads()
+    if not _is_whole(threads) or not 1 <= int(threads) <= top:
+        raise ScenarioError("--threads", str(threads), f"must be a whole number of threads from 1 to {top} (4 per "
+                                                       f"core of the {usable_cores()} here); leave it out to use "
+                                                       "all cores")
+    return int(threads)
+
+
+def check_out(out) -> Path | None:
+    """``--out``: None or a folder path."""
+    if out is None:
+        return None
+    if not isinstance(out, (str, os.PathLike)) or not str(os.fspath(out)).strip():
+        raise ScenarioError("--out", repr(out), "must be the path of a folder")
+    return Path(out)
+
+
+def check_run_size(plan, estimated_seconds: float, backend: str, force: bool) -> None:
+    """Refuse, without ``force``, a grid of more than :data:`MAX_SCENARIOS_UNFORCED` scenarios or one estimated
+    to take more than :data:`MAX_SECONDS_UNFORCED`."""
+    if force or (plan.n_scenarios <= MAX_SCENARIOS_UNFORCED and estimated_seconds <= MAX_SECONDS_UNFORCED):
+        return
+    raise ScenarioError("--axis", None, f"the grid has {plan.n_scenarios:,} scenarios, estimated time "
+                                        f"{estimated_seconds:,.0f} s ({human_duration(estimated_seconds)}) on "
+                                        f"{backend}; runs of more than {MAX_SCENARIOS_UNFORCED:,} scenarios or "
+                                        f"{human_duration(MAX_SECONDS_UNFORCED)} need --force: add --force to run "
+                                        "it, or use fewer values or samples")
+
+
+def load_fleet_file(scenario, overrides=()) -> tuple[dict, dict, str]:
+    """Raw dict, provenance and path of a fleet scenario file or bundled name, with ``--set`` overrides.
+
+    Raises
+    ------
+    ScenarioError
+        Unreadable or malformed file, bad override, or a scenario of another kind (``macro``, ...).
+    """
+    path = str(resolve_scenario_path(scenario))
+    raw, provenance = load_raw(path)
+    kind = raw.get("kind", "fleet")
+    if kind != "fleet":
+        raise ScenarioError(path, "kind", f"dcecon grid sweeps fleet scenarios; this is a {kind!r} scenario (run it "
+                                          "with dcecon run, change it with --set)")
+    apply_overrides(raw, list(overrides), provenance, path)
+    return raw, provenance, path
+
+
 def _axis_strings(axes) -> list[str]:
     if axes is None:
         return []
+    if isinstance(axes, str):
+        return [axes]
+    if not isinstance(axes, (dict, list, tuple)):
+        raise ScenarioError("--axis", repr(axes), "axes must be a dict of path to spec or a list of 'PATH=SPEC' "
+                                                  "strings")
     if isinstance(axes, dict):
         out = []
         for path, spec in axes.items():
@@ -78,6 +176,9 @@ def _axis_strings(axes) -> list[str]:
                     spec = ""
             out.append(f"{path}={spec}")
         return out
+    if not all(isinstance(a, str) for a in axes):
+        raise ScenarioError("--axis", repr(axes), "axes must be a dict of path to spec or a list of 'PATH=SPEC' "
+                                                  "strings")
     return list(axes)
 
 
@@ -92,10 +193,11 @@ def prepare(raw: dict, provenance: dict, file, axes=(), samples=None, sampler="s
     scenario = validate(raw, dict(provenance), file)
     if sampler not in SAMPLERS:
         raise ScenarioError("--sampler", sampler, f"choose one of {', '.join(SAMPLERS)}")
-    if samples is not None and samples <= 0:
-        raise ScenarioError("--sample", str(samples), "must be a positive number of samples")
-    if not 0 <= int(seed) < 2**63:
+    if samples is not None and (not _is_whole(samples) or samples <= 0):
+        raise ScenarioError("--sample", str(samples), "must be a positive whole number of samples")
+    if not _is_whole(seed) or not 0 <= int(seed) < 2**63:
         raise ScenarioError("--seed", str(seed), "must be a whole number from 0 to 2**63 - 1")
+    samples, seed = (None if samples is None else int(samples)), int(seed)  # NumPy integers become ints
     grid_table = dict(scenario.grid) if use_grid_table else {}
     options = {key: grid_table.pop(key) for key in GRID_TABLE_OPTIONS if key in grid_table}
     parsed = parse_axes(raw, provenance, file, _axis_strings(axes), grid_table)
@@ -141,10 +243,6 @@ def kernel_limit_reason(plan, kernel: str) -> str | None:
     return None
 
 
-MAX_SCENARIOS = 10**15
-"""Largest grid a run accepts (10^15 scenarios: about a day on a GPU at 10^10 scenarios/s)."""
-
-
 def save_scenarios_bytes(plan) -> int:
     """Uncompressed size of ``--save-scenarios`` output [bytes] (an upper bound of the Parquet size)."""
     return plan.n_scenarios * 8 * (1 + len(plan.dimensions) + len(plan.selection.metrics))
@@ -152,29 +250,49 @@ def save_scenarios_bytes(plan) -> int:
 
 def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_memory=DEFAULT_MAX_MEMORY_BYTES,
             out=None, resume=False, save_scenarios=False, max_output=1 << 30, force=False, on_chunk=None,
-            on_estimate=None, command=None, chunk_size=None, threads=0, on_start=None) -> GridResult:
-    """Run a prepared plan, writing the output folder if ``out`` is given."""
+            on_estimate=None, command=None, chunk_size=None, threads=None, on_start=None) -> GridResult:
+    """Run a prepared plan, writing the output folder if ``out`` is given.
+
+    Before anything is written the run's first chunk is evaluated and timed;
+    without ``force`` a grid of more than :data:`MAX_SCENARIOS_UNFORCED`
+    scenarios, or one estimated at more than :data:`MAX_SECONDS_UNFORCED`,
+    is refused. ``on_estimate(seconds, chunk)`` gets the estimate, ``on_start(backend, chunk_size)``
+    is called when the run starts. The output folder is locked while the run writes it.
+
+    Raises
+    ------
+    ScenarioError
+        Bad options, a run too large without ``force``, an output folder that cannot be used (another run's,
+        locked by another process, a damaged manifest, not writable).
+    """
     max_memory = parse_size(max_memory, "--max-memory")
     max_output = parse_size(max_output, "--max-output")
-    if threads < 0:
-        raise ScenarioError("--threads", str(threads), "must be 0 (all cores) or a positive number of threads")
+    kernel_threads = check_threads(threads)
+    if chunk_size is not None and (not _is_whole(chunk_size) or chunk_size <= 0):
+        raise ScenarioError("chunk_size", str(chunk_size), "must be a positive whole number of scenarios")
+    chunk_size = None if chunk_size is None else int(chunk_size)
+    if backend not in BACKEND_CHOICES:
+        raise ScenarioError("--backend", str(backend), f"choose one of {', '.join(BACKEND_CHOICES)}")
+    if dtype not in ("float64", "float32"):
+        raise ScenarioError("--dtype", str(dtype), "choose one of float64, float32")
+    out = check_out(out)
     if resume and out is None:
         raise ScenarioError("--resume", None, "needs --out DIR (the folder of the run to continue)")
-    if out is not None and Path(out).exists() and not Path(out).is_dir():
+    if out is not None and out.exists() and not out.is_dir():
         raise ScenarioError("--out", str(out), "exists and is not a folder")
-    if out is not None and not Path(out).exists():
-        parent = next((p for p in Path(out).resolve().parents if p.exists()), None)
+    if out is not None and not out.exists():
+        parent = next((p for p in out.resolve().parents if p.exists()), None)
         if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
             raise ScenarioError("--out", str(out), "its folder cannot be created here (no writable parent)")
-    chosen = resolve_backend(backend, dtype, kernels=True, threads=threads)
+    chosen = resolve_grid_backend(backend, dtype, kernel_threads)
     if chosen.kernel is not None:
         reason = kernel_limit_reason(plan, chosen.kernel)
         if reason:
             import sys
 
-            print(f"dcecon: warning: {reason}; using the array model on {'cupy-array' if chosen.kernel == 'cuda' else 'numpy'}",
-                  file=sys.stderr)
-            chosen = resolve_backend("cupy-array" if chosen.kernel == "cuda" else "numpy", dtype)
+            array_backend = "cupy-array" if chosen.kernel == "cuda" else "numpy"
+            print(f"dcecon: warning: {reason}; using the array model on {array_backend}", file=sys.stderr)
+            chosen = resolve_backend(array_backend, dtype)
     if save_scenarios and out is None:
         raise ScenarioError("--save-scenarios", None, "needs --out DIR")
     if save_scenarios and not force:
@@ -183,52 +301,67 @@ def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_me
             raise ScenarioError("--save-scenarios", None, f"would write about {human_size(size)}, more than "
                                                           f"--max-output {human_size(max_output)}; raise "
                                                           f"--max-output or add --force")
-    store = None
     extents = plan.static_extents()
     size = chunk_size or chunk_size_for(plan, extents, max_memory, chosen.dtype_name,
                                         on_host=not chosen.name.startswith("cupy"), kernel=chosen.kernel)
     if save_scenarios and not chunk_size:  # every scenario's row passes through the host: bound the chunk by it
         row_bytes = save_scenarios_bytes(plan) // max(plan.n_scenarios, 1)
         size = max(1, min(size, max_memory // (4 * row_bytes)))
+    fingerprint = plan.fingerprint(chosen.name, chosen.dtype_name)
+    store = None
     if out is not None:
-        out = Path(out)
-        previous = output.check_output_folder(out, plan.fingerprint(chosen.name, chosen.dtype_name), resume,
-                                              fingerprint_on=plan.fingerprint)
+        previous = output.check_output_folder(out, fingerprint, resume, fingerprint_on=plan.fingerprint)
         if previous is not None:
-            size = int(previous["chunk_size"])  # the same chunks, so the result is identical
-            save_scenarios = save_scenarios or bool(previous.get("save_scenarios"))
-        try:  # parent folders included, as README's runs/... examples expect on a fresh clone
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ScenarioError("--out", str(out), f"cannot be created ({exc.strerror or exc})") from None
-        meta = output.manifest(plan, scenario_file, chosen.name, chosen.dtype_name, size, max_memory, "running",
-                               command)
-        meta["save_scenarios"] = bool(save_scenarios)
-        output.write_json(out / output.MANIFEST, meta)
+            size = previous.chunk_size  # the same chunks, so the result is identical
+            save_scenarios = save_scenarios or previous.save_scenarios
         store = output.PartialStore(out, keep_scenarios=save_scenarios)
-    if on_start is not None:
-        on_start(chosen, size)
-    merged, layout, stats = run(plan, chosen, chosen.dtype_name, max_memory, chunk_size=size, store=store,
-                                on_chunk=on_chunk, on_estimate=on_estimate)
-    result = GridResult(plan, merged, layout, stats)
+    first = first_chunk(plan, chosen, size, store)  # nothing is written yet
+    estimate = first.estimated_seconds if first is not None else 0.0
+    check_run_size(plan, estimate, chosen.name, force)
+    lock = None
     if out is not None:
-        output.write_results(out, result)
-        meta["status"] = "complete"
-        meta["seconds"] = stats.seconds
-        meta["resumed_chunks"] = stats.resumed_chunks
-        output.write_json(out / output.MANIFEST, meta)
+        with output.writing(out, "cannot be created"):  # parents included, as README's runs/... examples expect
+            out.mkdir(parents=True, exist_ok=True)
+        lock = output.FolderLock(out)
+        lock.acquire()
+    try:
+        if out is not None:  # under the lock: the folder may have changed since it was checked
+            previous = output.check_output_folder(out, fingerprint, resume, fingerprint_on=plan.fingerprint,
+                                                  holding_lock=True)
+            if previous is not None:
+                size = previous.chunk_size
+                save_scenarios = save_scenarios or previous.save_scenarios
+            store = output.PartialStore(out, keep_scenarios=save_scenarios)
+            meta = output.manifest(plan, scenario_file, chosen.name, chosen.dtype_name, size, max_memory, "running",
+                                   command, save_scenarios)
+            output.write_manifest(out, meta)
+        if on_start is not None:
+            on_start(chosen, size)
+        if on_estimate is not None and first is not None:
+            on_estimate(estimate, first.stop - first.start)
+        merged, layout, stats = run(plan, chosen, chosen.dtype_name, max_memory, chunk_size=size, store=store,
+                                    on_chunk=on_chunk, first=first)
+        result = GridResult(plan, merged, layout, stats)
+        if out is not None:
+            output.write_results(out, result)
+            output.write_manifest(out, meta.model_copy(update={"status": "complete", "seconds": stats.seconds,
+                                                                "resumed_chunks": stats.resumed_chunks}))
+    finally:
+        if lock is not None:
+            lock.release()
     return result
 
 
-def grid(scenario: Scenario, axes=None, samples=None, sampler="sobol", seed=0, backend="auto", dtype="float64",
+def grid(scenario, axes=None, samples=None, sampler="sobol", seed=0, backend="auto", dtype="float64",
          max_memory=DEFAULT_MAX_MEMORY_BYTES, out=None, resume=False, save_scenarios=False, max_output=1 << 30,
-         force=False, chunk_size=None, threads=0, metrics=None, tables=None, quantiles=None) -> GridResult:
+         force=False, chunk_size=None, threads=None, metrics=None, tables=None, quantiles=None) -> GridResult:
     """Evaluate a scenario over a grid of parameters and reduce the results.
 
     Parameters
     ----------
-    scenario : Scenario
-        From :func:`dcecon.load_scenario`; its ``[grid]`` table adds axes.
+    scenario : Scenario, str or path
+        From :func:`dcecon.load_scenario`, or a scenario file or bundled name (as ``dcecon grid`` takes it);
+        its ``[grid]`` table adds axes.
     axes : dict of str to spec, or list of 'PATH=SPEC' strings
         Spec: ``'start:stop:num'``, ``'v1,v2'`` or a list of numbers, or a
         distribution such as ``'uniform(0.3, 0.9)'`` (needs ``samples``).
@@ -237,16 +370,20 @@ def grid(scenario: Scenario, axes=None, samples=None, sampler="sobol", seed=0, b
     sampler : {'sobol', 'lhs', 'random'}
     seed : int
     backend : {'auto', 'numpy', 'native', 'cupy', 'cupy-array', 'array-api-strict'}
-        ``auto``: the CUDA kernel with a usable GPU, else the native CPU kernel, else NumPy.
+        ``auto``: the CUDA kernel with a usable GPU, else the native CPU kernel, else NumPy (with a
+        :class:`dcecon.backends.BackendFallbackWarning` saying why).
     dtype : {'float64', 'float32'}
     max_memory : int or str
-        Memory budget that sets the chunk size, e.g. ``'1GiB'``.
+        Memory budget that sets the chunk size, e.g. ``'1GiB'`` [bytes].
     out : path, optional
         Output folder (summary.json, Parquet tables, manifest); enables ``resume``.
     save_scenarios : bool
         Also write every scenario's inputs and outputs (refused above ``max_output`` unless ``force``).
-    threads : int
-        Threads of the native kernel (0: all cores).
+    force : bool
+        Run a grid above :data:`MAX_SCENARIOS_UNFORCED` scenarios or :data:`MAX_SECONDS_UNFORCED` estimated,
+        and write ``save_scenarios`` output above ``max_output``.
+    threads : int, optional
+        Threads of the native kernel, 1 to :func:`max_threads` (default: all cores).
     metrics : str or list of str, optional
         Metrics to reduce, e.g. ``["gross_margin", "npv_usd"]``; ``"all"``; default: the window P&L and the
         investment view (or the ``[grid]`` table's ``metrics``). Only these, and what they need, are computed.
@@ -258,10 +395,18 @@ def grid(scenario: Scenario, axes=None, samples=None, sampler="sobol", seed=0, b
     Returns
     -------
     GridResult
+
+    Raises
+    ------
+    ScenarioError
+        Any bad argument, with the message ``dcecon grid`` prints for the same mistake.
     """
-    raw = scenario_to_raw(scenario)
-    plan = prepare(raw, dict(scenario.provenance), scenario.name, axes, samples, sampler, seed, metrics=metrics,
-                   tables=tables, quantiles=quantiles)
-    return execute(plan, backend=backend, dtype=dtype, max_memory=max_memory, out=out, resume=resume,
-                   save_scenarios=save_scenarios, max_output=max_output, force=force, chunk_size=chunk_size,
-                   threads=threads)
+    if isinstance(scenario, Scenario):
+        raw, provenance, file = scenario_to_raw(scenario), dict(scenario.provenance), scenario.name
+    else:  # a file or a bundled name; anything else is refused by the resolver
+        raw, provenance, file = load_fleet_file(scenario)
+    plan = prepare(raw, provenance, file, axes, samples, sampler, seed, metrics=metrics, tables=tables,
+                   quantiles=quantiles)
+    return execute(plan, scenario_file=None if isinstance(scenario, Scenario) else file, backend=backend,
+                   dtype=dtype, max_memory=max_memory, out=out, resume=resume, save_scenarios=save_scenarios,
+                   max_output=max_output, force=force, chunk_size=chunk_size, threads=threads)

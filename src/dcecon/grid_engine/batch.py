@@ -151,18 +151,18 @@ def evaluate_chunk(backend, plan: GridPlan, extents: dict, dim_values, m: int, m
     n_window = extents["window_periods"]
     # lifetime flows (every cohort's life and, with debt, the loan's term) only for lifetime figures
     lifetime_range = extents["lifetime_range"] if view_names or financing_names else (0, n_window)
-    pnl, _, view, (flows_list, j_lo, lo, hi) = window_and_lifetime(
+    flows = window_and_lifetime(
         xp, fleet, finance["discount_rate"], finance["tax_rate"], s.start_year, n_window, lifetime_range, ppy,
-        extents["n_schedule_years"], return_flows=True, outputs=window_names + view_names,
+        extents["n_schedule_years"], outputs=window_names + view_names,
         all_flows=bool(financing_names or economic_names))
-    values = dict(pnl)
-    values.update(view)
+    values = dict(flows.pnl)
+    values.update(flows.view)
     if financing_names:
         values.update(financing_view(
-            xp, fleet, flows_list, j_lo, (lo, hi), finance["debt_fraction"], finance["interest_rate"],
+            xp, fleet, flows.cohort_flows, flows.first_period, flows.window_columns, finance["debt_fraction"], finance["interest_rate"],
             finance["debt_term_years"], finance["tax_rate"], ppy, s.start_year, outputs=financing_names))
     if economic_names:
         values.update(economic_depreciation(
-            xp, fleet, flows_list, economic_lives_years(fleet), (lo, hi), ppy,
+            xp, fleet, flows.cohort_flows, economic_lives_years(fleet), flows.window_columns, ppy,
             economic_schedule_years(plan, extents), finance["tax_rate"], outputs=economic_names))
     return {name: xp.broadcast_to(xp.reshape(values[name], (-1,)), (m,)) for name in selected}

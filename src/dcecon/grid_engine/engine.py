@@ -7,6 +7,11 @@ chunk as fit, so peak memory stays flat however large the grid. Chunks are
 processed in index order and merged as they finish; with an output folder
 each chunk's reductions are also saved, so a killed run resumes where it
 stopped and ends identical to an uninterrupted one.
+
+:func:`first_chunk` evaluates and times the first chunk a run has to
+compute before the run writes anything, so that a caller can refuse a run
+that would take too long (:mod:`dcecon.grid_engine.api`); :func:`run` then
+uses that chunk instead of computing it again.
 """
 
 from __future__ import annotations
@@ -17,22 +22,27 @@ import time
 
 import numpy as np
 
-from dcecon.backends import Backend, resolve_backend, to_numpy
+from dcecon.backends import Backend, resolve_grid_backend, to_numpy
 from dcecon.grid_engine.batch import evaluate_chunk
 from dcecon.grid_engine.plan import GridPlan
-from dcecon.grid_engine.reduce import Layout, chunk_bounds, densify, make_layout, merge, merge_into, reduce_chunk
+from dcecon.grid_engine.reduce import ChunkBounds, Layout, chunk_bounds, densify, make_layout, merge_into, reduce_chunk
 
 DEFAULT_MAX_MEMORY_BYTES = 1 << 30
 """Default memory budget of a run: 1 GiB."""
 
 MIN_CHUNK = 256
+"""Smallest chunk the memory budget gives [scenarios]."""
+
 MAX_CHUNK = 1 << 22
+"""Largest chunk of the array model [scenarios]."""
 
 HOST_CHUNK_CAP = 1 << 15
 """Largest chunk on a CPU backend: 32,768 scenarios keep the model's intermediates in cache
 (measured: 0.45 M scenarios/s at 32k vs 0.35 M/s at 123k on the CI machine)."""
 
 BYTES_PER_VALUE = {"float64": 8, "float32": 4}
+"""Bytes of one value of each dtype [bytes]."""
+
 LIVE_ARRAYS_PER_PERIOD = 48
 """Arrays of shape (m, periods) alive at once in the model, per cohort (measured with tracemalloc)."""
 
@@ -83,7 +93,27 @@ def chunk_size_for(plan: GridPlan, extents: dict, max_memory_bytes: int, dtype: 
 
 @dataclasses.dataclass
 class RunStats:
-    """How a run went."""
+    """How a run went.
+
+    Attributes
+    ----------
+    n_scenarios : int
+        Scenarios of the run [scenarios].
+    n_chunks : int
+        Chunks of the run, computed or reloaded [chunks].
+    chunk_size : int
+        Scenarios per chunk [scenarios].
+    seconds : float
+        Wall time of the run, its first chunk included [s].
+    backend, dtype : str
+        What computed it.
+    resumed_chunks : int
+        Chunks reloaded from an interrupted run's folder (``--resume``) [chunks].
+    computed_scenarios : int
+        Scenarios this run computed (not reloaded) [scenarios].
+    load_seconds : float
+        Time spent reloading saved chunks [s].
+    """
 
     n_scenarios: int
     n_chunks: int
@@ -92,10 +122,54 @@ class RunStats:
     backend: str
     dtype: str
     resumed_chunks: int = 0
+    computed_scenarios: int = 0
+    load_seconds: float = 0.0
 
     @property
     def scenarios_per_second(self) -> float:
-        return self.n_scenarios / self.seconds if self.seconds > 0 else math.inf
+        """Speed of the chunks this run computed [scenarios/s]: reloaded chunks and the time spent reloading
+        them are left out (NaN when every chunk was reloaded)."""
+        if self.computed_scenarios == 0:
+            return math.nan
+        busy = self.seconds - self.load_seconds
+        return self.computed_scenarios / busy if busy > 0 else math.inf
+
+
+@dataclasses.dataclass
+class FirstChunk:
+    """The first chunk a run computes, evaluated and timed before the run starts.
+
+    Attributes
+    ----------
+    start, stop : int
+        Its flat scenario indices, ``start .. stop - 1``.
+    partial : Partial
+        Its reductions.
+    host : dict or None
+        Its scenarios' rows (with ``--save-scenarios``).
+    seconds : float
+        Time to evaluate and reduce it [s].
+    remaining : int
+        Scenarios the run has to compute, this chunk included (all but the saved chunks) [scenarios].
+    """
+
+    start: int
+    stop: int
+    partial: object
+    host: dict | None
+    seconds: float
+    remaining: int
+
+    @property
+    def estimated_seconds(self) -> float:
+        """Time the run will take, from this chunk's speed [s]."""
+        return self.seconds * self.remaining / max(self.stop - self.start, 1)
+
+
+def chunking(plan: GridPlan, chunk_size: int) -> tuple[Layout, ChunkBounds]:
+    """The run's :class:`Layout` and the ``(start, stop)`` of its chunks for a chunk size [scenarios]."""
+    layout = layout_for(plan, chunk_size)
+    return layout, chunk_bounds(layout, plan.n_scenarios, chunk_size)
 
 
 def layout_for(plan: GridPlan, chunk_size: int) -> Layout:
@@ -171,8 +245,8 @@ def _chunk_evaluator(backend: Backend, plan: GridPlan, extents: dict, layout: La
     module = cuda.grid_module(backend.dtype_name, extents)
 
     def cuda_path(start, stop, keep):
-        partial = cuda.reduce_chunk(module, plan, args, layout, start, stop)
-        host = _scenario_rows(plan, start, stop, cuda.evaluate_chunk(module, plan, args, start, stop)) if keep else None
+        partial = kernels.cuda_reduce(module, plan, args, layout, start, stop)
+        host = _scenario_rows(plan, start, stop, kernels.cuda_evaluate(module, plan, args, start, stop)) if keep else None
         return partial, host
 
     return cuda_path
@@ -188,8 +262,27 @@ def _scenario_rows(plan: GridPlan, start: int, stop: int, metrics: np.ndarray) -
     return rows
 
 
+def first_chunk(plan: GridPlan, backend: Backend, chunk_size: int, store=None) -> FirstChunk | None:
+    """Evaluate and time the first chunk not saved in ``store`` (the first chunk without one).
+
+    Returns None when every chunk is saved. Nothing is written.
+    """
+    layout, bounds = chunking(plan, chunk_size)
+    done = 0
+    for start, stop in bounds:
+        if store is None or not store.saved(start, stop):
+            break
+        done += stop - start
+    else:
+        return None
+    evaluate = _chunk_evaluator(backend, plan, plan.static_extents(), layout)
+    t0 = time.perf_counter()
+    partial, host = evaluate(start, stop, store is not None and store.keep_scenarios)
+    return FirstChunk(start, stop, partial, host, time.perf_counter() - t0, plan.n_scenarios - done)
+
+
 def run(plan: GridPlan, backend="auto", dtype="float64", max_memory_bytes=DEFAULT_MAX_MEMORY_BYTES,
-        chunk_size=None, store=None, on_chunk=None, on_estimate=None, chunk_order=None):
+        chunk_size=None, store=None, on_chunk=None, on_estimate=None, first: FirstChunk | None = None):
     """Run a grid plan; return ``(merged Partial, layout, RunStats)``.
 
     Parameters
@@ -198,7 +291,7 @@ def run(plan: GridPlan, backend="auto", dtype="float64", max_memory_bytes=DEFAUL
     backend : str or Backend
     dtype : {'float64', 'float32'}
     max_memory_bytes : int
-        Memory budget that sets the chunk size (ignored if ``chunk_size`` is given).
+        Memory budget that sets the chunk size (ignored if ``chunk_size`` is given) [bytes].
     chunk_size : int, optional
         Scenarios per chunk (rounded to whole rows of the layout).
     store : grid.output.PartialStore, optional
@@ -207,52 +300,49 @@ def run(plan: GridPlan, backend="auto", dtype="float64", max_memory_bytes=DEFAUL
     on_chunk : callable(done_scenarios, total), optional
         Progress callback.
     on_estimate : callable(seconds_estimate, chunk_size), optional
-        Called once after the first evaluated chunk.
-    chunk_order : list of int, optional
-        Order in which to evaluate the chunks (tests use it to show that the
-        order does not matter).
+        Called once after the first evaluated chunk (not when ``first`` is given: its caller estimated).
+    first : FirstChunk, optional
+        A chunk evaluated before the run (:func:`first_chunk`, same chunk size); used, not computed again.
     """
-    chosen = backend if isinstance(backend, Backend) else resolve_backend(backend, dtype, kernels=True)
+    started = time.perf_counter()
+    chosen = backend if isinstance(backend, Backend) else resolve_grid_backend(backend, dtype)
     extents = plan.static_extents()
     size = chunk_size or chunk_size_for(plan, extents, max_memory_bytes, chosen.dtype_name,
                                         on_host=not chosen.name.startswith("cupy"), kernel=chosen.kernel)
-    layout = layout_for(plan, size)
-    bounds = chunk_bounds(layout, plan.n_scenarios, size)
+    layout, bounds = chunking(plan, size)
     evaluate_chunk_range = _chunk_evaluator(chosen, plan, extents, layout)
-    order = chunk_order if chunk_order is not None else range(len(bounds))
-    started = time.perf_counter()
-    partials = []
     merged = None
-    done = 0
-    resumed = 0
-    estimated = False
-    for position, k in enumerate(order):
-        start, stop = bounds[k]
+    done = resumed = computed = 0
+    load_seconds = first_seconds = 0.0
+    estimated = first is not None
+    for start, stop in bounds:
+        t0 = time.perf_counter()
         partial = store.load(start, stop) if store is not None else None
-        if partial is None:
-            t0 = time.perf_counter()
-            partial, host = evaluate_chunk_range(start, stop, store is not None and store.keep_scenarios)
+        if partial is not None:
+            resumed += 1
+            load_seconds += time.perf_counter() - t0
+        else:
+            if first is not None and (first.start, first.stop) == (start, stop):
+                partial, host, elapsed = first.partial, first.host, first.seconds
+                first_seconds = elapsed  # spent before this function started
+            else:
+                t0 = time.perf_counter()
+                partial, host = evaluate_chunk_range(start, stop, store is not None and store.keep_scenarios)
+                elapsed = time.perf_counter() - t0
             if store is not None:
                 store.save(partial, host)
             if not estimated and on_estimate is not None:
-                elapsed = time.perf_counter() - t0
-                on_estimate(elapsed * plan.n_scenarios / max(stop - start, 1), stop - start)
+                on_estimate(elapsed * (plan.n_scenarios - done) / max(stop - start, 1), stop - start)
             estimated = True
-        else:
-            resumed += 1
+            computed += stop - start
         done += stop - start
-        if chunk_order is None:  # chunks arrive in index order: fold each into one dense accumulator
-            merged = densify(partial) if merged is None else merge_into(merged, partial)
-        else:
-            partials.append(partial)
+        merged = densify(partial) if merged is None else merge_into(merged, partial)  # chunks in index order
         if on_chunk is not None:
             on_chunk(done, plan.n_scenarios)
-    if chunk_order is not None:
-        merged = merge(partials)
     if chosen.name.startswith("cupy"):
         from dcecon.backends import cuda
 
         cuda.release_memory()
-    stats = RunStats(plan.n_scenarios, len(bounds), size, time.perf_counter() - started, chosen.name,
-                     chosen.dtype_name, resumed)
+    stats = RunStats(plan.n_scenarios, len(bounds), size, time.perf_counter() - started + first_seconds,
+                     chosen.name, chosen.dtype_name, resumed, computed, load_seconds)
     return merged, layout, stats

@@ -13,13 +13,13 @@ import math
 
 import numpy as np
 
-from dcecon.backends.contract import DERIVED_INPUTS, FINANCE_INPUTS, KERNEL_PARAMETERS
+from dcecon.backends import contract
+from dcecon.backends.contract import DERIVED_INPUTS, FINANCE_INPUTS, KERNEL_PARAMETERS, cell_layout
 from dcecon.grid_engine import sketch
 from dcecon.grid_engine.plan import FINANCE, GridPlan
 from dcecon.grid_engine.reduce import Layout, Partial, _split_stats, sparsify_table
 from dcecon.model.cohort import COHORT_PARAMETERS
 from dcecon.model.depreciation import METHODS
-from dcecon.model.metrics import ALWAYS_FINITE
 from dcecon.model.time import hours_per_period
 
 IT_POWER_MW = len(COHORT_PARAMETERS)
@@ -123,8 +123,8 @@ def pack(plan: GridPlan, extents: dict, layout: Layout, dtype: str) -> KernelArg
         np.asarray([len(layout.marginal_dims), len(layout.pairs)], dtype=np.int32),
         ints(layout.marginal_dims), ints(marginal_offsets, np.int64), ints([a for a, _ in layout.pairs]),
         ints([b for _, b in layout.pairs]), ints(pair_offsets, np.int64), max(offset, 1),
-        np.asarray([sketch.SUB_BITS, (sketch.E_MIN + 1023) << sketch.SUB_BITS, sketch.SIDE, sketch.ZERO,
-                    sketch.N_BUCKETS], dtype=np.int64),
+        np.asarray([contract.SKETCH_SUB_BITS, contract.SKETCH_KEY_BASE, contract.SKETCH_SIDE, contract.SKETCH_ZERO,
+                    contract.SKETCH_N_BUCKETS], dtype=np.int64),
         group_sizes,
     )
 
@@ -140,21 +140,6 @@ def chunk_inputs(plan: GridPlan, args: KernelArgs, start: int, stop: int):
         sampled = np.zeros(1, dtype=args.real)
         groups = np.zeros(1, dtype=np.int32)
     return sampled, groups, m
-
-
-def cell_layout(metrics) -> tuple[int, list]:
-    """Width of a kernel table cell and, for each metric, its defined-value count's slot (None: always finite).
-
-    A cell holds ``[scenarios, positive margins, positive NPVs, the metrics' sums, the defined-value counts of
-    the metrics that can be NaN or infinite]`` (``kernels/dcecon_native.cpp``): one count per cell serves the
-    always-finite metrics. A table that the innermost axis indexes is stored statistic-major (``width x
-    cells``, its minima and maxima ``metrics x cells``), every other table cell-major (``cells x width``).
-    """
-    slots, n = [], 0
-    for name in metrics:
-        slots.append(None if name in ALWAYS_FINITE else n)
-        n += name not in ALWAYS_FINITE
-    return 3 + len(metrics) + n, slots
 
 
 def partial_from_buffers(args: KernelArgs, layout: Layout, start: int, stop: int, buffers: dict) -> Partial:
@@ -244,6 +229,24 @@ def native_reduce(lib, plan: GridPlan, args: KernelArgs, layout: Layout, start: 
     if code != 0:
         raise RuntimeError(_limit_message(code))
     return partial_from_buffers(args, layout, start, stop, b)
+
+
+def cuda_evaluate(module, plan: GridPlan, args: KernelArgs, start: int, stop: int) -> np.ndarray:
+    """The selected metrics of scenarios ``start .. stop - 1`` from the CUDA kernel, shape ``(m, n_metrics)``."""
+    from dcecon.backends import cuda
+
+    sampled, _, m = chunk_inputs(plan, args, start, stop)
+    return cuda.evaluate_chunk(module, plan.selection.metrics, args, sampled, start, m)
+
+
+def cuda_reduce(module, plan: GridPlan, args: KernelArgs, layout: Layout, start: int, stop: int) -> Partial:
+    """Evaluate and reduce scenarios ``start .. stop - 1`` with the CUDA kernel."""
+    from dcecon.backends import cuda
+
+    sampled, deciles, m = chunk_inputs(plan, args, start, stop)
+    buffers = cuda.reduce_chunk(module, args, layout.metrics, bool(layout.marginal_dims or layout.pairs),
+                                bool(layout.quantiles), sampled, deciles, start, m)
+    return partial_from_buffers(args, layout, start, stop, buffers)
 
 
 def _limit_message(code: int) -> str:

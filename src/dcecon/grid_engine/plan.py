@@ -55,8 +55,6 @@ class GridPlan:
         Resolved base parameters and method of each cohort.
     bindings : dict of str to list of (int or 'finance', str)
         For each axis path, the resolved parameters it sets.
-    power_sized : list of int
-        Cohorts sized by ``it_power_mw`` (GPUs follow power per GPU).
     selection : Selection
         The metrics, tables and quantile sketches the run computes.
     """
@@ -69,7 +67,6 @@ class GridPlan:
     seed: int
     host_fleet: list
     bindings: dict
-    power_sized: dict
     selection: Selection = dataclasses.field(default_factory=lambda: Selection(DEFAULT_METRICS))
 
     @property
@@ -321,6 +318,5 @@ def make_plan(scenario: Scenario, axes: list[Axis], n_samples: int = 0, sampler:
         if not targets:
             raise ScenarioError("--axis", axis.path, "sets nothing: every cohort overrides this site value")
         bindings[axis.path] = targets
-    power_sized = {k: c.it_power_mw is not None for k, c in enumerate(scenario.cohorts)}
     return GridPlan(scenario, grid_axes, sampled, max(n_samples, 1), sampler, seed, fleet_parameters(scenario),
-                    bindings, power_sized, selection or Selection(DEFAULT_METRICS))
+                    bindings, selection or Selection(DEFAULT_METRICS))

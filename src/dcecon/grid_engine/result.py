@@ -11,7 +11,8 @@ from dcecon.grid_engine import sketch
 from dcecon.grid_engine.engine import RunStats
 from dcecon.grid_engine.plan import GridPlan
 from dcecon.grid_engine.reduce import DECILES, Layout, Partial
-from dcecon.model.metrics import HIGHER_IS_BETTER
+from dcecon.grid_engine.selection import parse_metrics
+from dcecon.model.metrics import BY_NAME, HIGHER_IS_BETTER
 from dcecon.scenario.errors import ScenarioError
 
 QUANTILES = (0.01, 0.05, 0.25, 0.50, 0.75, 0.95, 0.99)
@@ -49,6 +50,9 @@ class GridResult:
         return self.layout.metrics
 
     def _column(self, metric: str) -> int:
+        """Index of ``metric`` in the reductions; an unknown or uncomputed metric is a :class:`ScenarioError`."""
+        if not isinstance(metric, str) or metric not in BY_NAME:
+            parse_metrics([str(metric)], "metric")  # raises the message of --metrics for an unknown name
         if metric not in self.layout.metrics:
             raise ScenarioError("metric", metric, f"was not computed by this run; it computed "
                                                   f"{', '.join(self.layout.metrics)} (ask with --metrics)")
@@ -176,21 +180,23 @@ class GridResult:
         frame = self.marginals
         picked = frame[(frame["path"] == path) & (frame["metric"] == metric)]
         if picked.empty:
-            raise KeyError(f"no main-effects table for {path!r}")
+            raise ScenarioError("path", path, "has no main-effects table in this run (not an axis of it, or run "
+                                              "with tables off); axes: " + ", ".join(a.path for a in self.plan.dimensions))
         return picked.set_index("value")[["mean", "min", "max", "count"]]
 
     def _pair(self, x_path: str, y_path: str):
         index = {axis.path: d for d, axis in enumerate(self.plan.dimensions)}
         for path in (x_path, y_path):
             if path not in index:
-                raise KeyError(f"{path!r} is not an axis of this run")
+                raise ScenarioError("path", path, "is not an axis of this run; axes: "
+                                    + ", ".join(a.path for a in self.plan.dimensions))
         a, b = index[x_path], index[y_path]
         if (a, b) in self.merged.tables:
             return self.merged.tables[(a, b)], False
         if (b, a) in self.merged.tables:
             return self.merged.tables[(b, a)], True
-        raise KeyError(f"no 2-D table for {x_path!r} x {y_path!r} (only cartesian axes, and at most "
-                       f"{65_536:,} cells)")
+        raise ScenarioError("table", f"{x_path}:{y_path}", f"no 2-D table in this run (kept for pairs of cartesian "
+                                                         f"axes up to {65_536:,} cells, or those --tables named)")
 
     def table(self, x_path: str, y_path: str, stat: str = "mean", metric: str = "gross_margin"):
         """2-D table of ``stat`` of ``metric`` over two axes: rows ``y_path``, columns ``x_path`` (pandas).
@@ -201,7 +207,7 @@ class GridResult:
         import pandas as pd
 
         if stat not in TABLE_STATS:
-            raise ValueError(f"stat must be one of {', '.join(TABLE_STATS)}")
+            raise ScenarioError("stat", stat, f"must be one of {', '.join(TABLE_STATS)}")
         table, transposed = self._pair(x_path, y_path)
         j = self._column(metric)
         cells = table["count"][..., j]

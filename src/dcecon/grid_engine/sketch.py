@@ -30,25 +30,21 @@ import math
 import array_api_compat
 import numpy as np
 
-SUB_BITS = 7
+from dcecon.backends.contract import (  # the kernels bucket the same way: one definition, in the contract
+    SKETCH_E_MAX as E_MAX,
+    SKETCH_E_MIN as E_MIN,
+    SKETCH_N_BUCKETS as N_BUCKETS,
+    SKETCH_SIDE as SIDE,
+    SKETCH_SUB_BITS as SUB_BITS,
+    SKETCH_ZERO as ZERO,
+)
+
 RELATIVE_ACCURACY = 2.0 ** -(SUB_BITS + 1)
 """Relative error bound of every reported quantile [-] (0.39%)."""
-
-E_MIN = -30
-"""Smallest binary exponent kept: ``MIN_MAGNITUDE = 2^-30`` (about 9.3e-10)."""
-E_MAX = 60
-"""Largest binary exponent kept: ``MAX_MAGNITUDE = 2^61`` (about 2.3e18)."""
 
 MIN_MAGNITUDE = 2.0 ** E_MIN
 MAX_MAGNITUDE = 2.0 ** (E_MAX + 1)
 SUB = 1 << SUB_BITS
-SIDE = (E_MAX - E_MIN + 1) * SUB
-"""Buckets on each sign's side."""
-
-N_BUCKETS = 2 * SIDE + 3
-"""-inf, negative side (descending magnitude), zero, positive side, +inf."""
-
-ZERO = SIDE + 1
 
 
 def _magnitude_index(xp, magnitude):

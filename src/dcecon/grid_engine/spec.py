@@ -28,6 +28,9 @@ from dcecon.scenario.loader import validate
 FORBIDDEN_AXES = {"start_year", "horizon_years", "periods_per_year"}
 """Fields that set the period grid itself and so cannot vary inside one grid run."""
 
+MAX_AXIS_VALUES = 10**7
+"""Values one axis may hold (its values are kept in memory: 80 MB of float64); a larger grid takes more axes."""
+
 DISTRIBUTIONS = {"uniform": 2, "triangular": 3, "normal": 2, "lognormal": 2}
 """Distribution names and their number of parameters."""
 
@@ -191,6 +194,10 @@ def parse_values(spec, path: str, option: str = "--axis"):
             raise ScenarioError(option, path, f"malformed range {text!r}: num must be a whole number") from None
         if num <= 0:
             raise ScenarioError(option, path, f"the range {text!r} has {num} points; a grid needs at least 1")
+        if num > MAX_AXIS_VALUES:
+            raise ScenarioError(option, path, f"the range {text!r} has {num:,} points, more than the "
+                                              f"{MAX_AXIS_VALUES:,} one axis may hold; split it over several axes "
+                                              "or sample it (a distribution and --sample)")
         return np.linspace(start, stop, num)
     items = [p for p in text.split(",")]
     if any(not p.strip() for p in items):

@@ -1,4 +1,4 @@
-"""The macro layer (model-spec section 5) and circular-deal arithmetic.
+"""The macro layer and circular-deal arithmetic (docs/model.md §14).
 
 From gigawatts of demand to GPUs, energy, power cost, capex and the revenue
 needed to earn the WACC, beside Bain's and Sequoia's arithmetic::

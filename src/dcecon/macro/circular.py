@@ -1,7 +1,7 @@
 """Circular deals: a supplier funds a customer that buys the supplier's products.
 
-The loop this module was written for (all figures as reported, secondary via
-``shared/public-figures.md``)::
+The loop this module was written for (all figures as reported; sources in
+the references below; formulas in docs/model.md §14)::
 
     Nvidia --(invests up to $100B, $10B per GW as each GW is deployed)--> OpenAI
     OpenAI --(pays about $60B a year for about 5 years from 2027, 4.5 GW)--> Oracle
@@ -20,11 +20,14 @@ References
 ----------
 .. [1] NVIDIA and OpenAI, "OpenAI and NVIDIA announce strategic partnership to
    deploy 10 gigawatts of NVIDIA systems" (2025-09-22): up to $100B, invested
-   progressively as each gigawatt is deployed.
+   progressively as each gigawatt is deployed;
+   https://nvidianews.nvidia.com/news/openai-and-nvidia-announce-strategic-partnership-to-deploy-10gw-of-nvidia-systems
 .. [2] Jensen Huang, Nvidia Q2 FY2026 earnings call (2025-08-27): a gigawatt
-   of AI data center costs $50-60B, about $35B of it Nvidia systems.
+   of AI data center costs $50-60B, about $35B of it Nvidia systems;
+   https://investor.nvidia.com/
 .. [3] Wall Street Journal (2025-09-10): OpenAI to buy about $300B of
-   computing power from Oracle over about five years from 2027, 4.5 GW.
+   computing power from Oracle over about five years from 2027, 4.5 GW;
+   https://www.wsj.com/
 .. [4] OpenAI revenue about $13B in 2025 (press reports).
 """
 

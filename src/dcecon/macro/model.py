@@ -1,4 +1,4 @@
-"""The macro layer: from gigawatts of demand to the revenue the build-out needs (model-spec section 5).
+"""The macro layer: from gigawatts of demand to the revenue the build-out needs (docs/model.md §14).
 
 Pure functions of plain numbers or arrays (NumPy, CuPy, array-api-strict):
 Python floats in, Python floats out; arrays in, arrays of the broadcast shape
@@ -13,14 +13,18 @@ References
 ----------
 .. [1] Bain & Company, *Technology Report 2025* (Sept 2025): 200 GW of
    additional compute power demand by 2030; about $500B of data-center capex
-   a year needs about $2T of annual revenue (capex-to-revenue 0.25, implied).
-.. [2] David Cahn, Sequoia Capital, "AI's $200B Question" (Sept 2023) and
-   "AI's $600B Question" (June 2024): Nvidia's data-center run-rate x 2 (GPUs
-   are half of data-center TCO) x 2 (50% end-user gross margin).
+   a year needs about $2T of annual revenue (capex-to-revenue 0.25, implied);
+   https://www.bain.com/insights/topics/technology-report/
+.. [2] David Cahn, Sequoia Capital, "AI's $200B Question" (Sept 2023,
+   https://www.sequoiacap.com/article/follow-the-gpus-perspective/) and "AI's
+   $600B Question" (June 2024, https://www.sequoiacap.com/article/ais-600b-question/):
+   Nvidia's data-center run-rate x 2 (GPUs are half of data-center TCO) x 2
+   (50% end-user gross margin).
 .. [3] Brealey, Myers, Allen, *Principles of Corporate Finance*, ch. 6:
    equivalent annual cost and the capital recovery factor.
-
-Secondary for [1] and [2]: ``shared/public-figures.md``.
+.. [4] U.S. Energy Information Administration, *Electric Power Annual*:
+   average industrial electricity price about $0.081/kWh in 2023;
+   https://www.eia.gov/electricity/annual/
 """
 
 from __future__ import annotations
@@ -66,7 +70,7 @@ def it_power_gw(demand_gw, pue):
 
     Notes
     -----
-    ``it_power_gw = demand_gw / pue`` (model-spec section 5).
+    ``it_power_gw = demand_gw / pue`` (docs/model.md §14).
     """
     return demand_gw / pue
 
@@ -86,7 +90,7 @@ def gpus_for_demand(demand_gw, pue, power_kw_per_gpu):
 
     Notes
     -----
-    ``gpus = demand_gw * 1e6 / (pue * power_kw_per_gpu)`` (model-spec section 5).
+    ``gpus = demand_gw * 1e6 / (pue * power_kw_per_gpu)`` (docs/model.md §14).
     """
     return demand_gw * KW_PER_GW / (pue * power_kw_per_gpu)
 
@@ -103,8 +107,8 @@ def energy_twh_per_year(demand_gw, load):
 
     Notes
     -----
-    ``energy_twh_per_year = demand_gw * 8760 * load / 1000`` (model-spec
-    section 5). 200 GW at load 1: 200 x 8,760 / 1,000 = 1,752 TWh.
+    ``energy_twh_per_year = demand_gw * 8760 * load / 1000`` (docs/model.md
+    §14). 200 GW at load 1: 200 x 8,760 / 1,000 = 1,752 TWh.
     """
     return demand_gw * HOURS_PER_YEAR * load / 1000.0
 
@@ -124,7 +128,7 @@ def power_cost_usd_per_year(demand_gw, load, electricity_usd_per_kwh):
     Notes
     -----
     ``power_cost = demand_gw * 1e6 * 8760 * load * electricity_usd_per_kwh``
-    (model-spec section 5): 200 GW at $0.08/kWh and load 1 cost
+    (docs/model.md §14): 200 GW at $0.08/kWh (EIA 2023, rounded) and load 1 cost
     200e6 kW x 8,760 h x $0.08 = $140.16B a year.
     """
     return demand_gw * KW_PER_GW * HOURS_PER_YEAR * load * electricity_usd_per_kwh
@@ -184,7 +188,7 @@ def required_revenue_usd_per_year(capex, crf, power, facility, opex, other_cost_
     Notes
     -----
     ``required = (capex * crf + power + facility + opex) / (1 - other_cost_share)``
-    (model-spec section 5). ``capex * crf`` is the level annual payment that
+    (docs/model.md §14). ``capex * crf`` is the level annual payment that
     returns the capital with the WACC over its life (Brealey-Myers-Allen,
     ch. 6), so revenue at this level gives an NPV of zero at the WACC,
     pre-tax.
@@ -210,12 +214,13 @@ def sequoia_required_revenue_usd(run_rate, gpu_share_of_tco=SEQUOIA_GPU_SHARE_OF
     Notes
     -----
     ``required = run_rate / gpu_share_of_tco / (1 - end_user_gross_margin)``
-    (model-spec section 5): $50B -> $200B (Sept 2023), $150B -> $600B (June 2024).
+    (docs/model.md §14): $50B -> $200B (Sept 2023), $150B -> $600B (June 2024).
 
     References
     ----------
-    David Cahn, Sequoia Capital, "AI's $200B Question" (2023-09) and "AI's
-    $600B Question" (2024-06); secondary via shared/public-figures.md.
+    David Cahn, Sequoia Capital, "AI's $200B Question" (2023-09,
+    https://www.sequoiacap.com/article/follow-the-gpus-perspective/) and "AI's
+    $600B Question" (2024-06, https://www.sequoiacap.com/article/ais-600b-question/).
     """
     return run_rate / gpu_share_of_tco / (1.0 - end_user_gross_margin)
 
@@ -232,14 +237,14 @@ def bain_required_revenue_usd(annual_capex, capex_to_revenue):
 
     Notes
     -----
-    ``required = annual_capex / capex_to_revenue`` (model-spec section 5):
+    ``required = annual_capex / capex_to_revenue`` (docs/model.md §14):
     $500B / 0.25 = $2T by 2030. Bain does not publish the ratio; 0.25 is
     implied by its two figures.
 
     References
     ----------
-    Bain & Company, *Technology Report 2025* (2025-09); secondary via
-    shared/public-figures.md.
+    Bain & Company, *Technology Report 2025* (2025-09),
+    https://www.bain.com/insights/topics/technology-report/
     """
     return annual_capex / capex_to_revenue
 

@@ -1,93 +1,43 @@
 """Loading and evaluating macro and circular-deal scenario files.
 
-Loading reuses :func:`dcecon.scenario.loader.load_raw` (``extends``,
-``[sources]``, ``{ value, source }`` numbers, provenance); the top-level
+Loading is the one of every scenario kind (:mod:`dcecon.scenario`): a path
+or bundled name, ``extends``, ``[sources]``, ``{ value, source }`` numbers
+and provenance by :func:`dcecon.scenario.loader.load_raw`; the top-level
 ``kind`` picks the schema (:data:`dcecon.macro.schema.SCHEMAS`); ``--set
-PATH=VALUE`` overrides are checked against that schema's dotted paths; the
-first validation problem becomes one :class:`ScenarioError` naming the file
-and the field, as for fleet scenarios (:func:`dcecon.scenario.loader.validate`).
+PATH=VALUE`` overrides are checked against that schema's dotted paths
+(:func:`dcecon.scenario.paths.apply_overrides`); the first validation
+problem becomes one :class:`ScenarioError` naming the file and the field
+(:func:`dcecon.scenario.validation.validate_model`).
 """
 
 from __future__ import annotations
-
-import difflib
-import importlib.resources
-from pathlib import Path
 
 from pydantic import BaseModel
 
 from dcecon.macro import circular, model
 from dcecon.macro.schema import SCHEMAS, CircularScenario, MacroScenario
 from dcecon.scenario import paths
+from dcecon.scenario.bundled import bundled_dir
 from dcecon.scenario.errors import ScenarioError
-from dcecon.scenario.loader import (
-    HIDDEN_FIELDS,
-    SET_PROVENANCE,
-    load_raw,
-    parse_assignment,
-    parse_value,
-    submodel,
-    validate_model,
-)
+from dcecon.scenario.loader import load_raw, scenario_file
+from dcecon.scenario.validation import validate_model
 
-
-
-def _bundled_dir() -> Path:
-    try:
-        return Path(str(importlib.resources.files("dcecon.scenarios")))
-    except ModuleNotFoundError:  # an install without the scenarios package: the source checkout's folder
-        return Path(__file__).resolve().parents[3] / "scenarios"
-
-
-SCENARIOS_DIR = _bundled_dir()
+SCENARIOS_DIR = bundled_dir()
 """The bundled scenario files (package data ``dcecon.scenarios``: the repository's ``scenarios/``)."""
 
 DEFAULT_MACRO_SCENARIO = SCENARIOS_DIR / "bain-200gw-2030.toml"
 """Where ``dcecon macro`` takes its defaults: every default carries a source there."""
 
-NOT_SETTABLE = HIDDEN_FIELDS
 
-
-def _schema_for(raw: dict, file) -> type[BaseModel]:
+def schema_for(raw: dict, file) -> type[BaseModel]:
+    """The schema of a raw macro or circular document by its ``kind``; a :class:`ScenarioError` naming ``file`` and
+    ``kind`` for any other kind (a fleet file has none)."""
     kind = raw.get("kind")
-    if kind not in SCHEMAS:
+    if not isinstance(kind, str) or kind not in SCHEMAS:
         hint = "is missing" if kind is None else f"is {kind!r}"
         raise ScenarioError(file, "kind", f"{hint}; a macro or circular-deal scenario says kind = \"macro\" or "
                                           f"kind = \"circular\" (run fleet scenarios with dcecon run)")
     return SCHEMAS[kind]
-
-
-def check_path(schema: type[BaseModel], path: str) -> None:
-    """Raise ``ScenarioError('--set', path, ...)`` unless ``path`` names a field of ``schema``."""
-    node: type[BaseModel] | None = schema
-    parts = paths.split(path)
-    for depth, name in enumerate(parts):
-        if node is None:
-            raise ScenarioError(SET_PROVENANCE, path, f"{parts[depth - 1]!r} has no sub-fields")
-        fields = node.model_fields
-        if name not in fields or (depth == 0 and name in NOT_SETTABLE):
-            known = [f for f in fields if depth or f not in NOT_SETTABLE]
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f" (fields: {', '.join(known)})"
-            raise ScenarioError(SET_PROVENANCE, path, f"no such field {name!r} in {node.__name__}{hint}")
-        node = submodel(fields[name].annotation)
-    if node is not None:
-        raise ScenarioError(SET_PROVENANCE, path, "names a section, not a field")
-
-
-def apply_overrides(schema: type[BaseModel], raw: dict, overrides, provenance: dict) -> dict:
-    """Apply ``PATH=VALUE`` strings to a raw macro or circular scenario (in place) and return it."""
-    for text in overrides:
-        path, value_text = parse_assignment(text)
-        check_path(schema, path)
-        paths.set_value(raw, path, parse_value(value_text))
-        provenance[path] = SET_PROVENANCE
-    return raw
-
-
-def validate(schema: type[BaseModel], raw: dict, provenance: dict, file):
-    """Validate a raw dict against ``schema`` (see :func:`dcecon.scenario.loader.validate_model`)."""
-    return validate_model(schema, raw, provenance, file)
 
 
 def load_macro_scenario(path, overrides=()) -> tuple[MacroScenario | CircularScenario, dict[str, str]]:
@@ -96,7 +46,8 @@ def load_macro_scenario(path, overrides=()) -> tuple[MacroScenario | CircularSce
     Parameters
     ----------
     path : str or Path
-        A TOML file with ``kind = "macro"`` or ``kind = "circular"``.
+        A TOML file with ``kind = "macro"`` or ``kind = "circular"``, or the
+        name of a bundled one (``"sequoia-2024"``).
     overrides : iterable of str
         ``PATH=VALUE`` strings as given to ``--set`` (e.g. ``fleet.wacc=0.08``).
 
@@ -109,14 +60,16 @@ def load_macro_scenario(path, overrides=()) -> tuple[MacroScenario | CircularSce
     Raises
     ------
     ScenarioError
-        Missing or malformed file, missing or unknown ``kind``, unknown key
-        or source id, value out of bounds, ``--set`` on a path the schema
-        does not have.
+        ``path`` not a path or name, a missing or malformed file, missing or
+        unknown ``kind``, unknown key or source id, value out of bounds,
+        ``--set`` on a path the schema does not have.
     """
-    raw, provenance = load_raw(path)
-    schema = _schema_for(raw, path)
-    apply_overrides(schema, raw, overrides, provenance)
-    scenario = validate(schema, raw, provenance, str(path))
+    file = scenario_file(path, "load_macro_scenario")
+    overrides = paths.override_list(overrides, "load_macro_scenario")
+    raw, provenance = load_raw(file)
+    schema = schema_for(raw, file)
+    paths.apply_overrides(raw, overrides, provenance, schema)
+    scenario = validate_model(schema, raw, provenance, str(file))
     return scenario, scenario.provenance
 
 

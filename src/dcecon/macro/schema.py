@@ -1,4 +1,4 @@
-"""Typed macro and circular-deal scenario files (model-spec section 5).
+"""Typed macro and circular-deal scenario files (docs/model.md §14).
 
 A scenario file selects its kind with a top-level key: ``kind = "macro"``
 (:class:`MacroScenario`) or ``kind = "circular"`` (:class:`CircularScenario`);

@@ -1,4 +1,4 @@
-"""Flows of one cohort (a vintage of GPUs) on a period grid (model-spec section 3).
+"""Flows of one cohort (a vintage of GPUs) on a period grid (docs/model.md §2, §3).
 
 Every parameter is an array broadcastable to ``(n, 1)`` (``n`` scenarios) or a
 Python float; ages run along the last axis. The result holds cohort totals
@@ -97,7 +97,7 @@ def cohort_flows(xp, params, method, grid_start_year, n_periods, periods_per_yea
 
     Notes
     -----
-    Model-spec section 3, per GPU at age ``a``::
+    docs/model.md §2 (price path: §11), per GPU at age ``a``::
 
         billed_hours  = hours * utilization
         revenue       = billed_hours * price * (1 - decline) ** a * step * generations
@@ -145,7 +145,7 @@ def cohort_flows(xp, params, method, grid_start_year, n_periods, periods_per_yea
         periods_per_year,
     )
     # the book clock starts at the cohort's first period on the grid, so a cohort whose in-service date
-    # falls between period starts still depreciates its whole base (docs/model.md)
+    # falls between period starts still depreciates its whole base (docs/model.md §1)
     book_age_years = xp.where(active, xp.floor(age_periods + depreciation.BOOK_CLOCK_EPSILON) / periods_per_year, 0.0)
     gpu_depreciation = depreciation.period_depreciation_usd(
         xp, method, p["capex_usd_per_gpu"], p["salvage_fraction"], p["book_life_years"], book_age_years,
@@ -197,7 +197,7 @@ def cohort_capex_usd(params):
     """Capex paid when the cohort enters service [USD].
 
     GPUs' all-in IT capex plus, for an owned facility, the cohort's share of
-    the building (model-spec section 4).
+    the building (docs/model.md §6).
     """
     building = facility.facility_capex_usd_per_gpu(params["facility_capex_usd_per_mw"], params["power_kw_per_gpu"])
     return (params["capex_usd_per_gpu"] + building) * params["gpus"]

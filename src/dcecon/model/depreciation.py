@@ -1,4 +1,4 @@
-"""Book depreciation schedules (model-spec section 3).
+"""Book depreciation schedules (docs/model.md §3).
 
 Depreciable base ``B = capex * (1 - salvage_fraction)``, book life ``L``.
 
@@ -130,7 +130,7 @@ def period_depreciation_usd(xp, method, capex_usd, salvage_fraction, book_life_y
     Notes
     -----
     Accelerated methods charge the annual amount of the year the age falls in
-    divided by ``periods_per_year`` (model-spec section 3).
+    divided by ``periods_per_year`` (docs/model.md §3).
     """
     period_years = 1.0 / periods_per_year
     if method == "straight_line":

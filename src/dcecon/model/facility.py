@@ -1,4 +1,4 @@
-"""Facility cost per GPU: leased (colocation) or owned (model-spec section 3).
+"""Facility cost per GPU: leased (colocation) or owned (docs/model.md §2).
 
 Leased space is billed per kW of IT load per month; an owned building is
 capitalized per MW of IT load and depreciated straight line over its life.
@@ -43,7 +43,7 @@ def owned_facility_residual_usd(xp, facility_capex_usd_per_mw, power_kw_per_gpu,
                                 service_life_years):
     """Book value of the building share left when the cohort retires [USD].
 
-    ``share * max(0, 1 - service_life / facility_life)`` (model-spec section 4).
+    ``share * max(0, 1 - service_life / facility_life)`` (docs/model.md §6).
     """
     share = facility_capex_usd_per_gpu(facility_capex_usd_per_mw, power_kw_per_gpu)
     return share * xp.clip(1.0 - service_life_years / facility_life_years, 0.0, 1.0)

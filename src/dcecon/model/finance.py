@@ -1,4 +1,4 @@
-"""Discounting, IRR, payback and capital recovery (model-spec sections 4, 5).
+"""Discounting, IRR, payback and capital recovery (docs/model.md §6, §8, §14).
 
 Cash flows carry explicit times in years, so the same functions serve a
 cohort (times from its in-service date) and a fleet (times from the
@@ -42,7 +42,7 @@ first (an investment's IRR)."""
 
 
 def discount_factor(rate_per_year, time_years):
-    """``(1 + r) ** -t`` [-] (model-spec section 4)."""
+    """``(1 + r) ** -t`` [-] (docs/model.md §6)."""
     return (1.0 + rate_per_year) ** (-time_years)
 
 
@@ -246,7 +246,7 @@ def _irr_iterate(xp, flows, times, state, iterations):
 
 
 def payback_years(xp, free_cash_flow_usd, period_start_years, period_years, capex_usd, origin_years):
-    """Years until cumulative free cash flow first reaches capex (model-spec section 4).
+    """Years until cumulative free cash flow first reaches capex (docs/model.md §8).
 
     Parameters
     ----------

@@ -1,10 +1,10 @@
-"""Fleet figures: window P&L, investment view (model-spec sections 3, 4), financing, economic depreciation.
+"""Fleet figures: window P&L, investment view, financing, economic depreciation (docs/model.md §4-§8, §12, §13).
 
 A fleet is a list of cohorts, each ``(params, method)`` as taken by
 :func:`dcecon.model.cohort.cohort_flows`. Fleet figures are sums over cohorts
 and periods; ratios are ratios of the sums, never averages of ratios.
 
-Conventions (written down in ``docs/model.md``):
+Conventions (written down in docs/model.md §4-§7):
 
 - The window P&L covers the periods from ``start_year`` to ``start_year +
   horizon_years``.
@@ -26,6 +26,7 @@ and does only the work the named figures need (``dcecon grid --metrics``).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from dcecon.model import finance, financing
@@ -154,7 +155,7 @@ def investment_view(xp, cohorts, discount_rate, tax_rate, valuation_year, period
 
     Notes
     -----
-    Model-spec section 4. Free cash flow at the end of each period:
+    docs/model.md §6 and §8. Free cash flow at the end of each period:
     ``ebitda - tax_rate * max(0, gross_profit)``; salvage and an owned
     building's residual book value come back at the end of each cohort's last
     period; capex is paid at each ``in_service_year``.
@@ -280,16 +281,6 @@ def investment_view_from_flows(xp, cohorts, flows_list, discount_rate, tax_rate,
     return {name: result[name] for name in wanted}
 
 
-def price_for_gross_margin_usd_per_gpu_hour(breakeven_price_usd_per_gpu_hour, gross_margin):
-    """Age-0 price that earns lifetime gross margin ``g`` [USD / GPU-hour].
-
-    ``breakeven / (1 - g)`` (model-spec section 4): with price ``p`` lifetime
-    revenue is ``p * W`` and cost ``C = breakeven * W``, so the margin is
-    ``1 - breakeven / p``.
-    """
-    return breakeven_price_usd_per_gpu_hour / (1.0 - gross_margin)
-
-
 def lifetime_period_range(in_service_offsets_years, service_lives_years, periods_per_year):
     """Grid periods ``(j_lo, j_hi)`` that cover every cohort's whole life.
 
@@ -321,8 +312,26 @@ def lifetime_period_range(in_service_offsets_years, service_lives_years, periods
     return j_lo, max(j_hi, j_lo + 1)
 
 
+@dataclasses.dataclass(frozen=True)
+class FleetFlows:
+    """A fleet evaluated once on the union of the window and the lifetime grid (:func:`window_and_lifetime`)."""
+
+    pnl: dict
+    """Window P&L totals (:data:`PNL_NAMES`, or the requested ones)."""
+    window: dict
+    """Fleet flows per window period [USD, kWh, GPU-hours per period]."""
+    view: dict
+    """Investment view over every cohort's life (:data:`VIEW_NAMES`, or the requested ones)."""
+    cohort_flows: list
+    """Each cohort's flows on the union grid (input of :func:`financing_view` and :func:`economic_depreciation`)."""
+    first_period: int
+    """Period of the union grid's first column, counted from ``start_year`` (0 or negative)."""
+    window_columns: tuple
+    """``(lo, hi)``: the window's columns on the union grid."""
+
+
 def window_and_lifetime(xp, cohorts, discount_rate, tax_rate, start_year, n_window_periods, lifetime_range,
-                        periods_per_year, n_schedule_years, return_flows=False, outputs=None, all_flows=False):
+                        periods_per_year, n_schedule_years, outputs=None, all_flows=False) -> FleetFlows:
     """Window P&L and fleet investment view from one evaluation of the cohort flows.
 
     The flows are computed once on the union of the window (periods ``0 ..
@@ -339,17 +348,16 @@ def window_and_lifetime(xp, cohorts, discount_rate, tax_rate, start_year, n_wind
         cover the window only.
     all_flows : bool
         Compute every cohort flow even when ``outputs`` needs fewer (for the
-        financing and economic views, which read the flows returned with
-        ``return_flows``).
+        financing and economic views, which read ``FleetFlows.cohort_flows``).
 
     Returns
     -------
-    tuple of dict
-        ``(pnl_totals, window_fleet_flows, investment_view)``, plus
-        ``(flows_list, j_lo, lo, hi)`` with ``return_flows``: the cohort flows
-        on the union grid, its first period, and the window's periods on it.
-        With ``outputs``, the first two hold the named P&L figures and the
-        flows they are made of, and the view exactly the named view figures.
+    FleetFlows
+        The window P&L, the window's fleet flows, the investment view, and the
+        cohort flows on the union grid with its first period and the window's
+        columns on it. With ``outputs``, ``pnl`` and ``window`` hold the named
+        P&L figures and the flows they are made of, ``view`` exactly the named
+        view figures.
     """
     if outputs is None:
         pnl_outputs, view_outputs = None, None
@@ -376,9 +384,7 @@ def window_and_lifetime(xp, cohorts, discount_rate, tax_rate, start_year, n_wind
                                           periods_per_year, outputs=view_outputs)
     else:
         view = {}
-    if return_flows:
-        return pnl_totals(xp, window, pnl_outputs), window, view, (flows_list, j_lo, lo, hi)
-    return pnl_totals(xp, window, pnl_outputs), window, view
+    return FleetFlows(pnl_totals(xp, window, pnl_outputs), window, view, flows_list, j_lo, (lo, hi))
 
 
 def financing_view(xp, cohorts, flows_list, j_lo, window, debt_fraction, interest_rate_per_year,
@@ -389,7 +395,7 @@ def financing_view(xp, cohorts, flows_list, j_lo, window, debt_fraction, interes
     ----------
     flows_list, j_lo
         Cohort flows on the grid starting at period ``j_lo`` from ``start_year``
-        (from :func:`window_and_lifetime` with ``return_flows=True``). The grid
+        (``FleetFlows.cohort_flows`` and ``first_period``). The grid
         must cover every cohort's life and the debt's term.
     window : tuple of int
         ``(lo, hi)``: the window's periods on that grid.
@@ -508,7 +514,7 @@ def economic_lives_years(cohorts, economic_life_years=None):
 
 def economic_depreciation(xp, cohorts, flows_list, economic_lives, window, periods_per_year, n_schedule_years,
                           tax_rate, outputs=None):
-    """Book vs economic depreciation over the window (``docs/model.md``, "Useful lives").
+    """Book vs economic depreciation over the window (docs/model.md §13).
 
     Each cohort's depreciation is recomputed with its economic life in place
     of ``book_life_years`` (same method, salvage and book clock, while in

@@ -7,9 +7,9 @@ computed only when a run asks for it or for a metric that needs it
 (``dcecon grid --metrics``); the fused kernels compute the metrics marked
 ``kernel``, and a run that asks for any other one runs on the array model.
 
-Definitions are in ``docs/model.md``: the window P&L (section "Window P&L"),
-the investment view (section "Investment view"), financing (section
-"Financing") and book vs economic depreciation (section "Useful lives").
+Definitions are in docs/model.md: the window P&L (docs/model.md §4), the
+investment view (docs/model.md §6, §8), financing (docs/model.md §12) and
+book vs economic depreciation (docs/model.md §13).
 """
 
 from __future__ import annotations

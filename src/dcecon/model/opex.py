@@ -1,4 +1,4 @@
-"""Operating costs other than power and facility (model-spec section 3)."""
+"""Operating costs other than power and facility (docs/model.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Electricity use and cost of a cohort (model-spec section 3).
+"""Electricity use and cost of a cohort (docs/model.md §2).
 
 References
 ----------

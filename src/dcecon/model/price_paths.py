@@ -1,8 +1,8 @@
-"""Rental price paths beyond a constant yearly decline (issue: valuation and macro).
+"""Rental price paths beyond a constant yearly decline (docs/model.md §11).
 
 The price of a cohort in a period is its age-0 price times three factors:
 
-- the constant yearly decline with age, ``(1 - d) ** a`` (model-spec section 3);
+- the constant yearly decline with age, ``(1 - d) ** a`` (docs/model.md §2);
 - a one-off step cut at a calendar date, ``1 - cut`` from the first period
   that starts on or after ``price_step_year`` (a DeepSeek-style shock);
 - generation steps: a new GPU generation arrives every
@@ -16,9 +16,11 @@ A cohort without a step has ``price_step_year = +inf``; without generations,
 
 References
 ----------
-.. [1] Epoch AI: GPU price-performance doubles about every 2.5 years
-   (shared/public-figures.md).
-.. [2] DeepSeek R1 vs OpenAI o1: output $2.19 vs $60 per million tokens.
+.. [1] Epoch AI, "Trends in GPU Price-Performance" (2022): GPU price-performance
+   doubles about every 2.5 years; https://epoch.ai/blog/trends-in-gpu-price-performance
+.. [2] DeepSeek R1 vs OpenAI o1: output $2.19 vs $60 per million tokens (DeepSeek API
+   pricing, Jan 2025, https://api-docs.deepseek.com/quick_start/pricing; OpenAI API
+   pricing, https://openai.com/api/pricing/).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The period grid (model-spec section 1).
+"""The period grid (docs/model.md §1).
 
 A scenario runs on periods of ``1 / periods_per_year`` years. A cohort's age at
 a period is the period start minus its ``in_service_year``; it is counted in
@@ -8,10 +8,10 @@ the period when ``0 <= age < service_life_years``.
 from __future__ import annotations
 
 HOURS_PER_YEAR = 8760.0
-"""Hours in a model year [h]; model-spec section 1 (365 x 24, no leap days)."""
+"""Hours in a model year [h]; docs/model.md §1 (365 x 24, no leap days)."""
 
 PERIODS_PER_YEAR_CHOICES = (1, 4, 12)
-"""Annual, quarterly or monthly periods (model-spec section 1)."""
+"""Annual, quarterly or monthly periods (docs/model.md §1)."""
 
 AGE_SNAP_TOLERANCE_PERIODS = 1e-3
 """Ages within this many periods of a whole period are snapped to it [periods].
@@ -34,7 +34,7 @@ def hours_per_period(periods_per_year):
     Returns
     -------
     float
-        ``8760 / periods_per_year`` (model-spec section 1).
+        ``8760 / periods_per_year`` (docs/model.md §1).
     """
     return HOURS_PER_YEAR / periods_per_year
 
@@ -70,7 +70,7 @@ def in_service_mask(age_periods, service_life_years, periods_per_year):
     """Whether the cohort is counted in each period (bool array).
 
     ``0 <= age < service_life_years`` with the age at the period start
-    (model-spec section 3). The upper bound uses the same snapping tolerance
+    (docs/model.md §1). The upper bound uses the same snapping tolerance
     as the ages, so a 6-year life on a monthly grid has exactly 72 periods.
     """
     life_periods = service_life_years * periods_per_year

@@ -2,15 +2,25 @@
 
 Order of work for ``load_scenario(path, overrides)``:
 
-1. read the TOML (``tomllib``); a file with ``extends = "base.toml"`` is laid
+0. ``path`` is a file, or the name of a bundled scenario
+   (:mod:`dcecon.scenario.bundled`); anything else (``42``, ``None``, an
+   empty string) is a :class:`ScenarioError` naming the function;
+1. read the TOML (``tomllib``), refusing a document nested deeper than
+   :data:`dcecon.scenario.validation.MAX_NESTING_DEPTH` levels; a file with ``extends = "base.toml"`` is laid
    over its base (path relative to the file): tables merge key by key, and
    cohorts merge by ``name`` (a cohort of the same name updates the base
    cohort, a new name is appended);
 2. every ``{ value = ..., source = "id" }`` number is checked against the
    ``[sources]`` of the file and its bases, then replaced by its value while
    the source id is kept in :attr:`Scenario.provenance`;
-3. ``--set PATH=VALUE`` overrides are applied (provenance ``--set``);
-4. the result is validated by :class:`dcecon.scenario.schema.Scenario`.
+3. ``--set PATH=VALUE`` overrides are applied (provenance ``--set``;
+   paths of :mod:`dcecon.scenario.paths`, shared by every kind of file);
+4. the result is validated by :class:`dcecon.scenario.schema.Scenario`
+   (:func:`dcecon.scenario.validation.validate_model`, shared too).
+
+Macro, circular and useful-lives files are read by the same
+:func:`load_raw` and validated by the same :func:`validate_model` against
+their own schemas.
 
 Any failure raises :class:`ScenarioError` naming the file and the field.
 """
@@ -18,19 +28,31 @@ Any failure raises :class:`ScenarioError` naming the file and the field.
 from __future__ import annotations
 
 import copy
-import difflib
-import typing
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
-
 from dcecon.scenario import paths
+from dcecon.scenario.bundled import missing_file_message, resolve_scenario_path, scenario_argument
 from dcecon.scenario.errors import ScenarioError
+from dcecon.scenario.paths import SET_PROVENANCE, override_list, parse_assignment, parse_value
 from dcecon.scenario.schema import Scenario
+from dcecon.scenario.validation import (
+    HIDDEN_FIELDS,
+    check_nesting,
+    fields_at,
+    nesting_message,
+    submodel,
+    validate_model,
+    validation_message,
+)
+
+__all__ = [
+    "HIDDEN_FIELDS", "SET_PROVENANCE", "apply_overrides", "fields_at", "load_raw", "load_scenario",
+    "parse_assignment", "parse_value", "scenario_to_raw", "submodel", "validate", "validate_model",
+    "validation_message",
+]
 
 SOURCED_KEYS = {"value", "source", "note"}
-SET_PROVENANCE = "--set"
 
 
 def _is_sourced(node) -> bool:
@@ -51,29 +73,39 @@ def _walk_sourced(node, prefix):
             yield from _walk_sourced(child, f"{prefix}.{index}")
 
 
-def _read_toml(path: Path) -> dict:
+def _read_toml(path: Path, named_by_user: bool = True) -> dict:
+    """The parsed TOML of ``path``; every problem (missing, a folder, unreadable, malformed, nested too deep) is
+    a :class:`ScenarioError` naming the file. A missing file the user named may be a misspelt bundled name: the
+    message proposes the closest one (not for an ``extends`` base, which is always a file)."""
+    if path.is_dir():
+        raise ScenarioError(path, None, "is a directory, not a scenario file")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError(path, None, "no such file") from None
+        raise ScenarioError(path, None, missing_file_message(path) if named_by_user else "no such file") from None
     except IsADirectoryError:
         raise ScenarioError(path, None, "is a directory, not a scenario file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(path, None, f"cannot be read: {exc}") from None
     try:
-        return tomllib.loads(text)
+        document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(path, None, f"malformed TOML: {exc}") from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise ScenarioError(path, None, nesting_message()) from None
+    check_nesting(document, path)  # before any recursive walker below, or pydantic, sees it
+    return document
 
 
 def _merge(base: dict, child: dict) -> dict:
     merged = copy.deepcopy(base)
     for key, value in child.items():
         if key == "cohorts" and isinstance(value, list) and isinstance(merged.get("cohorts"), list):
-            by_name = {c.get("name"): i for i, c in enumerate(merged["cohorts"]) if isinstance(c, dict)}
+            by_name = {c["name"]: i for i, c in enumerate(merged["cohorts"])
+                       if isinstance(c, dict) and isinstance(c.get("name"), str)}
             for cohort in value:
                 name = cohort.get("name") if isinstance(cohort, dict) else None
-                if name in by_name:
+                if isinstance(name, str) and name in by_name:
                     merged["cohorts"][by_name[name]] = _merge(merged["cohorts"][by_name[name]], cohort)
                 else:
                     merged["cohorts"].append(copy.deepcopy(cohort))
@@ -89,7 +121,7 @@ def _load_raw(path: Path, chain: tuple[Path, ...] = ()) -> dict:
     resolved = path.resolve()
     if resolved in chain:
         raise ScenarioError(path, "extends", "extends itself (a cycle of extends)")
-    raw = _read_toml(path)
+    raw = _read_toml(path, named_by_user=not chain)
     base: dict = {}
     if "extends" in raw:
         target = raw.pop("extends")
@@ -120,88 +152,13 @@ def _strip_sources(node, prefix: str, provenance: dict):
     return node
 
 
-def parse_assignment(text: str, option: str = "--set") -> tuple[str, str]:
-    """Split ``'PATH=VALUE'``; a missing ``=`` is a :class:`ScenarioError`."""
-    if "=" not in text:
-        raise ScenarioError(option, text, "expected PATH=VALUE, e.g. cohorts.0.utilization=0.6")
-    path, value = text.split("=", 1)
-    return path.strip(), value.strip()
-
-
-def parse_value(text: str):
-    """A TOML value (number, boolean, quoted string) or, failing that, the bare text."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
-
-
 def apply_overrides(raw: dict, overrides, provenance: dict, file=None) -> dict:
-    """Apply ``PATH=VALUE`` strings to a raw scenario dict (in place) and return it."""
-    for text in overrides:
-        path, value_text = parse_assignment(text)
-        try:
-            concrete = paths.expand(raw, path)
-        except ScenarioError as exc:
-            raise ScenarioError("--set", exc.field, exc.message) from None
-        value = parse_value(value_text)
-        for concrete_path in concrete:
-            paths.set_value(raw, concrete_path, value)
-            provenance[concrete_path] = SET_PROVENANCE
-    return raw
+    """Apply ``PATH=VALUE`` strings to a raw fleet scenario dict (in place) and return it.
 
-
-HIDDEN_FIELDS = ("kind", "sources", "provenance")
-"""Fields a "did you mean" hint never proposes."""
-
-
-def submodel(annotation) -> type[BaseModel] | None:
-    """The pydantic model inside ``annotation`` (``Fleet`` of ``Optional[Fleet]``, ``Cohort`` of
-    ``list[Cohort]``), or None."""
-    for candidate in (annotation, *typing.get_args(annotation)):
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return candidate
-    return None
-
-
-def fields_at(schema: type[BaseModel], loc) -> list[str]:
-    """Names of the fields of the (sub)model at ``loc`` (``('cohorts', 0)`` -> the fields of ``Cohort``)."""
-    node: type[BaseModel] | None = schema
-    for part in loc:
-        if isinstance(part, int):  # a list index: the element model was unwrapped already
-            continue
-        node = submodel(node.model_fields[part].annotation) if node and part in node.model_fields else None
-    return [] if node is None else [f for f in node.model_fields if f not in HIDDEN_FIELDS]
-
-
-def validation_message(schema: type[BaseModel], error: dict) -> str:
-    """One line for a pydantic error: unknown keys get a "did you mean" hint from the schema."""
-    if error["type"] == "extra_forbidden":
-        close = difflib.get_close_matches(str(error["loc"][-1]), fields_at(schema, error["loc"][:-1]), n=1)
-        return f"unknown field; did you mean {close[0]!r}?" if close else \
-            "unknown field (not in the scenario schema; check the spelling)"
-    if error["type"] == "missing":
-        return "is required but missing"
-    message = error["msg"].removeprefix("Value error, ")
-    if "input" in error and not isinstance(error["input"], (dict, list)):
-        message += f" (got {error['input']!r})"
-    return message
-
-
-def validate_model(schema: type[BaseModel], raw: dict, provenance: dict, file):
-    """Validate a raw dict against ``schema``; the first problem (unknown keys first) is a :class:`ScenarioError`.
-
-    The model must have a ``provenance`` dict, which is filled.
+    See :func:`dcecon.scenario.paths.apply_overrides`; ``file`` is not used
+    (errors name ``--set``) and stays for the callers that pass it.
     """
-    try:
-        scenario = schema.model_validate(raw)
-    except ValidationError as exc:
-        errors = exc.errors()
-        error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        field = ".".join(str(part) for part in error["loc"]) or None
-        raise ScenarioError(file, field, validation_message(schema, error)) from None
-    scenario.provenance.update(provenance)
-    return scenario
+    return paths.apply_overrides(raw, overrides, provenance, Scenario)
 
 
 def validate(raw: dict, provenance: dict, file) -> Scenario:
@@ -209,20 +166,48 @@ def validate(raw: dict, provenance: dict, file) -> Scenario:
     return validate_model(Scenario, raw, provenance, file)
 
 
-def load_raw(path) -> tuple[dict, dict]:
-    """The merged raw dict of a scenario file and its provenance (no validation)."""
-    merged = _load_raw(Path(path))
-    provenance: dict = {}
-    return _strip_sources(merged, "", provenance), provenance
+def scenario_file(path, where: str = "load_raw") -> Path:
+    """The file a path or bundled scenario name stands for (see :mod:`dcecon.scenario.bundled`).
+
+    Raises
+    ------
+    ScenarioError
+        ``WHERE: path: ...`` when ``path`` is not text or a path, or is empty.
+    """
+    return resolve_scenario_path(scenario_argument(path, where))
 
 
-def load_scenario(path, overrides=()) -> Scenario:
-    """Load, override and validate a scenario file.
+def load_raw(path, where: str = "load_raw") -> tuple[dict, dict]:
+    """The merged raw dict of a scenario file (or bundled name) and its provenance (no validation).
 
     Parameters
     ----------
     path : str or Path
-        A TOML scenario file.
+        A TOML scenario file or the name of a bundled scenario.
+    where : str
+        The function named when ``path`` is not a path at all.
+    """
+    merged = _load_raw(scenario_file(path, where))
+    provenance: dict = {}
+    return _strip_sources(merged, "", provenance), provenance
+
+
+def check_kind(raw: dict, file, expected: str, where: str) -> None:
+    """Refuse a file whose ``kind`` (``fleet`` when absent) is not ``expected``, naming the file and ``kind``."""
+    kind = raw.get("kind", "fleet")
+    if kind != expected:
+        raise ScenarioError(file, "kind", f"is {kind!r}; {where} reads kind = {expected!r} scenarios (dcecon run "
+                                          "FILE reads every kind)")
+
+
+def load_scenario(path, overrides=()) -> Scenario:
+    """Load, override and validate a fleet scenario file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A TOML scenario file, or the name of a bundled scenario
+        (``"h100-neocloud-2024"``; a file that exists wins).
     overrides : iterable of str
         ``PATH=VALUE`` strings as given to ``--set``.
 
@@ -234,12 +219,16 @@ def load_scenario(path, overrides=()) -> Scenario:
     Raises
     ------
     ScenarioError
-        Missing or malformed file, unknown key or source id, value out of
-        bounds, ``--set`` on a path that does not exist.
+        ``path`` not a path or name, a missing or malformed file, a folder,
+        a file of another kind, unknown key or source id, value out of
+        bounds, nesting too deep, ``--set`` on a path that does not exist.
     """
-    raw, provenance = load_raw(path)
-    apply_overrides(raw, overrides, provenance, path)
-    return validate(raw, provenance, str(path))
+    file = scenario_file(path, "load_scenario")
+    overrides = override_list(overrides, "load_scenario")
+    raw, provenance = load_raw(file)
+    check_kind(raw, file, "fleet", "load_scenario")
+    paths.apply_overrides(raw, overrides, provenance, Scenario)
+    return validate(raw, provenance, str(file))
 
 
 def scenario_to_raw(scenario: Scenario) -> dict:

@@ -9,10 +9,12 @@ source into :attr:`Scenario.provenance` before validation.
 
 from __future__ import annotations
 
+import re
 import typing
 from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from dcecon.model.depreciation import METHODS
 
@@ -40,6 +42,47 @@ def _numeric(annotation) -> bool:
     if typing.get_origin(annotation) is Literal:
         return all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args)
     return bool(args) and (float in args or int in args) and all(a in (float, int, type(None)) for a in args)
+
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+"""What a name addressed by a dotted path looks like: a letter or ``_``, then letters, digits, ``_`` and ``-``
+(``h100-2024``); so ``cohorts.1.x`` is always an index, ``cohorts.*.x`` always every cohort."""
+
+
+def identifier_problem(name, example: str = "cohorts.NAME.utilization") -> str | None:
+    """Why ``name`` cannot be addressed in a dotted path (``example``, e.g. ``cohorts.NAME.utilization``), or None."""
+    if not isinstance(name, str):
+        return None  # pydantic reports the type
+    if IDENTIFIER.fullmatch(name) is None:
+        return ("must start with a letter or '_' and hold only letters, digits, '_' and '-', since dotted paths "
+                f"such as --set {example} address it")
+    return None
+
+
+def first_repeat(names) -> tuple[int, int] | None:
+    """``(first, repeat)`` indices of the first name that occurs twice, or None."""
+    seen: dict = {}
+    for index, name in enumerate(names):
+        if name in seen:
+            return seen[name], index
+        seen[name] = index
+    return None
+
+
+def unique_names_error(title: str, items, label: str) -> ValidationError | None:
+    """A validation error at ``ITEM_INDEX.name`` for the first repeated name of ``items``, or None.
+
+    Raised from a field validator, pydantic reports it at ``FIELD.ITEM_INDEX.name`` (``cohorts.2.name``),
+    the path a user edits.
+    """
+    repeat = first_repeat([item.name for item in items])
+    if repeat is None:
+        return None
+    first, index = repeat
+    error = PydanticCustomError("duplicate_name", "repeats the name of {label} {first}; names must be unique",
+                                {"label": label, "first": first})
+    return ValidationError.from_exception_data(title, [InitErrorDetails(type=error, loc=(index, "name"),
+                                                                        input=items[index].name)])
 
 
 class Source(_Strict):
@@ -108,9 +151,10 @@ class Finance(_Strict):
 
 
 class Cohort(_Strict):
-    """One vintage of GPUs (model-spec section 2)."""
+    """One vintage of GPUs (docs/model.md §2)."""
 
-    name: str = Field(description="Label of the cohort, e.g. 'h100-2024'.")
+    name: str = Field(description="Label of the cohort, e.g. 'h100-2024': a letter or '_', then letters, digits, "
+                                  "'_' and '-' (it is addressed as cohorts.NAME.field); unique in the scenario.")
     gpus: Optional[float] = Field(default=None, gt=0.0, description="Number of GPUs [GPU].")
     it_power_mw: Optional[float] = Field(
         default=None, gt=0.0,
@@ -184,6 +228,14 @@ class Cohort(_Strict):
     facility_life_years: Optional[float] = Field(
         default=None, gt=0.0, description="Override of site.facility_life_years [years].")
 
+    @field_validator("name")
+    @classmethod
+    def _name_is_an_identifier(cls, name: str) -> str:
+        problem = identifier_problem(name)
+        if problem:
+            raise ValueError(problem)
+        return name
+
     @model_validator(mode="after")
     def _checks(self):
         if (self.gpus is None) == (self.it_power_mw is None):
@@ -211,7 +263,7 @@ class Cohort(_Strict):
 
 
 class Scenario(_Strict):
-    """A scenario file (model-spec sections 1-4)."""
+    """A scenario file (docs/model.md §1-§8, §11-§13)."""
 
     kind: Literal["fleet"] = Field(default="fleet", description="Scenario kind: 'fleet' (GPU cohorts; the default); "
                                                                 "'macro', 'circular' and 'useful-lives' files have "
@@ -232,6 +284,14 @@ class Scenario(_Strict):
                                        description="Source id of each sourced field, by dotted path (filled by the "
                                                    "loader).")
 
+    @field_validator("cohorts")
+    @classmethod
+    def _cohort_names_are_unique(cls, cohorts: list[Cohort]) -> list[Cohort]:
+        error = unique_names_error(cls.__name__, cohorts, "cohort")
+        if error is not None:
+            raise error
+        return cohorts
+
     @model_validator(mode="after")
     def _checks(self):
         periods = self.horizon_years * self.periods_per_year
@@ -241,9 +301,6 @@ class Scenario(_Strict):
             if cohort.price_step_year is not None and cohort.price_step_year < self.start_year - 1e-9:
                 raise ValueError(f"cohorts.{k}.price_step_year {cohort.price_step_year:g} is before the window "
                                  f"starts ({self.start_year:g}); a price step must fall inside or after the window")
-        names = [c.name for c in self.cohorts]
-        if len(set(names)) != len(names):
-            raise ValueError("cohort names must be unique")
         for cohort in self.cohorts:
             if cohort.facility_capex_usd_per_mw is not None or (
                 cohort.colocation_usd_per_kw_month is None and self.site.facility_capex_usd_per_mw is not None

@@ -8,23 +8,25 @@ The file follows the conventions of the other scenario files (see
 :class:`ScenarioError` naming the file (``--set`` for an override) and the
 dotted field, e.g. ``companies.meta.capex_usd_by_year.2024``.
 
-Paths for ``--set``: a top-level field (``window_first_year``), or
-``companies.<id|*>.<field>`` (``companies.*.economic_life_years=4``), or
+Paths for ``--set`` (:mod:`dcecon.scenario.paths`, as for every kind): a
+top-level field (``window_first_year``), or ``companies.<id|*>.<field>``
+(``companies.*.economic_life_years=4``), or
 ``companies.<id|*>.capex_usd_by_year.<year>`` (a year that is not in the
-table adds a vintage).
+table adds a vintage). A company id follows the rule of cohort names
+(:data:`dcecon.scenario.schema.IDENTIFIER`), so ``companies.*`` and
+``companies.a.b`` can only mean one thing.
 """
 
 from __future__ import annotations
 
-import difflib
 from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from dcecon.macro.scenario import validate
-from dcecon.scenario.errors import ScenarioError
-from dcecon.scenario.loader import SET_PROVENANCE, load_raw, parse_assignment, parse_value
-from dcecon.scenario.schema import Source, _Strict
+from dcecon.scenario import paths
+from dcecon.scenario.loader import check_kind, load_raw, scenario_file
+from dcecon.scenario.schema import Source, _Strict, identifier_problem
+from dcecon.scenario.validation import validate_model
 from dcecon.valuation.useful_lives import CONVENTIONS
 
 KIND = "useful-lives"
@@ -112,10 +114,21 @@ class UsefulLivesScenario(_Strict):
         gt=0.0, description="Published estimate of the understated depreciation over the window, all "
                             "companies [USD] (Burry: 176e9 over 2026-2028).",
     )
-    companies: dict[str, Company] = Field(min_length=1, description="The companies by id, e.g. 'meta'.")
+    companies: dict[str, Company] = Field(
+        min_length=1, description="The companies by id, e.g. 'meta': a letter or '_', then letters, digits, '_' and "
+                                  "'-' (it is addressed as companies.ID.field).")
     sources: dict[str, Source] = Field(default_factory=dict, description="Sources cited by id.")
     provenance: dict[str, str] = Field(default_factory=dict, exclude=True,
                                        description="Source id of each sourced field, by dotted path.")
+
+    @field_validator("companies")
+    @classmethod
+    def _ids_are_identifiers(cls, companies: dict[str, Company]) -> dict[str, Company]:
+        for company_id in companies:
+            problem = identifier_problem(company_id, "companies.ID.server_share")
+            if problem:
+                raise ValueError(f"company id {company_id!r} {problem}")
+        return companies
 
     @model_validator(mode="after")
     def _checks(self):
@@ -126,70 +139,6 @@ class UsefulLivesScenario(_Strict):
         return self
 
 
-def _fields(model: type[BaseModel]) -> list[str]:
-    return [name for name in model.model_fields if name not in ("provenance", "sources")]
-
-
-def _no_such(path: str, name: str, choices) -> ScenarioError:
-    close = difflib.get_close_matches(name, list(choices), n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return ScenarioError("--set", path, f"no such field {name!r}{hint}")
-
-
-def expand_path(raw: dict, path: str) -> list[str]:
-    """Concrete dotted paths for ``path`` (``*`` means every company).
-
-    Raises
-    ------
-    ScenarioError
-        ``ScenarioError("--set", path, ...)`` when the schema has no such field.
-    """
-    parts = path.strip().split(".")
-    if not path.strip() or any(not p for p in parts):
-        raise ScenarioError("--set", path, "is not a dotted path such as companies.meta.server_share")
-    head = parts[0]
-    if head not in _fields(UsefulLivesScenario):
-        raise _no_such(path, head, _fields(UsefulLivesScenario))
-    if head != "companies":
-        if len(parts) != 1:
-            raise ScenarioError("--set", path, f"{head!r} has no sub-fields")
-        return [path]
-    if len(parts) < 3:
-        raise ScenarioError("--set", path, "name a company and a field: companies.<id|*>.<field>")
-    companies = raw.get("companies") or {}
-    if parts[1] == "*":
-        ids = list(companies)
-    elif parts[1] in companies:
-        ids = [parts[1]]
-    else:
-        raise ScenarioError("--set", path, f"there is no company {parts[1]!r} (the scenario has "
-                                           f"{', '.join(companies) or 'none'})")
-    field = parts[2]
-    if field not in Company.model_fields:
-        raise _no_such(path, field, Company.model_fields)
-    if field == "capex_usd_by_year":
-        if len(parts) != 4 or not parts[3].isdigit():
-            raise ScenarioError("--set", path, "name a year: companies.<id>.capex_usd_by_year.<year>")
-    elif len(parts) != 3:
-        raise ScenarioError("--set", path, f"{field!r} has no sub-fields")
-    return [".".join(["companies", company] + parts[2:]) for company in ids]
-
-
-def apply_overrides(raw: dict, overrides, provenance: dict) -> dict:
-    """Apply ``PATH=VALUE`` strings to a raw useful-lives dict (in place) and return it."""
-    for text in overrides:
-        path, value_text = parse_assignment(text)
-        value = parse_value(value_text)
-        for concrete in expand_path(raw, path):
-            node = raw
-            *parents, leaf = concrete.split(".")
-            for part in parents:
-                node = node.setdefault(part, {})
-            node[leaf] = value
-            provenance[concrete] = SET_PROVENANCE
-    return raw
-
-
 def load_useful_lives(path, overrides=()) -> UsefulLivesScenario:
     """Load, override and validate a ``kind = "useful-lives"`` scenario file.
 
@@ -197,18 +146,22 @@ def load_useful_lives(path, overrides=()) -> UsefulLivesScenario:
     ----------
     path : str or Path
         The TOML file (``extends``, ``[sources]`` and ``{ value, source }``
-        handled by :func:`dcecon.scenario.loader.load_raw`).
+        handled by :func:`dcecon.scenario.loader.load_raw`), or the name of a
+        bundled one (``"hyperscaler-useful-lives"``).
     overrides : iterable of str
         ``PATH=VALUE`` strings as given to ``--set``.
 
     Raises
     ------
     ScenarioError
-        Missing or malformed file, a file of another kind, unknown key or
-        source id, value out of bounds, ``--set`` on a path the schema lacks.
+        ``path`` not a path or name, a missing or malformed file, a file of
+        another kind, unknown key or source id, value out of bounds, a
+        company id that is not an identifier, ``--set`` on a path the schema
+        lacks.
     """
-    raw, provenance = load_raw(path)
-    if raw.get("kind") != KIND:
-        raise ScenarioError(path, "kind", f"must be {KIND!r} for this command (got {raw.get('kind')!r})")
-    apply_overrides(raw, overrides, provenance)
-    return validate(UsefulLivesScenario, raw, provenance, str(path))
+    file = scenario_file(path, "load_useful_lives")
+    overrides = paths.override_list(overrides, "load_useful_lives")
+    raw, provenance = load_raw(file)
+    check_kind(raw, file, KIND, "load_useful_lives")
+    paths.apply_overrides(raw, overrides, provenance, UsefulLivesScenario)
+    return validate_model(UsefulLivesScenario, raw, provenance, str(file))

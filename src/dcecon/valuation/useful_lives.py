@@ -1,4 +1,4 @@
-"""Book vs economic depreciation of a fleet built from capex vintages.
+"""Book vs economic depreciation of a fleet built from capex vintages (docs/model.md §15).
 
 A *vintage* is one year of capex. Its depreciable base is placed in service
 during the year that starts at ``vintage_start`` (a decimal calendar year:
@@ -316,7 +316,7 @@ def first_year_effect(capex_by_year, vintage_years, old_life_years, new_life_yea
     -----
     For a unit aged ``a`` (``a + 1 <= L_new``, ``a + 1 <= L_old``) the effect
     is ``(1 - a / L_o) / (L_n - a) - 1 / L_o = (L_o - L_n) / (L_o (L_n - a))``
-    times ``-1``: for Meta ``-1 / (10 (5.5 - a))``, -2% of the base of a
+    (docs/model.md §15): for Meta ``-1 / (10 (5.5 - a))``, -2% of the base of a
     half-year-old vintage; for Amazon ``+1 / (6 (5 - a))``, +3.7%.
     """
     vintages = np.asarray(vintage_years, dtype=np.float64)

@@ -1,12 +1,14 @@
-"""The human-readable report of ``dcecon run``."""
+"""The report of a fleet scenario: window P&L, investment view, cohorts, token prices and sources."""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
 
-from dcecon.cli import format as fmt
-from dcecon.evaluate import Result, sources_used
+from dcecon.evaluate import Result
+from dcecon.report import format as fmt
+from dcecon.report.console import make_console, sources_table
+from dcecon.scenario.sources import sources_used
 
 PNL_ROWS = (
     ("Revenue", "revenue_usd", fmt.money),
@@ -31,13 +33,6 @@ INVESTMENT_ROWS = (
     ("Cost per billed GPU-hour", "cost_usd_per_billed_gpu_hour", fmt.price),
     ("Lifetime gross margin", "lifetime_gross_margin", fmt.percent),
 )
-
-
-def make_console() -> Console:
-    """A console that is wide enough for the report when output is not a terminal."""
-    import sys
-
-    return Console() if sys.stdout.isatty() else Console(width=160)
 
 
 def render(result: Result, console: Console | None = None) -> None:
@@ -129,16 +124,3 @@ def render(result: Result, console: Console | None = None) -> None:
     used = sources_used(s)
     if used:
         console.print(sources_table(used))
-
-
-def sources_table(used) -> Table:
-    """The "Sources behind the inputs" table: id, title and URL, as-of date, the fields each source backs."""
-    sources = Table(title="Sources behind the inputs", header_style="bold")
-    for column in ("id", "source", "as of", "fields"):
-        sources.add_column(column)
-    for entry in used:
-        title = entry.get("title", "(command line)" if entry["id"] == "--set" else "")
-        url = entry.get("url", "")
-        sources.add_row(entry["id"], f"{title}\n{url}" if url else title, entry.get("as_of", ""),
-                        ", ".join(entry["fields"]))
-    return sources

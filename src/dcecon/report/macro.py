@@ -1,21 +1,15 @@
-"""The report of a macro or circular-deal scenario: rich tables or one JSON object.
-
-``run_file`` is what ``dcecon run FILE`` calls for a file with a ``kind``, and
-what ``dcecon macro`` calls after turning its options into overrides.
-"""
+"""The report of a macro or circular-deal scenario: rich tables or one JSON object."""
 
 from __future__ import annotations
-
 
 from rich.console import Console
 from rich.table import Table
 
-from dcecon.cli import format as fmt
-from dcecon.cli.report import make_console
-from dcecon.evaluate import sources_used
 from dcecon.io import dumps_json
-from dcecon.macro.scenario import evaluate, load_macro_scenario
 from dcecon.macro.schema import MacroScenario
+from dcecon.report import format as fmt
+from dcecon.report.console import make_console
+from dcecon.scenario.sources import sources_used
 
 
 def _gw(value: float) -> str:
@@ -174,30 +168,3 @@ def to_json(scenario, figures: dict) -> str:
     document = {"name": scenario.name, "kind": scenario.kind, "description": scenario.description, **figures,
                 "inputs": inputs, "sources": sources_used(scenario)}
     return dumps_json(document)
-
-
-def run_file(path, overrides=(), as_json: bool = False) -> int:
-    """Load a macro or circular-deal scenario, print its report (or one JSON object) and return 0.
-
-    Parameters
-    ----------
-    path : str or Path
-        A scenario file with ``kind = "macro"`` or ``kind = "circular"``.
-    overrides : iterable of str
-        ``PATH=VALUE`` strings (``--set``).
-    as_json : bool
-        Print one JSON object instead of the tables.
-
-    Raises
-    ------
-    ScenarioError
-        Bad input (see :func:`dcecon.macro.scenario.load_macro_scenario`);
-        the CLI turns it into one line and exit status 2.
-    """
-    scenario, _ = load_macro_scenario(path, overrides)
-    figures = evaluate(scenario)
-    if as_json:
-        print(to_json(scenario, figures))
-    else:
-        render(scenario, figures)
-    return 0

@@ -1,19 +1,15 @@
-"""Evaluate and print a useful-lives scenario: book vs economic depreciation of hyperscaler fleets.
+"""Evaluate a useful-lives scenario: book vs economic depreciation of hyperscaler fleets (docs/model.md §15).
 
-``run_file(path, overrides, as_json)`` is the entry point for ``dcecon run``
-on a ``kind = "useful-lives"`` file: it loads the file (raising
-:class:`dcecon.scenario.errors.ScenarioError` on bad input), evaluates it with
-:func:`evaluate` and prints a rich report, or one JSON object with ``--json``.
+:func:`evaluate` returns every figure of the report as plain numbers and lists;
+:mod:`dcecon.report.useful_lives` prints them.
 """
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 from dcecon.valuation import useful_lives as ul
-from dcecon.valuation.scenario import Company, UsefulLivesScenario, load_useful_lives
+from dcecon.valuation.scenario import Company, UsefulLivesScenario
 
 
 def _vintages(company: Company):
@@ -153,126 +149,3 @@ def evaluate(scenario: UsefulLivesScenario) -> dict:
 def _number(value):
     value = float(np.asarray(value).reshape(-1)[0])
     return None if not np.isfinite(value) else value
-
-
-def _sources(scenario: UsefulLivesScenario) -> list[dict]:
-    from dcecon.evaluate import sources_used
-
-    return sources_used(scenario)
-
-
-def render(scenario: UsefulLivesScenario, result: dict, console=None) -> None:
-    """Print the report of an evaluated useful-lives scenario."""
-    from rich.table import Table
-
-    from dcecon.cli import format as fmt
-    from dcecon.cli.report import make_console
-
-    console = console or make_console()
-    s = scenario
-    years = result["years"]
-    shown = [i for i, y in enumerate(years) if s.report_first_year <= y <= s.report_last_year]
-    first, last = result["window"]
-    console.print(f"[bold]{s.name}[/bold] — {s.description}")
-    console.print(f"servers and network equipment only (buildings have the same book and economic life); "
-                  f"capex placed in service {'evenly across' if s.convention == 'spread' else 'in the middle of'}"
-                  f" its year; gap = economic − book depreciation; * capex is a projection")
-
-    for key, c in result["companies"].items():
-        company = s.companies[key]
-        change = ""
-        if company.change_year is not None:
-            part = "" if company.change_fraction == 1.0 else f" for {fmt.percent(company.change_fraction)}"
-            change = f", {company.previous_book_life_years:g} y before {company.change_year}{part}"
-        table = Table(title=f"{c['name']} — share {fmt.percent(company.server_share)}, book "
-                            f"{company.book_life_years:g} y{change}, economic {company.economic_life_years:g} y, "
-                            f"tax {fmt.percent(company.tax_rate)}", header_style="bold")
-        table.add_column("")
-        for i in shown:
-            table.add_column(str(years[i]), justify="right")
-        table.add_column(f"{first}-{last}", justify="right")
-        capex = dict(zip(c["vintages"], zip(c["capex_usd"], c["projected"])))
-        fy = "FY " if company.fiscal_year_start_offset_years else ""
-        table.add_row(f"{fy}capex", *[fmt.money(capex[years[i]][0]) + ("*" if capex[years[i]][1] else "")
-                                      if years[i] in capex else "" for i in shown], "")
-        for label, field, total in (("Book depreciation", "book_depreciation_usd", None),
-                                    ("Economic depreciation", "economic_depreciation_usd", None),
-                                    ("Gap", "gap_usd", "window_gap_usd"),
-                                    ("Overstated earnings after tax", "after_tax_overstatement_usd",
-                                     "window_after_tax_usd")):
-            table.add_row(label, *[fmt.money(c[field][i]) for i in shown],
-                          fmt.money(c[total]) if total else "")
-        console.print(table)
-
-    changes = Table(title="Life changes: effect on the change year's depreciation of the assets already in service",
-                    header_style="bold")
-    for column in ("company", "change", "modelled", "published", "model / published",
-                   "server share reproducing it"):
-        changes.add_column(column, justify="left" if column in ("company", "change") else "right")
-    for c in result["companies"].values():
-        lc = c.get("life_change")
-        if not lc:
-            continue
-        published = lc["published_usd"]
-        changes.add_row(c["name"], f"{lc['from_years']:g} → {lc['to_years']:g} y from {lc['year']}",
-                        fmt.money(lc["modelled_usd"]), fmt.money(published) if published is not None else "-",
-                        f"{lc['model_over_published']:.3f}" if lc["model_over_published"] is not None else "-",
-                        fmt.percent(lc["server_share_reproducing"])
-                        if lc["server_share_reproducing"] is not None else "-")
-    console.print(changes)
-
-    fleet = result["fleet"]
-    burry = Table(title=f"Understated depreciation {first}-{last}, all companies", header_style="bold")
-    burry.add_column("")
-    burry.add_column("pre-tax", justify="right")
-    for c in result["companies"].values():
-        burry.add_row(c["name"], fmt.money(c["window_gap_usd"]))
-    burry.add_row("[bold]Fleet (model)[/bold]", fmt.money(fleet["window_gap_usd"]))
-    burry.add_row("Published estimate", fmt.money(fleet["published_window_gap_usd"]))
-    burry.add_row("Model / published", f"{fleet['model_over_published']:.2f}")
-    burry.add_row("Fleet, after tax", fmt.money(fleet["window_after_tax_usd"]))
-    console.print(burry)
-    rep = fleet["reproducing"]
-    lines = [f"What gives the published {fmt.money(fleet['published_window_gap_usd'])} on this fleet:"]
-    if rep["uniform_economic_life_years"] is not None:
-        lines.append(f"  - one economic life of {rep['uniform_economic_life_years']:.2f} years for every company "
-                     f"(capex path and shares as above)")
-    if rep["server_share_scale"] is not None:
-        lines.append(f"  - the economic lives above with every server share x {rep['server_share_scale']:.3f}")
-    if rep["projected_capex_scale"] is not None:
-        lines.append(f"  - the economic lives above with the projected capex (*) x {rep['projected_capex_scale']:.3f}")
-    console.print("\n".join(lines))
-
-    used = _sources(s)
-    if used:
-        from dcecon.cli.report import sources_table
-
-        console.print(sources_table(used))
-
-
-def run_file(path, overrides=(), as_json: bool = False) -> int:
-    """Load, evaluate and print a useful-lives scenario; the exit status (0).
-
-    Parameters
-    ----------
-    path : str or Path
-        A ``kind = "useful-lives"`` TOML file.
-    overrides : iterable of str
-        ``PATH=VALUE`` strings from ``--set``.
-    as_json : bool
-        Print one JSON object (:func:`evaluate` plus the sources) instead of
-        the tables.
-
-    Raises
-    ------
-    ScenarioError
-        Bad input; the CLI prints it as one line and exits with status 2.
-    """
-    scenario = load_useful_lives(path, overrides)
-    result = evaluate(scenario)
-    if as_json:
-        result["sources"] = _sources(scenario)
-        print(json.dumps(result, allow_nan=False))
-    else:
-        render(scenario, result)
-    return 0
