@@ -37,7 +37,7 @@ import dcecon
 from dcecon.calibration.solver import CALIBRATION_SOURCE_ID, calibrate, parse_target
 from dcecon.calibration.targets import TARGET_RULES, TOLERANCE, residual_scale
 from dcecon.cli.main import main
-from dcecon.evaluate import EXTRA_FIELDS, RESULT_FIELDS
+from dcecon.result import EXTRA_FIELDS, RESULT_FIELDS
 from dcecon.scenario.loader import load_raw
 
 ROOT = Path(__file__).resolve().parents[1]

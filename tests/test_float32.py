@@ -56,7 +56,7 @@ import numpy as np
 import pytest
 
 import dcecon
-from dcecon.evaluate import RESULT_FIELDS
+from dcecon.result import RESULT_FIELDS
 from dcecon.grid_engine import kernels
 from dcecon.grid_engine.batch import METRICS
 from dcecon.scenario.loader import load_scenario

@@ -126,11 +126,11 @@ CASES = [
          ("no run to resume",)),
     Case("resume_an_empty_folder", (str(NEOCLOUD), "--axis", f"{U}=0.5,0.7", "--resume"), "--resume: out: ",
          ("no run to resume",), setup=_empty_folder),
-    # Hand: 100 scenarios x 8 bytes x (index + 1 input + 16 metrics) = 14,400 bytes = 14.06 KiB, above
+    # Hand: 100 scenarios x 8 bytes x (index + 1 input + 16 metrics) = 14,400 bytes = 14.1KiB, above
     # 1KB = 1,000 bytes (kB is a power of 1000, docs/grid.md).
     Case("save_scenarios_above_max_output", (str(NEOCLOUD), "--axis", f"{U}=0.5:0.9:100", "--save-scenarios",
                                              "--max-output", "1KB"), "--save-scenarios: ",
-         ("14.06 KiB", "--max-output 1000 B")),
+         ("14.1KiB", "--max-output 1000B")),
 ]
 
 

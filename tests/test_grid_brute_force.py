@@ -44,7 +44,7 @@ import pytest
 from scipy.stats import norm
 
 import dcecon
-from dcecon.evaluate import RESULT_FIELDS
+from dcecon.result import RESULT_FIELDS
 from dcecon.grid_engine import sampling, sketch
 from dcecon.grid_engine.api import execute, prepare
 from dcecon.grid_engine.result import HIGHER_IS_BETTER, QUANTILE_NAMES, QUANTILES

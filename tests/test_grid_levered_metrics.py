@@ -35,7 +35,7 @@ import pytest
 
 import dcecon
 from dcecon.backends import resolve_backend
-from dcecon.evaluate import ECONOMIC_FIELDS, FINANCING_FIELDS
+from dcecon.result import ECONOMIC_FIELDS, FINANCING_FIELDS
 from dcecon.grid_engine.api import execute, prepare
 from dcecon.grid_engine.batch import evaluate_chunk
 from dcecon.model import finance

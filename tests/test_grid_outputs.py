@@ -31,7 +31,7 @@ import pytest
 import dcecon
 from dcecon.errors import ScenarioError
 from dcecon.report import format as fmt
-from dcecon.evaluate import RESULT_FIELDS
+from dcecon.result import RESULT_FIELDS
 from dcecon.grid_engine.api import execute, prepare
 from dcecon.scenario.loader import load_raw
 

@@ -18,7 +18,8 @@ try:  # single-sourced from the package metadata (pyproject.toml)
 except PackageNotFoundError:  # a source tree on the path without an install (benchmarks/gpu/run.sh)
     __version__ = "0+unknown"
 
-from dcecon.evaluate import RESULT_FIELDS, Result, evaluate
+from dcecon.evaluate import evaluate
+from dcecon.result import RESULT_FIELDS, Result
 from dcecon.grid_engine.api import grid
 from dcecon.grid_engine.result import GridResult
 from dcecon.scenario import Scenario, ScenarioError, load_scenario

@@ -26,7 +26,8 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from dcecon.calibration.targets import TOLERANCE, check_target, figure_of, reached, residual, residual_scale
-from dcecon.evaluate import Result, evaluate
+from dcecon.evaluate import evaluate
+from dcecon.result import Result
 from dcecon.scenario import paths
 from dcecon.scenario.errors import ScenarioError
 from dcecon.scenario.loader import SET_PROVENANCE, validate

@@ -104,7 +104,7 @@ TARGET_RULES: dict[str, TargetRule] = {
 
 def cohort_figures() -> tuple[str, ...]:
     """Figures of a cohort row that a ``cohorts.<index|name>.<figure>`` target may name."""
-    from dcecon.evaluate import RESULT_FIELDS
+    from dcecon.result import RESULT_FIELDS
 
     return tuple(figure for figure in RESULT_FIELDS + COHORT_FIGURES_EXTRA if figure in TARGET_RULES)
 
@@ -115,7 +115,7 @@ def figure_of(name: str) -> str:
 
 
 def _check_name(name) -> str:
-    from dcecon.evaluate import EXTRA_FIELDS, RESULT_FIELDS
+    from dcecon.result import EXTRA_FIELDS, RESULT_FIELDS
 
     if not isinstance(name, str) or not name:
         raise ScenarioError("--target", None, f"a target names a result figure, got {name!r}")

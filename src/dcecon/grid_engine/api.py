@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from pathlib import Path
 
 import numpy as np
@@ -50,36 +49,34 @@ MAX_SECONDS_UNFORCED = 3600.0
 THREADS_PER_CORE_MAX = 4
 """``--threads`` is refused above this many threads per usable core."""
 
-_SIZE_RE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "kib": 1024, "m": 1e6, "mb": 1e6, "mib": 1024**2, "g": 1e9,
-          "gb": 1e9, "gib": 1024**3, "t": 1e12, "tb": 1e12, "tib": 1024**4}
-
 
 def parse_size(text, option: str) -> int:
-    """``'1GiB'``, ``'512MB'``, ``'2e9'`` or an int -> bytes."""
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
+    """``'1GiB'``, ``'512MB'``, ``'2e9'`` or a number -> bytes (units by :class:`pydantic.ByteSize`: ``kb``/``k``
+    are 1000 bytes, ``kib`` 1024, and so on to ``eib``)."""
+    from pydantic import ByteSize, TypeAdapter, ValidationError
+
+    if isinstance(text, bool):
+        value = math.nan
+    elif isinstance(text, (int, float)):
         value = float(text)
     else:
-        match = _SIZE_RE.match(str(text))
-        unit = (match.group(2) or "").lower() if match else None
-        if not match or unit not in _UNITS:
+        try:
+            value = float(text)  # '2e9': a plain number of bytes, which ByteSize does not read
+        except (TypeError, ValueError):
             try:
-                value = float(text)
-            except ValueError:
+                value = float(TypeAdapter(ByteSize).validate_python(str(text)))
+            except ValidationError:
                 raise ScenarioError(option, str(text), "is not a size such as 1GiB, 512MB or 2e9") from None
-        else:
-            value = float(match.group(1)) * _UNITS[unit]
     if not math.isfinite(value) or value <= 0 or value > 2**62:
         raise ScenarioError(option, str(text), "must be a positive size such as 1GiB")
     return int(value)
 
 
 def human_size(n_bytes: float) -> str:
-    """``1.50 GiB``, ``12.0 MiB``, ``800 B``."""
-    for scale, unit in ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
-        if n_bytes >= scale:
-            return f"{n_bytes / scale:.2f} {unit}"
-    return f"{n_bytes:.0f} B"
+    """``1.5GiB``, ``12.0MiB``, ``800B`` (:meth:`pydantic.ByteSize.human_readable`, binary units)."""
+    from pydantic import ByteSize
+
+    return ByteSize(int(n_bytes)).human_readable()
 
 
 def human_duration(seconds: float) -> str:

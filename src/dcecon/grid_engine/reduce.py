@@ -45,8 +45,6 @@ MAX_TABLE_CELLS = 65_536
 DECILES = 10
 """Main effects of a sampled dimension are reported per decile of its draw."""
 
-STATS = ("sum", "count", "min", "max")
-
 
 @dataclasses.dataclass
 class Layout:

@@ -71,33 +71,28 @@ class Distribution:
         return self.lower, self.upper
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        """Inverse CDF at ``u`` in [0, 1) [units of the field] (host NumPy).
+        """Inverse CDF at ``u`` in [0, 1) [units of the field] (host NumPy, :mod:`scipy.stats`).
 
-        Normal and lognormal are truncated to ``[lower, upper]`` exactly:
-        ``Phi^-1(Phi(a) + u (Phi(b) - Phi(a)))``.
+        Normal and lognormal are truncated to the field's bounds ``[lower, upper]`` exactly
+        (``scipy.stats.truncnorm``; a lognormal is ``exp`` of a normal truncated to ``[log lower, log upper]``).
         """
-        from scipy.special import ndtr, ndtri
+        from scipy import stats
 
         p = self.params
         if self.kind == "uniform":
-            return p[0] + (p[1] - p[0]) * u
+            return stats.uniform.ppf(u, loc=p[0], scale=p[1] - p[0])
         if self.kind == "triangular":
             lo, mode, hi = p
             if hi == lo:
                 return np.full_like(u, lo)
-            split = (mode - lo) / (hi - lo)
-            left = lo + np.sqrt(u * (hi - lo) * (mode - lo))
-            right = hi - np.sqrt((1.0 - u) * (hi - lo) * (hi - mode))
-            return np.where(u < split, left, right)
+            return stats.triang.ppf(u, (mode - lo) / (hi - lo), loc=lo, scale=hi - lo)
         mu, sigma = p
         if self.kind == "normal":
             a, b = (self.lower - mu) / sigma, (self.upper - mu) / sigma
-            lo_cdf, hi_cdf = ndtr(a), ndtr(b)
-            return np.clip(mu + sigma * ndtri(lo_cdf + u * (hi_cdf - lo_cdf)), self.lower, self.upper)
+            return np.clip(stats.truncnorm.ppf(u, a, b, loc=mu, scale=sigma), self.lower, self.upper)
         a = (math.log(self.lower) - mu) / sigma if self.lower > 0 else -np.inf
-        b = (math.log(self.upper) - mu) / sigma
-        lo_cdf, hi_cdf = ndtr(a), ndtr(b)
-        return np.clip(np.exp(mu + sigma * ndtri(lo_cdf + u * (hi_cdf - lo_cdf))), self.lower, self.upper)
+        b = (math.log(self.upper) - mu) / sigma if math.isfinite(self.upper) else np.inf
+        return np.clip(np.exp(stats.truncnorm.ppf(u, a, b, loc=mu, scale=sigma)), self.lower, self.upper)
 
     def describe(self) -> str:
         """``uniform(0.3, 0.9)``."""

@@ -38,9 +38,6 @@ from dcecon.model.time import HOURS_PER_YEAR
 KW_PER_GW = 1e6
 """Kilowatts in a gigawatt."""
 
-KWH_PER_TWH = 1e9
-"""Kilowatt-hours in a terawatt-hour."""
-
 SEQUOIA_GPU_SHARE_OF_TCO = 0.5
 """GPUs are about half of a data center's total cost of ownership (Cahn, Sequoia 2023 and 2024) [-]."""
 

@@ -54,10 +54,6 @@ FLOW_NAMES = (
 """Per-period flows of a cohort that add up across cohorts and periods."""
 
 
-GROSS_PROFIT_FLOWS = ("revenue_usd", "depreciation_usd", "power_cost_usd", "facility_cost_usd", "opex_usd",
-                      "cogs_usd", "gross_profit_usd", "ebitda_usd", "facility_lease_usd")
-"""The flows that gross profit, EBITDA and free cash flow are made of."""
-
 
 def cohort_flows(xp, params, method, grid_start_year, n_periods, periods_per_year, n_schedule_years, names=None):
     """Period flows of a cohort on a grid of ``n_periods`` periods [USD, kWh, h].

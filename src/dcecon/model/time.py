@@ -10,9 +10,6 @@ from __future__ import annotations
 HOURS_PER_YEAR = 8760.0
 """Hours in a model year [h]; docs/model.md §1 (365 x 24, no leap days)."""
 
-PERIODS_PER_YEAR_CHOICES = (1, 4, 12)
-"""Annual, quarterly or monthly periods (docs/model.md §1)."""
-
 AGE_SNAP_TOLERANCE_PERIODS = 1e-3
 """Ages within this many periods of a whole period are snapped to it [periods].
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from dcecon.evaluate import Result
+from dcecon.result import Result
 from dcecon.report import format as fmt
 from dcecon.report.console import make_console, sources_table
 from dcecon.scenario.sources import sources_used

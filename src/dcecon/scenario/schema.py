@@ -115,12 +115,11 @@ class Site(_Strict):
 
     @model_validator(mode="after")
     def _one_facility(self):
-        _check_facility(self.colocation_usd_per_kw_month, self.facility_capex_usd_per_mw, self.facility_life_years,
-                        required=True)
+        _check_facility(self.colocation_usd_per_kw_month, self.facility_capex_usd_per_mw, required=True)
         return self
 
 
-def _check_facility(colocation, facility_capex, facility_life, required):
+def _check_facility(colocation, facility_capex, required):
     if colocation is not None and facility_capex is not None:
         raise ValueError("give either colocation_usd_per_kw_month (leased) or facility_capex_usd_per_mw (owned), "
                          "not both")
@@ -240,8 +239,7 @@ class Cohort(_Strict):
     def _checks(self):
         if (self.gpus is None) == (self.it_power_mw is None):
             raise ValueError("give exactly one of gpus or it_power_mw")
-        _check_facility(self.colocation_usd_per_kw_month, self.facility_capex_usd_per_mw, self.facility_life_years,
-                        required=False)
+        _check_facility(self.colocation_usd_per_kw_month, self.facility_capex_usd_per_mw, required=False)
         tokens = (self.price_usd_per_million_tokens is not None, self.tokens_per_second_per_gpu is not None)
         if any(tokens) and not all(tokens):
             raise ValueError("token pricing needs both price_usd_per_million_tokens and tokens_per_second_per_gpu")
