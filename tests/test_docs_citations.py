@@ -8,9 +8,9 @@ stable: code cites them"); code, tests and docs cite them as
   given when the numbering was fixed (so a section cannot be renumbered or
   retitled without this test noticing);
 - every "docs/model.md §N" (also "model.md §N" and "docs/model.md section
-  N") in src/, kernels/, tests/, docs/ and README.md, and every bare "§N"
+  N") in src/, kernels/, tests/, docs/, scenarios/ and README.md, and every bare "§N"
   inside docs/model.md itself, names a "## N." heading of docs/model.md;
-- no file under src/, kernels/, tests/ (this file aside), docs/ or README.md
+- no file under src/, kernels/, tests/ (this file aside), docs/, scenarios/ or README.md
   cites the model specification that is not part of the repository
   ("model-spec", "spec §") or files of the folders beside it ("shared/",
   "seeds/", "public-figures.md"): a reader of the repository cannot open
@@ -91,7 +91,7 @@ def test_model_md_keeps_its_stable_section_numbers_and_titles():
 def test_every_cited_docs_model_md_section_exists():
     headings = _headings()
     missing, cited = [], 0
-    for file in _text_files("src", "kernels", "tests", "docs", "README.md"):
+    for file in _text_files("src", "kernels", "tests", "docs", "scenarios", "README.md"):
         text = file.read_text(encoding="utf-8", errors="replace")
         spans = [(m.start(), m.group(1)) for m in CITATION.finditer(text)]
         if file == MODEL_MD:  # inside docs/model.md a bare "§N" cites its own section N
@@ -108,7 +108,7 @@ def test_every_cited_docs_model_md_section_exists():
 
 def test_no_file_cites_the_specification_or_files_outside_the_repository():
     offending = []
-    for file in _text_files("src", "kernels", "tests", "docs", "README.md"):
+    for file in _text_files("src", "kernels", "tests", "docs", "scenarios", "README.md"):
         if file.resolve() == THIS_FILE:
             continue
         text = file.read_text(encoding="utf-8", errors="replace")

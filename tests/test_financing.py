@@ -59,6 +59,39 @@ def test_coreweave_q3_2025_interest_coverage():
     assert result.figures["interest_coverage"] == pytest.approx(51.9 / 310.6, abs=0.005)
 
 
+def test_coreweave_contract_prices_do_not_follow_spot_while_the_contract_runs():
+    # CoreWeave sells take-or-pay capacity (IPO prospectus, 28 Mar 2025: 96% of 2024 revenue from committed
+    # contracts), about four years on average (Lockwood's summary of the S-1): no price decline during the
+    # contract, then a step to spot, which the H100 index (about 15% a year) puts 1 - 0.85^4 = 47.8% lower.
+    scenario = dcecon.load_scenario(COREWEAVE)
+    for cohort in scenario.cohorts:
+        assert cohort.price_decline_per_year == 0.0, cohort.name
+        assert cohort.price_step_year == pytest.approx(cohort.in_service_year + 4, abs=1e-9), cohort.name
+        assert cohort.price_step_cut == pytest.approx(1 - 0.85 ** 4, abs=5e-4), cohort.name
+    # So the quarter's three monthly revenues are equal (same GPUs, same hours, same contract prices).
+    result = dcecon.evaluate(scenario, backend="numpy")
+    monthly = [p["revenue_usd"] for p in result.periods]
+    assert monthly == pytest.approx([monthly[0]] * 3, rel=1e-12)
+
+
+def test_coreweave_ebitda_reconciles_with_reported_adjusted_ebitda():
+    # CoreWeave Q3 2025 press release (10 Nov 2025): operating income $51.850M, adjusted operating income
+    # $217.154M, adjusted EBITDA $838.124M. Adjusted EBITDA = operating income + non-GAAP add-backs
+    # (217.154 - 51.850 = 165.304: stock-based compensation and others) + D&A (838.124 - 217.154 = 620.970).
+    # The model's EBITDA is its gross profit plus its depreciation (the halls are leased, docs/model.md §2).
+    f = dcecon.evaluate(dcecon.load_scenario(COREWEAVE), backend="numpy").figures
+    assert f["ebitda_usd"] == pytest.approx(f["gross_profit_usd"] + f["depreciation_usd"], rel=1e-12)
+    add_backs, reported_da = 217.154e6 - 51.850e6, 838.124e6 - 217.154e6
+    gap = f["ebitda_usd"] - 838.124e6
+    lines = (f["gross_profit_usd"] - 51.850e6) - add_backs + (f["depreciation_usd"] - reported_da)
+    assert gap == pytest.approx(lines, rel=1e-9)
+    # As measured (scenario header, README): model EBITDA $705.04M, gap -$133.09M, model depreciation $653.12M,
+    # 1.052x the reported D&A: a derived figure, not a target, left as it comes out.
+    assert f["ebitda_usd"] == pytest.approx(705.04e6, rel=1e-4)
+    assert gap == pytest.approx(-133.09e6, rel=1e-3)
+    assert f["depreciation_usd"] / reported_da == pytest.approx(1.052, abs=5e-4)
+
+
 def test_coreweave_dscr_is_cash_available_over_debt_service():
     # DSCR of the window = (EBITDA - taxes on EBIT less interest) / (interest + principal), hand-assembled
     # from the result's own window figures; taxes are zero because EBIT < interest this quarter.

@@ -187,11 +187,12 @@ def test_simple_functions_broadcast_over_arrays(xp_backend, to_np):
 
 # --- circular deals ---------------------------------------------------------------------------------------------
 
-def test_self_funded_share_nvidia_openai_by_hand():
+def test_investment_to_supplier_sales_nvidia_openai_by_hand():
     # Nvidia invests $100B as 10 GW are deployed: $10B per GW, against about $35B of Nvidia systems per GW
-    # (Huang): 10 / 35 = 28.57%. Over all 10 GW: $100B / $350B, the same.
-    assert circular.self_funded_share_of_sales(100e9, 10 * 35e9) == pytest.approx(2 / 7, rel=1e-15)
-    assert circular.self_funded_share_of_sales(10e9, 35e9) == pytest.approx(0.285714285714, rel=1e-11)
+    # (Huang): 10 / 35 = 28.57%, the most of that spend the investment could fund. Over all 10 GW: $100B /
+    # $350B, the same.
+    assert circular.investment_to_supplier_sales(100e9, 10 * 35e9) == pytest.approx(2 / 7, rel=1e-15)
+    assert circular.investment_to_supplier_sales(10e9, 35e9) == pytest.approx(0.285714285714, rel=1e-11)
 
 
 def test_revenue_coverage_openai_oracle_by_hand():
@@ -209,8 +210,8 @@ def test_loop_summary_nvidia_openai_oracle_by_hand():
     assert f["intermediary_capex_usd"] == pytest.approx(247.5e9, rel=1e-15)
     assert f["intermediary_spend_with_supplier_usd"] == pytest.approx(157.5e9, rel=1e-15)
     assert f["supplier_investment_in_loop_usd"] == pytest.approx(45e9, rel=1e-15)
-    assert f["loop_self_funded_share_of_sales"] == pytest.approx(45 / 157.5, rel=1e-15)
-    assert f["loop_self_funded_share_of_sales"] == pytest.approx(f["self_funded_share_of_sales"], rel=1e-15)
+    assert f["loop_investment_to_supplier_sales"] == pytest.approx(45 / 157.5, rel=1e-15)
+    assert f["loop_investment_to_supplier_sales"] == pytest.approx(f["investment_to_supplier_sales"], rel=1e-15)
     assert f["contract_total_usd"] == pytest.approx(300e9, rel=1e-15)
     assert f["investment_share_of_contract"] == pytest.approx(0.15, rel=1e-15)
     assert f["contract_to_intermediary_capex"] == pytest.approx(300 / 247.5, rel=1e-15)
@@ -259,7 +260,7 @@ def test_nvidia_openai_10gw_file_reproduces_the_deal_nvidia_2025_huang():
     assert scenario.kind == "circular" and scenario.contract is None
     assert f["investment_usd_per_gw"] == pytest.approx(10e9, rel=1e-15)           # $100B / 10 GW
     assert f["supplier_sales_usd"] == pytest.approx(350e9, rel=1e-15)              # 10 GW x $35B
-    assert f["self_funded_share_of_sales"] == pytest.approx(2 / 7, rel=1e-15)      # 100 / 350
+    assert f["investment_to_supplier_sales"] == pytest.approx(2 / 7, rel=1e-15)      # 100 / 350
     assert f["build_capex_usd"] == pytest.approx(550e9, rel=1e-15)                 # 10 GW x $55B
     assert provenance["investment.investment_usd"] == "nvidia-openai-2025"
 
@@ -271,7 +272,7 @@ def test_openai_oracle_2027_file_reproduces_the_contract_and_closes_the_loop_wsj
     assert f["contract_total_usd"] == pytest.approx(300e9, rel=1e-15)              # $60B x 5 years
     assert f["revenue_coverage"] == pytest.approx(13 / 60, rel=1e-15)              # $13B / $60B
     assert f["last_contract_year"] == 2031.0                                       # 2027 + 5 - 1
-    assert f["loop_self_funded_share_of_sales"] == pytest.approx(2 / 7, rel=1e-15)
+    assert f["loop_investment_to_supplier_sales"] == pytest.approx(2 / 7, rel=1e-15)
     assert f["investment_share_of_contract"] == pytest.approx(0.15, rel=1e-15)     # $45B / $300B
     # extends: the deal comes from nvidia-openai-10gw.toml with its sources.
     assert provenance["investment.investment_usd"] == "nvidia-openai-2025"

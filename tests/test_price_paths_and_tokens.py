@@ -33,30 +33,84 @@ def test_generation_factor_counts_arrivals(xp_backend, to_np):
 
 
 def test_token_price_converts_to_gpu_hour_price():
-    # tokens/s x 3600 x price / 1e6: 1,850 tokens/s at $60/M -> $399.60 per GPU-hour; at DeepSeek R1's
-    # $2.19/M -> $14.585 (hand calculation); and back.
+    # tokens/s x 3600 x price / 1e6: 1,850 tokens/s (DeepSeek's 14.8k per 8-GPU decoding node) at o1's $60/M
+    # -> $399.60 per GPU-hour; at DeepSeek R1's $2.19/M -> $14.585 (hand calculation); and back.
     assert price_paths.usd_per_gpu_hour_from_tokens(60.0, 1850.0) == pytest.approx(399.6)
     assert price_paths.usd_per_gpu_hour_from_tokens(2.19, 1850.0) == pytest.approx(14.5854)
     assert price_paths.usd_per_million_tokens_from_gpu_hour(399.6, 1850.0) == pytest.approx(60.0)
 
 
-def test_deepseek_shock_cuts_revenue_to_r1_share_of_o1():
-    # DeepSeek R1 output $2.19/M vs o1 $60/M (DeepSeek API pricing, Jan 2025,
-    # https://api-docs.deepseek.com/quick_start/pricing; OpenAI API pricing, https://openai.com/api/pricing/):
-    # after the step on 2025-02-01 each month's revenue is 2.19 / 60 = 3.65% of a month before it (the cut
-    # is 1 - 2.19/60 = 0.9635 in the file).
+# DeepSeek, "Day 6: One More Thing, DeepSeek-V3/R1 Inference System Overview" (2025-03-01,
+# https://github.com/deepseek-ai/open-infra-index): one day (noon 27 Feb to noon 28 Feb 2025, UTC+8) of
+# 226.75 H800 nodes x 8 GPUs at an assumed $2 per GPU-hour = $87,072; 608B input tokens (342B cache hits),
+# 168B output tokens; $562,027 of revenue at R1's list prices ($0.14 / $0.55 / $2.19 per million tokens,
+# https://api-docs.deepseek.com/quick_start/pricing); cost-profit margin 545%.
+DEEPSEEK_DAILY_COST_USD = 87_072.0
+DEEPSEEK_DAILY_REVENUE_USD = 562_027.0
+DEEPSEEK_COST_PROFIT_MARGIN = 5.45
+
+
+def test_deepseek_day_costs_two_dollars_per_gpu_hour_and_earns_its_545_percent_margin():
+    # The scenario is DeepSeek's own inputs (GPU-hour cost, throughputs, token volumes, list prices), so the
+    # margin is derived, not evidence: the check is that dcecon's arithmetic agrees with DeepSeek's.
     result = dcecon.evaluate(load_scenario(DEEPSEEK), backend="numpy")
-    periods = {round(p["period_start_year"], 4): p["revenue_usd"] for p in result.periods}
-    before, after = periods[2025.0], periods[2025.0833]
-    assert after / before == pytest.approx(2.19 / 60, rel=1e-3)
+    f = result.figures
+    assert f["cost_usd_per_billed_gpu_hour"] == pytest.approx(2.0, rel=1e-12)    # the assumed H800 lease
+    # Revenue per day: 365 days in the one-year window. Hand: 168e9 x 2.19e-6 + 342e9 x 0.14e-6 + 266e9 x
+    # 0.55e-6 = 367,920 + 47,880 + 146,300 = $562,100 (DeepSeek's $562,027 from unrounded volumes: +0.013%).
+    assert f["revenue_usd"] / 365 == pytest.approx(562_100.0, rel=1e-6)
+    assert f["revenue_usd"] / 365 == pytest.approx(DEEPSEEK_DAILY_REVENUE_USD, rel=2e-4)
+    # Cost per day: 1,814.9 GPUs (DeepSeek: 226.75 x 8 = 1,814) x 24 h x $2 = $87,115.6 (+0.05%).
+    assert f["cogs_usd"] / 365 == pytest.approx((1051.05 + 763.86) * 24 * 2.0, rel=1e-9)
+    assert f["cogs_usd"] / 365 == pytest.approx(DEEPSEEK_DAILY_COST_USD, rel=1e-3)
+    # Cost-profit margin = revenue / cost - 1 = g / (1 - g): 5.452 (hand: 562,100 / 87,115.6 - 1) vs 545%.
+    margin = f["gross_margin"] / (1.0 - f["gross_margin"])
+    assert margin == pytest.approx(562_100.0 / 87_115.6 - 1.0, rel=1e-5)
+    assert margin == pytest.approx(DEEPSEEK_COST_PROFIT_MARGIN, abs=0.005)
+
+
+def test_deepseek_flat_breakeven_per_million_tokens_is_cost_per_gpu_hour_over_tokens():
+    # Flat break-even: $2 / (1,850 x 3,600 / 1e6) = $0.3003 per million output tokens (decode) and
+    # $2 / (9,212.5 x 3,600 / 1e6) = $0.0603 per million input tokens (prefill), by hand. With no decline and
+    # no step, the row's age-0 break-even is the same number.
+    result = dcecon.evaluate(load_scenario(DEEPSEEK), backend="numpy")
+    decode, prefill = result.cohorts
+    assert decode["name"] == "decode" and prefill["name"] == "prefill"
+    flat_decode = price_paths.flat_breakeven_usd_per_million_tokens(decode["cost_usd_per_billed_gpu_hour"],
+                                                                     decode["tokens_per_second_per_gpu"])
+    assert flat_decode == pytest.approx(2.0 / (1850 * 3600 / 1e6), rel=1e-12)
+    assert flat_decode == pytest.approx(0.3003, abs=5e-5)
+    assert decode["breakeven_price_usd_per_million_tokens"] == pytest.approx(flat_decode, rel=1e-12)
+    assert prefill["breakeven_price_usd_per_million_tokens"] == pytest.approx(2.0 / (9212.5 * 3600 / 1e6),
+                                                                              rel=1e-12)
+    # R1's $2.19 output price is 7.3x the flat break-even: the decode GPUs keep 1 - 0.3003 / 2.19 = 86.3%.
+    assert decode["gross_margin"] == pytest.approx(1 - flat_decode / 2.19, rel=1e-12)
+
+
+def test_step_cut_makes_age0_breakeven_the_pre_cut_price_not_the_flat_one():
+    # The mechanics of a DeepSeek-style cut (R1's $2.19 against o1's $60, cut = 1 - 2.19/60 = 0.9635), put on
+    # the decode cohort for illustration: from the sixth month (period start 2025.1667 + 5/12 = 2025.58337; step date 2025.5833) each month earns 3.65% of a
+    # month before it. The age-0 break-even is then the pre-cut price that pays for the year; the flat
+    # break-even (cost per billed hour / tokens per hour) does not move. Hand: 5 months at 1, 7 at 0.0365:
+    # age-0 = flat x 12 / (5 + 7 x 0.0365).
+    overrides = ["cohorts.decode.price_usd_per_million_tokens=60", "cohorts.decode.price_step_year=2025.5833",
+                 "cohorts.decode.price_step_cut=0.9635"]
+    result = dcecon.evaluate(load_scenario(DEEPSEEK, overrides), backend="numpy")
+    revenue = [p["revenue_usd"] for p in result.periods]
+    # Prefill revenue is flat; decode's drops to 3.65% from the sixth month.
+    prefill_month = result.cohorts[1]["revenue_usd"] / 12
+    assert (revenue[5] - prefill_month) / (revenue[4] - prefill_month) == pytest.approx(2.19 / 60, rel=1e-3)
     row = result.cohorts[0]
-    assert row["price_usd_per_million_tokens"] == 60.0
-    assert row["price_usd_per_gpu_hour"] == pytest.approx(399.6)
-    # The break-even token price (an age-0 price, the shock included) makes lifetime gross profit zero.
-    breakeven = row["breakeven_price_usd_per_million_tokens"]
-    again = dcecon.evaluate(load_scenario(DEEPSEEK, [f"cohorts.0.price_usd_per_million_tokens={breakeven!r}"]),
-                            backend="numpy")
-    assert abs(again.figures["lifetime_gross_profit_usd"]) < 1e-6 * again.figures["lifetime_revenue_usd"]
+    assert row["price_usd_per_gpu_hour"] == pytest.approx(399.6)       # o1's $60 x 1,850 tokens/s: not a market price
+    flat = price_paths.flat_breakeven_usd_per_million_tokens(row["cost_usd_per_billed_gpu_hour"],
+                                                             row["tokens_per_second_per_gpu"])
+    assert flat == pytest.approx(2.0 / (1850 * 3600 / 1e6), rel=1e-12)
+    assert row["breakeven_price_usd_per_million_tokens"] == pytest.approx(flat * 12 / (5 + 7 * 0.0365), rel=1e-9)
+    # The age-0 (pre-cut) break-even makes lifetime gross profit zero with the cut applied.
+    pre_cut = row["breakeven_price_usd_per_million_tokens"]
+    again = dcecon.evaluate(load_scenario(DEEPSEEK, overrides[1:] + [
+        f"cohorts.decode.price_usd_per_million_tokens={pre_cut!r}"]), backend="numpy")
+    assert abs(again.cohorts[0]["lifetime_gross_margin"]) < 1e-9
 
 
 def test_step_lowers_margin_and_matches_manual_split():
@@ -111,3 +165,19 @@ def test_bad_token_and_life_input_is_one_scenario_error(overrides, field):
     with pytest.raises(dcecon.ScenarioError) as info:
         load_scenario(H100, overrides)
     assert field in str(info.value)
+
+
+def test_cohort_rows_carry_the_flat_and_the_age0_token_breakevens():
+    """docs/model.md §11: with a price step the age-0 break-even is the list price needed before the cut, the flat
+    one the constant price that breaks even. DeepSeek's decode GPUs rent at $2/GPU-hour (DeepSeek, open-infra-index
+    Day 6, 2025-03-01) and serve 1,850 output tokens/s: flat = $2 x 1e6 / (1,850 x 3,600) = $0.3003/M, whatever the
+    price path; a 50% cut after the first half year roughly doubles what the age-0 price must be."""
+    flat_by_hand = 2.0 * 1e6 / (1850 * 3600)
+    base = dcecon.evaluate("deepseek-price-shock", backend="numpy").cohorts[0]
+    assert base["name"] == "decode"
+    assert base["flat_breakeven_price_usd_per_million_tokens"] == pytest.approx(flat_by_hand, rel=1e-9)
+    assert base["breakeven_price_usd_per_million_tokens"] == pytest.approx(flat_by_hand, rel=1e-9)  # no path
+    cut = dcecon.evaluate(dcecon.load_scenario("deepseek-price-shock", [
+        "cohorts.decode.price_step_year=2025.6667", "cohorts.decode.price_step_cut=0.5"]), backend="numpy").cohorts[0]
+    assert cut["flat_breakeven_price_usd_per_million_tokens"] == pytest.approx(flat_by_hand, rel=1e-9)
+    assert cut["breakeven_price_usd_per_million_tokens"] > 1.3 * flat_by_hand

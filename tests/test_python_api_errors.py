@@ -34,7 +34,7 @@ import dcecon
 from dcecon.cli import main as cli_main
 from dcecon.macro.scenario import load_macro_scenario
 from dcecon.scenario import paths
-from dcecon.scenario.bundled import bundled_dir, list_scenarios, resolve_scenario_path, scenario_kind
+from dcecon.scenario.bundled import bundled_dir, list_scenarios, scenario_kind
 from dcecon.scenario.validation import MAX_NESTING_DEPTH
 from dcecon.valuation.scenario import load_useful_lives
 
@@ -102,15 +102,6 @@ def test_the_bundled_folder_has_one_finder():
                if 'files("dcecon.scenarios")' in p.read_text(encoding="utf-8")]
     assert finders == ["scenario/bundled.py"]
     assert bundled_dir().resolve() == SCENARIOS.resolve()
-
-
-def test_the_command_module_still_exports_the_moved_names():
-    from dcecon.cli import scenarios_command
-
-    assert scenarios_command.resolve_scenario_path is resolve_scenario_path
-    assert scenarios_command.scenario_kind is scenario_kind
-    assert scenarios_command.list_scenarios is list_scenarios
-    assert scenarios_command.bundled_dir is bundled_dir
 
 
 def test_scenario_kind_and_list_take_names_and_paths():

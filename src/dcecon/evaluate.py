@@ -18,7 +18,7 @@ import numpy as np
 
 from dcecon.backends import Backend, resolve_backend, to_numpy
 from dcecon.model.cohort import FLOW_NAMES
-from dcecon.model.price_paths import usd_per_million_tokens_from_gpu_hour
+from dcecon.model.price_paths import flat_breakeven_usd_per_million_tokens, usd_per_million_tokens_from_gpu_hour
 from dcecon.model.fleet import (
     economic_depreciation,
     economic_lives_years,
@@ -144,6 +144,8 @@ def _evaluate(scenario: Scenario, chosen: Backend) -> Result:
             row["tokens_per_second_per_gpu"] = cohort.tokens_per_second_per_gpu
             row["breakeven_price_usd_per_million_tokens"] = usd_per_million_tokens_from_gpu_hour(
                 row["breakeven_price_usd_per_gpu_hour"], cohort.tokens_per_second_per_gpu)
+            row["flat_breakeven_price_usd_per_million_tokens"] = flat_breakeven_usd_per_million_tokens(
+                row["cost_usd_per_billed_gpu_hour"], cohort.tokens_per_second_per_gpu)
         cohorts.append(row)
 
     periods = []

@@ -41,6 +41,26 @@ class ScenarioKind:
     """Whether ``dcecon grid`` and ``dcecon calibrate`` take it."""
 
 
+def _lazy(target: str) -> Callable:
+    """The function ``"package.module:name"``, imported at its first call (``dcecon run`` imports one kind only)."""
+    module_name, name = target.split(":")
+
+    def call(*args, **kwargs):
+        import importlib
+
+        return getattr(importlib.import_module(module_name), name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"``{target}``, imported when called."
+    return call
+
+
+def _host(target: str) -> Callable:
+    """``evaluate(scenario, backend, dtype)`` of a kind computed on host floats: ``target(scenario)``."""
+    evaluate = _lazy(target)
+    return lambda scenario, backend, dtype: evaluate(scenario)
+
+
 def _load_fleet(path, overrides):
     from dcecon.scenario.loader import load_scenario
 
@@ -59,68 +79,37 @@ def _render_fleet(scenario, result):
     render(result)
 
 
-def _fleet_json(scenario, result):
-    return result.to_json()
-
-
-def _load_macro(path, overrides):
+def _load_macro(path, overrides):  # (scenario, provenance): the provenance is also in scenario.provenance
     from dcecon.macro.scenario import load_macro_scenario
 
-    scenario, _ = load_macro_scenario(path, overrides)
-    return scenario
-
-
-def _evaluate_macro(scenario, backend, dtype):  # closed-form arithmetic on host floats: no backend
-    from dcecon.macro.scenario import evaluate
-
-    return evaluate(scenario)
-
-
-def _render_macro(scenario, figures):
-    from dcecon.report.macro import render
-
-    render(scenario, figures)
-
-
-def _macro_json(scenario, figures):
-    from dcecon.report.macro import to_json
-
-    return to_json(scenario, figures)
-
-
-def _load_useful_lives(path, overrides):
-    from dcecon.valuation.scenario import load_useful_lives
-
-    return load_useful_lives(path, overrides)
-
-
-def _evaluate_useful_lives(scenario, backend, dtype):  # yearly host arithmetic: no backend
-    from dcecon.valuation.evaluate import evaluate
-
-    return evaluate(scenario)
-
-
-def _render_useful_lives(scenario, figures):
-    from dcecon.report.useful_lives import render
-
-    render(scenario, figures)
-
-
-def _useful_lives_json(scenario, figures):
-    from dcecon.report.useful_lives import to_json
-
-    return to_json(scenario, figures)
+    return load_macro_scenario(path, overrides)[0]
 
 
 KINDS: dict[str, ScenarioKind] = {kind.name: kind for kind in (
     ScenarioKind("fleet", "cohorts of GPUs: window P&L and investment view (docs/model.md)", _load_fleet,
-                 _evaluate_fleet, _render_fleet, _fleet_json, sweepable=True),
+                 _evaluate_fleet, _render_fleet, lambda scenario, result: result.to_json(), sweepable=True),
     ScenarioKind("macro", "gigawatts of demand to GPUs, power, capex and the revenue that earns the WACC",
-                 _load_macro, _evaluate_macro, _render_macro, _macro_json),
+                 _load_macro, _host("dcecon.macro.scenario:evaluate"), _lazy("dcecon.report.macro:render"),
+                 _lazy("dcecon.report.macro:to_json")),
     ScenarioKind("circular", "circular deals: equity, compute contracts and the money that flows back",
-                 _load_macro, _evaluate_macro, _render_macro, _macro_json),
-    ScenarioKind("useful-lives", "book vs economic depreciation of hyperscaler fleets", _load_useful_lives,
-                 _evaluate_useful_lives, _render_useful_lives, _useful_lives_json),
+                 _load_macro, _host("dcecon.macro.scenario:evaluate"), _lazy("dcecon.report.macro:render"),
+                 _lazy("dcecon.report.macro:to_json")),
+    ScenarioKind("useful-lives", "book vs economic depreciation of hyperscaler fleets",
+                 _lazy("dcecon.valuation.scenario:load_useful_lives"), _host("dcecon.valuation.evaluate:evaluate"),
+                 _lazy("dcecon.report.useful_lives:render"), _lazy("dcecon.report.useful_lives:to_json")),
+    ScenarioKind("debt", "debt on the AI build-out: interest, share of capex, cover under shocks (docs/capital.md)",
+                 _lazy("dcecon.capital.scenario:load_debt"), _host("dcecon.capital.scenario:evaluate_debt"),
+                 _lazy("dcecon.report.capital:render"), _lazy("dcecon.report.capital:to_json")),
+    ScenarioKind("capex-wave", "a published capex path through 3-, 5-, 6-year lives against operating income",
+                 _lazy("dcecon.capital.scenario:load_capex_wave"), _host("dcecon.capital.scenario:evaluate_capex_wave"),
+                 _lazy("dcecon.report.capital:render"), _lazy("dcecon.report.capital:to_json")),
+    ScenarioKind("adoption-roi", "capex to the revenue end customers' AI must earn, at published success rates",
+                 _lazy("dcecon.demand.scenario:load_adoption_roi"),
+                 _host("dcecon.demand.scenario:evaluate_adoption_roi"), _lazy("dcecon.report.demand:render"),
+                 _lazy("dcecon.report.demand:to_json")),
+    ScenarioKind("commitments", "compute commitments year by year against revenue paths: coverage per year",
+                 _lazy("dcecon.demand.scenario:load_commitments"), _host("dcecon.demand.scenario:evaluate_commitments"),
+                 _lazy("dcecon.report.demand:render"), _lazy("dcecon.report.demand:to_json")),
 )}
 """Every scenario kind, by the ``kind`` value of its files."""
 

@@ -34,6 +34,30 @@ EXTRA_FIELDS = ("billed_gpu_hours", "capex_usd", "lifetime_revenue_usd", "lifeti
                 "lifetime_gross_margin") + FINANCING_FIELDS + ECONOMIC_FIELDS
 
 
+def extrapolation_note(scenario: Scenario) -> str | None:
+    """The sentence that labels an investment view extrapolated from a fitted window, or None.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A fleet scenario; its optional ``[labels]`` table names the window its inputs were fitted to.
+
+    Returns
+    -------
+    str or None
+        ``"fitted to WINDOW; the investment view (NPV, IRR, payback, break-evens, lifetime margin) carries
+        those inputs over every cohort's whole service life: read it as 'if that window went on', not as a
+        forecast. NOTE"``, or None when the scenario sets no ``fitted_window``.
+    """
+    labels = scenario.labels
+    if labels is None or labels.fitted_window is None:
+        return None
+    sentence = (f"fitted to {labels.fitted_window}; the investment view (NPV, IRR, payback, break-evens, lifetime "
+                "margin) carries those inputs over every cohort's whole service life: read it as 'if that window "
+                "went on', not as a forecast.")
+    return f"{sentence} {labels.lifetime_note}" if labels.lifetime_note else sentence
+
+
 @dataclasses.dataclass
 class Result:
     """Figures of one evaluated scenario (host floats).
@@ -57,10 +81,17 @@ class Result:
             return figures[name]
         raise AttributeError(name)
 
+    @property
+    def extrapolated(self) -> str | None:
+        """What the investment view extrapolates (:func:`extrapolation_note`), or None."""
+        return extrapolation_note(self.scenario)
+
     def to_dict(self) -> dict[str, Any]:
-        """The ``--json`` object: figures at the top level, then cohorts, periods, sources."""
+        """The ``--json`` object: figures at the top level, ``extrapolated`` (a sentence or None), then cohorts,
+        periods, sources."""
         out: dict[str, Any] = {"scenario": self.scenario.name, "backend": self.backend, "dtype": self.dtype}
         out.update(self.figures)
+        out["extrapolated"] = self.extrapolated
         out["cohorts"] = self.cohorts
         out["periods"] = self.periods
         out["sources"] = sources_used(self.scenario)

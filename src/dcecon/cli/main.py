@@ -55,12 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     common(run)
     run.set_defaults(func=_cmd_run)
 
-    from dcecon.cli import calibrate_command, grid_command, macro_command, scenarios_command
+    from dcecon.cli import calibrate_command, fidelity_command, grid_command, macro_command, scenarios_command
 
     calibrate_command.register(sub, common)
     grid_command.register(sub)
     scenarios_command.register(sub)
     macro_command.register(sub)
+    fidelity_command.register(sub)
     return parser
 
 

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# The finder of the bundled scenarios lives in dcecon.scenario.bundled; these names stay importable from here
-# while the other commands move their imports over.
-from dcecon.scenario.bundled import (
-    SCENARIO_KINDS,
-    bundled_dir,
-    list_scenarios,
-    resolve_scenario_path,
-    scenario_kind,
-)
-
-__all__ = ["SCENARIO_KINDS", "bundled_dir", "list_scenarios", "register", "resolve_scenario_path", "scenario_kind"]
+from dcecon.scenario.bundled import bundled_dir, list_scenarios
 
 
 def register(sub) -> None:

@@ -13,8 +13,8 @@ The model functions (:mod:`dcecon.macro.model`, :mod:`dcecon.macro.circular`)
 broadcast over Python numbers and arrays.
 """
 
-from dcecon.macro.circular import (contract_summary, deal_summary, loop_summary, revenue_coverage,
-                                   self_funded_share_of_sales)
+from dcecon.macro.circular import (contract_summary, deal_summary, investment_to_supplier_sales, loop_summary,
+                                   revenue_coverage)
 from dcecon.macro.model import (bain_required_revenue_usd, capex_usd, capital_recovery_factor_of,
                                 energy_twh_per_year, fleet_figures, gpus_for_demand, it_power_gw,
                                 power_cost_usd_per_year, required_revenue_usd_per_year,
@@ -24,7 +24,6 @@ from dcecon.macro.scenario import evaluate, evaluate_circular, evaluate_macro, l
 __all__ = [
     "bain_required_revenue_usd", "capex_usd", "capital_recovery_factor_of", "contract_summary", "deal_summary",
     "energy_twh_per_year", "evaluate", "evaluate_circular", "evaluate_macro", "fleet_figures", "gpus_for_demand",
-    "it_power_gw", "load_macro_scenario", "loop_summary", "power_cost_usd_per_year",
-    "required_revenue_usd_per_year", "revenue_coverage", "self_funded_share_of_sales",
-    "sequoia_required_revenue_usd",
+    "investment_to_supplier_sales", "it_power_gw", "load_macro_scenario", "loop_summary", "power_cost_usd_per_year",
+    "required_revenue_usd_per_year", "revenue_coverage", "sequoia_required_revenue_usd",
 ]

@@ -9,8 +9,14 @@ the references below; formulas in docs/model.md §14)::
 
 Two ratios describe it:
 
-- :func:`self_funded_share_of_sales`: the share of the supplier's sales to
-  the customer that the supplier's own investment pays for;
+- :func:`investment_to_supplier_sales`: the supplier's investment per dollar
+  of its systems bought for the same GW, i.e. the most of that spend the
+  investment could fund if all of it went to the supplier's systems. What is
+  unknown: how OpenAI spends the equity (the deal does not tie it to Nvidia
+  purchases), who buys the systems (OpenAI or the clouds that build for it),
+  and whether all of "up to $100B" is invested (a letter of intent, paid as
+  each GW is deployed). So it is an upper bound, not a measured
+  "self-funded" share;
 - :func:`revenue_coverage`: the share of the customer's contracted payments
   that its present revenue covers.
 
@@ -19,23 +25,25 @@ Pure functions of numbers or arrays (they broadcast); no namespace needed.
 References
 ----------
 .. [1] NVIDIA and OpenAI, "OpenAI and NVIDIA announce strategic partnership to
-   deploy 10 gigawatts of NVIDIA systems" (2025-09-22): up to $100B, invested
-   progressively as each gigawatt is deployed;
+   deploy 10 gigawatts of NVIDIA systems" (2025-09-22): a letter of intent; at
+   least 10 GW; up to $100B, invested progressively as each gigawatt is deployed;
    https://nvidianews.nvidia.com/news/openai-and-nvidia-announce-strategic-partnership-to-deploy-10gw-of-nvidia-systems
 .. [2] Jensen Huang, Nvidia Q2 FY2026 earnings call (2025-08-27): a gigawatt
    of AI data center costs $50-60B, about $35B of it Nvidia systems;
    https://investor.nvidia.com/
 .. [3] Wall Street Journal (2025-09-10): OpenAI to buy about $300B of
-   computing power from Oracle over about five years from 2027, 4.5 GW;
-   https://www.wsj.com/
-.. [4] OpenAI revenue about $13B in 2025 (press reports).
+   computing power from Oracle over about five years from 2027; the 4.5 GW
+   from OpenAI, "Stargate advances with 4.5 GW partnership with Oracle"
+   (2025-07-22).
+.. [4] OpenAI revenue about $13B in 2025: Brad Gerstner's figure, which Sam
+   Altman answered was "well more" (BG2 podcast, 2025-11).
 """
 
 from __future__ import annotations
 
 
-def self_funded_share_of_sales(investment_usd, customer_spend_with_supplier_usd):
-    """Share of the supplier's sales to a customer funded by the supplier's own investment [-].
+def investment_to_supplier_sales(investment_usd, customer_spend_with_supplier_usd):
+    """The supplier's investment per dollar of its systems bought for the same build-out [-].
 
     Parameters
     ----------
@@ -48,12 +56,13 @@ def self_funded_share_of_sales(investment_usd, customer_spend_with_supplier_usd)
 
     Notes
     -----
-    ``share = investment_usd / customer_spend_with_supplier_usd``. The
-    investment is counted in full as funding the purchases (money is
-    fungible; an upper bound on the circularity if the customer has other
-    uses for it). A value above 1 means the supplier invests more than it
-    sells and is returned as it is. Nvidia -> OpenAI: $10B invested per GW
-    against about $35B of Nvidia systems per GW: 10 / 35 = 28.6%.
+    ``ratio = investment_usd / customer_spend_with_supplier_usd``: the share
+    of that spend the investment could fund **if all of it went to the
+    supplier's systems** (an upper bound on the circularity; the deal does
+    not say how the money is spent, nor who buys the systems). A value above
+    1 means the supplier invests more than it sells and is returned as it
+    is. Nvidia -> OpenAI: $10B invested per GW against about $35B of Nvidia
+    systems per GW: 10 / 35 = 28.6% at most.
     """
     return investment_usd / customer_spend_with_supplier_usd
 
@@ -98,7 +107,8 @@ def deal_summary(investment_usd, deployed_gw, capex_usd_per_gw, supplier_systems
     dict
         ``investment_usd_per_gw = investment / gw``;
         ``supplier_sales_usd = gw * systems_per_gw``;
-        ``self_funded_share_of_sales = investment / supplier_sales``;
+        ``investment_to_supplier_sales = investment / supplier_sales``
+        (:func:`investment_to_supplier_sales`, an upper bound);
         ``build_capex_usd = gw * capex_per_gw``;
         ``investment_share_of_build_capex = investment / build_capex``;
         ``supplier_share_of_capex = systems_per_gw / capex_per_gw``.
@@ -108,7 +118,7 @@ def deal_summary(investment_usd, deployed_gw, capex_usd_per_gw, supplier_systems
     return {
         "investment_usd_per_gw": investment_usd / deployed_gw,
         "supplier_sales_usd": supplier_sales,
-        "self_funded_share_of_sales": self_funded_share_of_sales(investment_usd, supplier_sales),
+        "investment_to_supplier_sales": investment_to_supplier_sales(investment_usd, supplier_sales),
         "build_capex_usd": build_capex,
         "investment_share_of_build_capex": investment_usd / build_capex,
         "supplier_share_of_capex": supplier_systems_usd_per_gw / capex_usd_per_gw,
@@ -163,8 +173,8 @@ def loop_summary(investment_usd, deployed_gw, capex_usd_per_gw, supplier_systems
           supplier (Nvidia);
         - ``supplier_investment_in_loop_usd = contracted_gw * investment_usd /
           deployed_gw``: the supplier's investment released for those GW;
-        - ``loop_self_funded_share_of_sales``: the second over the first
-          (:func:`self_funded_share_of_sales`);
+        - ``loop_investment_to_supplier_sales``: the second over the first
+          (:func:`investment_to_supplier_sales`, an upper bound);
         - ``investment_share_of_contract = supplier_investment_in_loop /
           contract_total``: the share of what the customer owes the
           intermediary that the supplier's investment can pay;
@@ -182,9 +192,9 @@ def loop_summary(investment_usd, deployed_gw, capex_usd_per_gw, supplier_systems
     2. the contracted GW count toward the GW that release the supplier's
        investment ($10B per GW), i.e. the Oracle capacity is part of the 10 GW.
 
-    Under both, the loop's self-funded share equals the deal's (per GW, $10B
-    of $35B), whatever the number of GW; the contract changes who carries
-    the rest.
+    Under both, the loop's investment-to-sales ratio equals the deal's (per
+    GW, $10B of $35B), whatever the number of GW; the contract changes who
+    carries the rest.
     """
     per_gw = investment_usd / deployed_gw
     contract = contract_summary(payments_usd_per_year, contract_years, contracted_gw, customer_revenue_usd_per_year)
@@ -197,7 +207,7 @@ def loop_summary(investment_usd, deployed_gw, capex_usd_per_gw, supplier_systems
         "intermediary_capex_usd": intermediary_capex,
         "intermediary_spend_with_supplier_usd": spend_with_supplier,
         "supplier_investment_in_loop_usd": investment_in_loop,
-        "loop_self_funded_share_of_sales": self_funded_share_of_sales(investment_in_loop, spend_with_supplier),
+        "loop_investment_to_supplier_sales": investment_to_supplier_sales(investment_in_loop, spend_with_supplier),
         "investment_share_of_contract": investment_in_loop / contract["contract_total_usd"],
         "contract_to_intermediary_capex": contract["contract_total_usd"] / intermediary_capex,
     }

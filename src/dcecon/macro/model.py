@@ -13,7 +13,9 @@ References
 ----------
 .. [1] Bain & Company, *Technology Report 2025* (Sept 2025): 200 GW of
    additional compute power demand by 2030; about $500B of data-center capex
-   a year needs about $2T of annual revenue (capex-to-revenue 0.25, implied);
+   a year needs about $2T of annual revenue (Bain publishes no capex-to-revenue
+   ratio: 0.25 is derived from those two figures, so $500B / 0.25 gives back
+   the $2T by construction);
    https://www.bain.com/insights/topics/technology-report/
 .. [2] David Cahn, Sequoia Capital, "AI's $200B Question" (Sept 2023,
    https://www.sequoiacap.com/article/follow-the-gpus-perspective/) and "AI's
@@ -211,7 +213,11 @@ def sequoia_required_revenue_usd(run_rate, gpu_share_of_tco=SEQUOIA_GPU_SHARE_OF
     Notes
     -----
     ``required = run_rate / gpu_share_of_tco / (1 - end_user_gross_margin)``
-    (docs/model.md §14): $50B -> $200B (Sept 2023), $150B -> $600B (June 2024).
+    (docs/model.md §14): $50B -> $200B (Sept 2023), $150B -> $600B (June 2024,
+    where the $150B is Cahn's forecast of Nvidia's data-center run-rate at
+    the end of 2024, "Nvidia's run-rate revenue forecast", not a reported or
+    guided quarter). Both results are products of Cahn's own inputs: the
+    model checks his arithmetic, nothing more.
 
     References
     ----------
@@ -236,7 +242,8 @@ def bain_required_revenue_usd(annual_capex, capex_to_revenue):
     -----
     ``required = annual_capex / capex_to_revenue`` (docs/model.md §14):
     $500B / 0.25 = $2T by 2030. Bain does not publish the ratio; 0.25 is
-    implied by its two figures.
+    derived from its two figures ($500B / $2T), so the $2T comes back by
+    construction: a check of the arithmetic, not a reproduction.
 
     References
     ----------

@@ -16,11 +16,9 @@ from pydantic import BaseModel
 
 from dcecon.macro import circular, model
 from dcecon.macro.schema import SCHEMAS, CircularScenario, MacroScenario
-from dcecon.scenario import paths
 from dcecon.scenario.bundled import bundled_dir
 from dcecon.scenario.errors import ScenarioError
-from dcecon.scenario.loader import load_raw, scenario_file
-from dcecon.scenario.validation import validate_model
+from dcecon.scenario.loader import load_document
 
 SCENARIOS_DIR = bundled_dir()
 """The bundled scenario files (package data ``dcecon.scenarios``: the repository's ``scenarios/``)."""
@@ -64,12 +62,7 @@ def load_macro_scenario(path, overrides=()) -> tuple[MacroScenario | CircularSce
         unknown ``kind``, unknown key or source id, value out of bounds,
         ``--set`` on a path the schema does not have.
     """
-    file = scenario_file(path, "load_macro_scenario")
-    overrides = paths.override_list(overrides, "load_macro_scenario")
-    raw, provenance = load_raw(file)
-    schema = schema_for(raw, file)
-    paths.apply_overrides(raw, overrides, provenance, schema)
-    scenario = validate_model(schema, raw, provenance, str(file))
+    scenario = load_document(path, overrides, schema_for, "load_macro_scenario")
     return scenario, scenario.provenance
 
 

@@ -14,7 +14,7 @@ from typing import Literal, Optional
 
 from pydantic import Field, model_validator
 
-from dcecon.scenario.schema import Source, _Strict
+from dcecon.scenario.schema import DescribedScenario, _Strict
 
 MACRO_KIND = "macro"
 CIRCULAR_KIND = "circular"
@@ -52,7 +52,9 @@ class Bain(_Strict):
 
     annual_capex_usd: float = Field(gt=0.0, description="Data-center capex a year [USD/year].")
     capex_to_revenue: float = Field(gt=0.0, le=10.0, description="Sustainable capex as a fraction of revenue [-], "
-                                                                 "> 0.")
+                                                                 "> 0. Bain publishes no such ratio; "
+                                                                 "bain-200gw-2030 derives 0.25 from its $500B "
+                                                                 "and $2T.")
     revenue_expected_usd: Optional[float] = Field(
         default=None, ge=0.0, description="Revenue expected to be there, savings included [USD/year]; gives the "
                                           "shortfall.")
@@ -62,7 +64,9 @@ class Sequoia(_Strict):
     """Sequoia's question: Nvidia's data-center run-rate x 1/GPU share of TCO x 1/(1 - end-user margin)."""
 
     nvidia_datacenter_run_rate_usd: float = Field(gt=0.0, description="Nvidia's annualized data-center revenue "
-                                                                      "run-rate [USD/year].")
+                                                                      "run-rate as Cahn uses it (2024: his "
+                                                                      "forecast for the end of the year) "
+                                                                      "[USD/year].")
     gpu_share_of_tco: float = Field(default=0.5, gt=0.0, le=1.0,
                                     description="GPUs' share of data-center total cost of ownership [-]; default "
                                                 "0.5 (Cahn).")
@@ -73,17 +77,7 @@ class Sequoia(_Strict):
         default=None, ge=0.0, description="AI revenue Sequoia could identify [USD/year]; gives the gap (hole).")
 
 
-class _Described(_Strict):
-    name: str = Field(description="Short identifier, e.g. 'bain-200gw-2030'.")
-    description: str = Field(description="One line: what the scenario represents.")
-    notes: str = Field(default="", description="How the figures were chosen and modelled; free text.")
-    sources: dict[str, Source] = Field(default_factory=dict, description="Sources cited by id.")
-    provenance: dict[str, str] = Field(default_factory=dict, exclude=True,
-                                       description="Source id of each sourced field, by dotted path (filled by the "
-                                                   "loader).")
-
-
-class MacroScenario(_Described):
+class MacroScenario(DescribedScenario):
     """A macro scenario: the WACC view of a build-out beside Bain's and Sequoia's arithmetic."""
 
     kind: Literal["macro"] = Field(description="'macro'.")
@@ -134,7 +128,7 @@ class Contract(_Strict):
                                          description="Calendar year of that revenue [year].")
 
 
-class CircularScenario(_Described):
+class CircularScenario(DescribedScenario):
     """A circular deal: supplier invests in a customer that pays an intermediary that buys from the supplier."""
 
     kind: Literal["circular"] = Field(description="'circular'.")
@@ -151,5 +145,5 @@ class CircularScenario(_Described):
         return self
 
 
-SCHEMAS: dict[str, type[_Described]] = {MACRO_KIND: MacroScenario, CIRCULAR_KIND: CircularScenario}
+SCHEMAS: dict[str, type[DescribedScenario]] = {MACRO_KIND: MacroScenario, CIRCULAR_KIND: CircularScenario}
 """The schema of each scenario kind."""

@@ -21,6 +21,9 @@ References
 .. [2] DeepSeek R1 vs OpenAI o1: output $2.19 vs $60 per million tokens (DeepSeek API
    pricing, Jan 2025, https://api-docs.deepseek.com/quick_start/pricing; OpenAI API
    pricing, https://openai.com/api/pricing/).
+.. [3] DeepSeek, "Day 6: One More Thing, DeepSeek-V3/R1 Inference System Overview"
+   (2025-03-01, https://github.com/deepseek-ai/open-infra-index): about 14.8k output
+   tokens/s per 8-GPU H800 node while decoding, H800s costed at $2 per GPU-hour.
 """
 
 from __future__ import annotations
@@ -57,3 +60,29 @@ def usd_per_gpu_hour_from_tokens(price_usd_per_million_tokens, tokens_per_second
 def usd_per_million_tokens_from_gpu_hour(price_usd_per_gpu_hour, tokens_per_second_per_gpu):
     """The token price equivalent to a GPU-hour price [USD / million tokens]."""
     return price_usd_per_gpu_hour * 1e6 / (tokens_per_second_per_gpu * 3600.0)
+
+
+def flat_breakeven_usd_per_million_tokens(cost_usd_per_billed_gpu_hour, tokens_per_second_per_gpu):
+    """The flat token price at which lifetime gross profit is zero [USD / million tokens].
+
+    Parameters
+    ----------
+    cost_usd_per_billed_gpu_hour : numeric
+        Lifetime COGS over lifetime billed GPU-hours [USD / GPU-hour]
+        (``cost_usd_per_billed_gpu_hour``, docs/model.md §8).
+    tokens_per_second_per_gpu : numeric
+        Tokens served per second per billed GPU [tokens/s/GPU].
+
+    Notes
+    -----
+    ``flat = cost_usd_per_billed_gpu_hour * 1e6 / (tokens_per_second_per_gpu * 3600)``:
+    the price that, held for every billed hour, makes revenue equal COGS.
+    It differs from the row's ``breakeven_price_usd_per_million_tokens``, the
+    **age-0** price with the cohort's whole price path (decline, step cut,
+    generations) applied after it (docs/model.md §8, §11): with a step cut
+    of ``c`` the age-0 break-even is the pre-cut list price needed, higher
+    than the flat one. The two are equal when the price path is flat.
+    DeepSeek's decode nodes (14.8k output tokens/s per 8 H800s, $2 per
+    GPU-hour): $2 / (1,850 x 3,600 / 1e6) = $0.300 per million output tokens.
+    """
+    return usd_per_million_tokens_from_gpu_hour(cost_usd_per_billed_gpu_hour, tokens_per_second_per_gpu)

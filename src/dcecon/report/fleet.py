@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from dcecon.result import Result
@@ -58,6 +59,8 @@ def render(result: Result, console: Console | None = None) -> None:
         pnl.add_row(label, f(value), share)
     console.print(pnl)
 
+    if result.extrapolated:
+        console.print(f"[bold]Extrapolated:[/bold] {escape(result.extrapolated)}")
     inv = Table(title="Investment view (every cohort's whole service life, discounted to start_year)",
                 header_style="bold")
     inv.add_column("")
@@ -113,13 +116,17 @@ def render(result: Result, console: Console | None = None) -> None:
     if priced_by_token:
         tokens = Table(title="Token pricing (revenue per billed hour = tokens/s x 3600 x price / 1e6)",
                        header_style="bold")
-        for column in ("cohort", "price / M tokens", "tokens/s/GPU", "= price / GPU-hour", "break-even / M tokens"):
+        for column in ("cohort", "price / M tokens", "tokens/s/GPU", "= price / GPU-hour",
+                       "age-0 break-even / M", "flat break-even / M"):
             tokens.add_column(column, justify="left" if column == "cohort" else "right")
         for row in priced_by_token:
             tokens.add_row(row["name"], fmt.money(row["price_usd_per_million_tokens"]),
                            f"{row['tokens_per_second_per_gpu']:,.0f}", fmt.price(row["price_usd_per_gpu_hour"]),
-                           fmt.money(row["breakeven_price_usd_per_million_tokens"]))
+                           fmt.money(row["breakeven_price_usd_per_million_tokens"]),
+                           fmt.money(row["flat_breakeven_price_usd_per_million_tokens"]))
         console.print(tokens)
+        console.print("  age-0: the list price needed before the path's declines and cuts (docs/model.md §11); "
+                      "flat: the constant price that breaks even")
 
     used = sources_used(s)
     if used:

@@ -72,7 +72,8 @@ def _comparison_rows(s: MacroScenario, f: dict) -> list[tuple[str, str, str, str
                      f"WACC {fmt.percent(s.fleet.wacc)}", "1.00x"))
     if s.bain is not None:
         b, required = s.bain, f["bain_required_revenue_usd_per_year"]
-        how = f"capex {fmt.money(b.annual_capex_usd)}/yr / capex-to-revenue {b.capex_to_revenue:g}"
+        how = (f"capex {fmt.money(b.annual_capex_usd)}/yr / capex-to-revenue {b.capex_to_revenue:g} "
+               f"({_ratio_origin(s)})")
         if "bain_shortfall_usd_per_year" in f:
             how += f"; {fmt.money(f['bain_shortfall_usd_per_year'])} short of {fmt.money(b.revenue_expected_usd)}"
         rows.append(("Bain: capex / capex-to-revenue", fmt.money(required), how, versus(required)))
@@ -96,7 +97,8 @@ def _circular_tables(s, f: dict) -> list[Table]:
             ("Investment per GW", fmt.money(f["investment_usd_per_gw"]), "investment / GW"),
             (f"{inv.supplier} systems bought", fmt.money(f["supplier_sales_usd"]),
              f"GW x {fmt.money(s.build.supplier_systems_usd_per_gw)}/GW"),
-            ("Self-funded share of sales", fmt.percent(f["self_funded_share_of_sales"]), "investment / systems"),
+            (f"Investment / {inv.supplier} systems bought", fmt.percent(f["investment_to_supplier_sales"]),
+             f"investment / systems: the most it could fund (if all spent on {inv.supplier})"),
             ("Build capex", fmt.money(f["build_capex_usd"]), f"GW x {fmt.money(s.build.capex_usd_per_gw)}/GW"),
             ("Investment share of capex", fmt.percent(f["investment_share_of_build_capex"]), "investment / capex"),
         ]))
@@ -111,7 +113,7 @@ def _circular_tables(s, f: dict) -> list[Table]:
             ("Revenue coverage", fmt.percent(f["revenue_coverage"]), "revenue / payments"),
             ("Funding gap a year", fmt.money(f["funding_gap_usd_per_year"]), "payments - revenue"),
         ]))
-    if "loop_self_funded_share_of_sales" in f:
+    if "loop_investment_to_supplier_sales" in f:
         loop = f"{inv.supplier} -> {inv.customer} -> {contract.intermediary} -> {inv.supplier}"
         tables.append(_table(f"The loop: {loop}", [
             (f"{contract.intermediary} capex for the contract", fmt.money(f["intermediary_capex_usd"]),
@@ -120,14 +122,58 @@ def _circular_tables(s, f: dict) -> list[Table]:
              f"contracted GW x {inv.supplier} systems per GW"),
             (f"{inv.supplier} investment tied to those GW", fmt.money(f["supplier_investment_in_loop_usd"]),
              "contracted GW x investment per GW (the GW count toward the deal)"),
-            (f"Self-funded share of {inv.supplier}'s sales", fmt.percent(f["loop_self_funded_share_of_sales"]),
-             "investment / sales in the loop"),
+            (f"Investment / {inv.supplier} sales in the loop", fmt.percent(f["loop_investment_to_supplier_sales"]),
+             "an upper bound: how the investment is spent is not known"),
             ("Investment share of the contract", fmt.percent(f["investment_share_of_contract"]),
              f"investment / what {inv.customer} owes {contract.intermediary}"),
             (f"Contract per $ of {contract.intermediary} capex", _ratio(f["contract_to_intermediary_capex"]),
              "contract total / capex, before power, staff and financing"),
         ]))
     return tables
+
+
+def _ratio_origin(scenario: MacroScenario) -> str:
+    """Where Bain's capex-to-revenue ratio comes from: Bain publishes none."""
+    if scenario.provenance.get("bain.capex_to_revenue") == "--set":
+        return "set on the command line"
+    return "derived from Bain's capex and revenue figures; Bain publishes no ratio"
+
+
+def caveats(scenario) -> list[str]:
+    """What the figures of a macro or circular-deal scenario are, and what is not known, in plain sentences.
+
+    The report prints them under "What these figures are"; ``--json`` carries them as ``caveats``.
+    """
+    notes = []
+    if isinstance(scenario, MacroScenario):
+        if scenario.bain is not None:
+            b = scenario.bain
+            notes.append(f"Bain: the capex-to-revenue ratio {b.capex_to_revenue:g} is not a Bain figure "
+                         f"({_ratio_origin(scenario)}), so capex / ratio gives back Bain's revenue by "
+                         f"construction; the shortfall is required less expected revenue, both as given.")
+        if scenario.sequoia is not None:
+            q = scenario.sequoia
+            text = (f"Sequoia: the {fmt.money(q.nvidia_datacenter_run_rate_usd)} run-rate is Cahn's input (for "
+                    f"June 2024, his forecast of Nvidia's data-center run-rate at the end of 2024), and the x "
+                    f"{1 / q.gpu_share_of_tco:g} and x {1 / (1 - q.end_user_gross_margin):g} are his assumptions")
+            if q.revenue_identified_usd is not None:
+                text += "; the identified revenue is implied (his required revenue less his gap), so the gap "                         "comes back by construction"
+            notes.append(text + ".")
+        if scenario.fleet is not None:
+            notes.append("WACC view: a steady state, pre-tax, built at once; the capex per GW, lives, opex share "
+                         "and WACC are the scenario's assumptions, not a forecast.")
+    else:
+        if scenario.investment is not None:
+            inv = scenario.investment
+            notes.append(f"{inv.supplier} -> {inv.customer}: the investment / systems ratio counts the whole "
+                         f"investment as spent on {inv.supplier} systems. Not known: how {inv.customer} spends it, "
+                         f"who buys the systems ({inv.customer} or the clouds that build for it), and how much of "
+                         f"the investment is actually paid (it is released as each GW is deployed).")
+        if scenario.contract is not None:
+            c = scenario.contract
+            notes.append(f"Revenue coverage sets {c.customer_revenue_year:g} revenue against payments from "
+                         f"{c.first_year:g}: no growth is assumed, and no costs are deducted from the revenue.")
+    return notes
 
 
 def _sources_table(scenario) -> Table | None:
@@ -157,14 +203,19 @@ def render(scenario, figures: dict, console: Console | None = None) -> None:
     else:
         for table in _circular_tables(scenario, figures):
             console.print(table)
+    notes = caveats(scenario)
+    if notes:
+        console.print("[bold]What these figures are[/bold]")
+        for note in notes:
+            console.print(f"- {note}")
     sources = _sources_table(scenario)
     if sources is not None:
         console.print(sources)
 
 
 def to_json(scenario, figures: dict) -> str:
-    """One JSON object: name, kind, description, the figures, the inputs and the sources."""
+    """One JSON object: name, kind, description, the figures, the inputs, the caveats and the sources."""
     inputs = scenario.model_dump(exclude={"name", "kind", "description", "notes", "sources"}, exclude_none=True)
     document = {"name": scenario.name, "kind": scenario.kind, "description": scenario.description, **figures,
-                "inputs": inputs, "sources": sources_used(scenario)}
+                "inputs": inputs, "caveats": caveats(scenario), "sources": sources_used(scenario)}
     return dumps_json(document)

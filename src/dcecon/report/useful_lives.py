@@ -31,9 +31,11 @@ def render(scenario: UsefulLivesScenario, result: dict, console=None) -> None:
     for key, c in result["companies"].items():
         company = s.companies[key]
         change = ""
-        if company.change_year is not None:
-            part = "" if company.change_fraction == 1.0 else f" for {fmt.percent(company.change_fraction)}"
-            change = f", {company.previous_book_life_years:g} y before {company.change_year}{part}"
+        lc = c.get("life_change")
+        if lc:
+            part = "" if lc["fraction"] == 1.0 else \
+                f" for {fmt.percent(lc['fraction'])}{' (fitted)' if lc['fraction_fitted'] else ''}"
+            change = f", {lc['from_years']:g} y before {lc['year']}{part}"
         table = Table(title=f"{c['name']} — share {fmt.percent(company.server_share)}, book "
                             f"{company.book_life_years:g} y{change}, economic {company.economic_life_years:g} y, "
                             f"tax {fmt.percent(company.tax_rate)}", header_style="bold")
@@ -54,22 +56,49 @@ def render(scenario: UsefulLivesScenario, result: dict, console=None) -> None:
                           fmt.money(c[total]) if total else "")
         console.print(table)
 
-    changes = Table(title="Life changes: effect on the change year's depreciation of the assets already in service",
+    fit = result["life_change_fit"]
+    changes = Table(title="Life changes (lives as published): effect on the change year's depreciation",
                     header_style="bold")
-    for column in ("company", "change", "modelled", "published", "model / published",
-                   "server share reproducing it"):
-        changes.add_column(column, justify="left" if column in ("company", "change") else "right")
+    for column in ("company", "change", "basis", "role", "model", "published", "model / published",
+                   "model, shares as sourced", "server share reproducing it"):
+        changes.add_column(column, justify="left" if column in ("company", "change", "basis", "role") else "right")
     for c in result["companies"].values():
         lc = c.get("life_change")
         if not lc:
             continue
         published = lc["published_usd"]
-        changes.add_row(c["name"], f"{lc['from_years']:g} → {lc['to_years']:g} y from {lc['year']}",
-                        fmt.money(lc["modelled_usd"]), fmt.money(published) if published is not None else "-",
+        part = "" if lc["fraction"] == 1.0 else \
+            f" for {fmt.percent(lc['fraction'])}{' (fitted)' if lc['fraction_fitted'] else ''}"
+        fiscal = "" if lc["effect_from"] == lc["year"] else f" (effect: fiscal, from {lc['effect_from']:g})"
+        changes.add_row(c["name"], f"{lc['from_years']:g} → {lc['to_years']:g} y from {lc['year']}{part}{fiscal}",
+                        "in service + additions" if lc["basis"] == "with_additions" else "in service",
+                        lc["role"], fmt.money(lc["modelled_usd"]),
+                        fmt.money(published) if published is not None else "-",
                         f"{lc['model_over_published']:.3f}" if lc["model_over_published"] is not None else "-",
+                        fmt.money(lc["modelled_unfitted_usd"]),
                         fmt.percent(lc["server_share_reproducing"])
                         if lc["server_share_reproducing"] is not None else "-")
     console.print(changes)
+    names = [result["companies"][k]["name"] for k in fit["companies"]]
+    if names:
+        fractions = "; ".join(f"{result['companies'][k]['name']}'s changed subset "
+                              f"{fmt.percent(f)} of its sourced base (fitted)"
+                              for k, f in fit["change_fraction_of_sourced_base"].items())
+        console.print(f"Fitted once on {' and '.join(names)} (targets, reproduced by construction): every "
+                      f"server share x {fit['share_scale']:.3f} in the life-change effects"
+                      + (f"; {fractions}" if fractions else "")
+                      + ". The depreciation tables and the gap use the shares as sourced.")
+    if fit["out_of_sample"]:
+        oos = Table(title=f"Out of sample: fitted on {' and '.join(names) if names else 'nothing'}, not refitted",
+                    header_style="bold")
+        for column in ("company", "prediction", "disclosed", "prediction / disclosed", "shares as sourced",
+                       "sourced / disclosed"):
+            oos.add_column(column, justify="left" if column == "company" else "right")
+        for row in fit["out_of_sample"]:
+            oos.add_row(row["name"], fmt.money(row["prediction_usd"]), fmt.money(row["published_usd"]),
+                        f"{row['prediction_over_published']:.3f}", fmt.money(row["unfitted_usd"]),
+                        f"{row['unfitted_over_published']:.3f}")
+        console.print(oos)
 
     fleet = result["fleet"]
     burry = Table(title=f"Understated depreciation {first}-{last}, all companies", header_style="bold")
@@ -88,7 +117,8 @@ def render(scenario: UsefulLivesScenario, result: dict, console=None) -> None:
         lines.append(f"  - one economic life of {rep['uniform_economic_life_years']:.2f} years for every company "
                      f"(capex path and shares as above)")
     if rep["server_share_scale"] is not None:
-        lines.append(f"  - the economic lives above with every server share x {rep['server_share_scale']:.3f}")
+        held = "" if not result["life_change_fit"]["change_fraction"] else " (fitted subsets held)"
+        lines.append(f"  - the economic lives above with every server share x {rep['server_share_scale']:.3f}{held}")
     if rep["projected_capex_scale"] is not None:
         lines.append(f"  - the economic lives above with the projected capex (*) x {rep['projected_capex_scale']:.3f}")
     console.print("\n".join(lines))

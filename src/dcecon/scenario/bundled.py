@@ -16,9 +16,6 @@ from pathlib import Path
 
 from dcecon.scenario.errors import ScenarioError
 
-SCENARIO_KINDS = ("fleet", "macro", "circular", "useful-lives")
-"""The ``kind`` values of scenario files (``fleet`` when absent)."""
-
 
 def bundled_dir() -> Path:
     """Folder of the bundled scenarios (package data ``dcecon.scenarios``: the repository's ``scenarios/``)."""

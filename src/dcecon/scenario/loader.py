@@ -200,6 +200,39 @@ def check_kind(raw: dict, file, expected: str, where: str) -> None:
                                           "FILE reads every kind)")
 
 
+def load_document(path, overrides, schema, where: str, kind: str | None = None):
+    """Load, override and validate a scenario file of one kind against a pydantic ``schema``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The TOML file or the name of a bundled one.
+    overrides : iterable of str
+        ``PATH=VALUE`` strings as given to ``--set``.
+    schema : type or callable
+        The pydantic model, or ``schema(raw, file)`` returning it (a file whose ``kind`` picks among several).
+    where : str
+        The function the user called, named in errors about its arguments (``load_debt``).
+    kind : str, optional
+        The ``kind`` the file must declare (:func:`check_kind`).
+
+    Raises
+    ------
+    ScenarioError
+        ``path`` not a path or name, a missing or malformed file, a file of another kind, an unknown key or
+        source id, a value out of bounds, ``--set`` on a path the schema lacks.
+    """
+    file = scenario_file(path, where)
+    overrides = override_list(overrides, where)
+    raw, provenance = load_raw(file)
+    if kind is not None:
+        check_kind(raw, file, kind, where)
+    if not isinstance(schema, type):
+        schema = schema(raw, file)
+    paths.apply_overrides(raw, overrides, provenance, schema)
+    return validate_model(schema, raw, provenance, str(file))
+
+
 def load_scenario(path, overrides=()) -> Scenario:
     """Load, override and validate a fleet scenario file.
 

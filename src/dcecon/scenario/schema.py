@@ -59,6 +59,16 @@ def identifier_problem(name, example: str = "cohorts.NAME.utilization") -> str |
     return None
 
 
+def identifier_keys(table: dict, what: str, example: str) -> dict:
+    """``table`` unchanged when every key is an identifier (:func:`identifier_problem`); else a ``ValueError``
+    naming ``what`` (``"company"``, ``"issuer"``...) and the key."""
+    for key in table:
+        problem = identifier_problem(key, example)
+        if problem:
+            raise ValueError(f"{what} id {key!r} {problem}")
+    return table
+
+
 def first_repeat(names) -> tuple[int, int] | None:
     """``(first, repeat)`` indices of the first name that occurs twice, or None."""
     seen: dict = {}
@@ -260,6 +270,28 @@ class Cohort(_Strict):
         return self
 
 
+class Labels(_Strict):
+    """What a scenario's figures are, beyond their sources: read by the report and ``--json``."""
+
+    fitted_window: Optional[str] = Field(
+        default=None, min_length=1,
+        description="The window whose published figures the scenario's inputs were calibrated to, e.g. 'the "
+                    "quarter to 31 Aug 2025'. When set, the report prints above the investment view that its "
+                    "lifetime NPV, IRR, break-evens and margins extrapolate the inputs fitted to that window over "
+                    "every cohort's whole service life, and dcecon run --json carries the same sentence as "
+                    "'extrapolated' (null when unset).")
+    lifetime_note: Optional[str] = Field(
+        default=None, min_length=1,
+        description="What the extrapolation carries over in particular (e.g. a ramp-up utilization held for a "
+                    "whole life); appended to the fitted_window sentence. Needs fitted_window.")
+
+    @model_validator(mode="after")
+    def _note_needs_window(self):
+        if self.lifetime_note is not None and self.fitted_window is None:
+            raise ValueError("lifetime_note needs fitted_window (the window the inputs were fitted to)")
+        return self
+
+
 class Scenario(_Strict):
     """A scenario file (docs/model.md §1-§8, §11-§13)."""
 
@@ -278,6 +310,10 @@ class Scenario(_Strict):
     sources: dict[str, Source] = Field(default_factory=dict, description="Sources cited by id.")
     grid: dict[str, object] = Field(default_factory=dict,
                                     description="Grid axes by dotted path (see docs/grid.md); used by dcecon grid.")
+    labels: Optional[Labels] = Field(
+        default=None,
+        description="Optional [labels] table: how to read the figures, e.g. fitted_window for a scenario "
+                    "calibrated to one quarter whose investment view extrapolates it (docs/oracle.md).")
     provenance: dict[str, str] = Field(default_factory=dict, exclude=True,
                                        description="Source id of each sourced field, by dotted path (filled by the "
                                                    "loader).")
@@ -313,3 +349,16 @@ class Scenario(_Strict):
         """Periods in the window."""
         return int(round(self.horizon_years * self.periods_per_year))
 
+
+
+class DescribedScenario(_Strict):
+    """What every scenario file of the host-arithmetic kinds (macro, circular, debt, capex-wave, adoption-roi,
+    commitments) starts with: its name, description, notes and sources."""
+
+    name: str = Field(description="Short identifier, e.g. 'bain-200gw-2030'.")
+    description: str = Field(description="One line: what the scenario represents.")
+    notes: str = Field(default="", description="How the figures were chosen and modelled; free text.")
+    sources: dict[str, Source] = Field(default_factory=dict, description="Sources cited by id.")
+    provenance: dict[str, str] = Field(default_factory=dict, exclude=True,
+                                       description="Source id of each sourced field, by dotted path (filled by the "
+                                                   "loader).")

@@ -21,18 +21,23 @@ def _vintages(company: Company):
     return labels, capex, starts, projected
 
 
-def book_depreciation(company: Company, base, years, convention):
-    """Book depreciation of a company's servers and network base by year [USD], life change included."""
+def book_depreciation(company: Company, base, years, convention, change_fraction=None):
+    """Book depreciation of a company's servers and network base by year [USD], life change included.
+
+    ``change_fraction`` [-] replaces ``company.change_fraction`` (needed where that is ``"fit"``: the
+    fitted share of the base whose life changed, see :func:`fit_life_changes`).
+    """
     _, _, starts, _ = _vintages(company)
     if company.change_year is None:
         return ul.depreciation_by_year(base, company.book_life_years, years, convention, starts)
+    fraction = company.change_fraction if change_fraction is None else change_fraction
     old = company.previous_book_life_years
     changed = ul.life_change_depreciation_by_year(base, old, company.book_life_years, company.change_year, years,
                                                   convention, starts)
-    if company.change_fraction == 1.0:
+    if fraction == 1.0:
         return changed
     unchanged = ul.depreciation_by_year(base, old, years, convention, starts)
-    return company.change_fraction * changed + (1.0 - company.change_fraction) * unchanged
+    return fraction * changed + (1.0 - fraction) * unchanged
 
 
 def _economic(company: Company, base, life, years, convention):
@@ -42,24 +47,132 @@ def _economic(company: Company, base, life, years, convention):
     return ul.depreciation_by_year(base, life, years, convention, starts)
 
 
-def _fleet_window_gap(scenario: UsefulLivesScenario, years, life=None, share_scale=1.0, projection_scale=1.0):
+def _fleet_window_gap(scenario: UsefulLivesScenario, years, fractions, life=None, share_scale=1.0,
+                      projection_scale=1.0):
     """Window gap of all companies; ``life`` (array) replaces every economic life when given."""
     total = 0.0
-    for company in scenario.companies.values():
+    for key, company in scenario.companies.items():
         _, capex, _, projected = _vintages(company)
         base = capex * np.where(projected, projection_scale, 1.0) * company.server_share * share_scale
         econ_life = company.economic_life_years if life is None else life
         gap = _economic(company, base, econ_life, years, scenario.convention) - \
-            book_depreciation(company, base, years, scenario.convention)
+            book_depreciation(company, base, years, scenario.convention, fractions.get(key))
         total = total + ul.window_total(gap, years, scenario.window_first_year, scenario.window_last_year)
     return total
 
 
-def _first_year(company: Company, base, convention):
-    _, _, starts, _ = _vintages(company)
-    effect = ul.first_year_effect(base, starts, company.previous_book_life_years, company.book_life_years,
-                                  company.change_year, convention)
-    return company.change_fraction * float(effect)
+def _effect_vintages(company: Company):
+    """Capex by vintage [USD], vintage starts [decimal year] and change date [decimal year] of the published effect."""
+    table = company.effect_vintages
+    if table is None:
+        _, capex, starts, _ = _vintages(company)
+        return capex, starts, float(company.change_year)
+    labels = sorted(table.capex_usd_by_year)
+    capex = np.array([table.capex_usd_by_year[y] for y in labels], dtype=np.float64)
+    offset = table.fiscal_year_start_offset_years
+    return capex, np.array(labels, dtype=np.float64) + offset, company.change_year + offset
+
+
+def life_change_effect(company: Company, convention, share_scale=1.0, change_fraction=1.0):
+    """Modelled change of the change year's depreciation, on the basis the company publishes it [USD].
+
+    Parameters
+    ----------
+    company : Company
+        With a life change (``change_year``).
+    convention : {"spread", "mid_year"}
+        Placement within the year.
+    share_scale : float
+        Multiplier of the sourced ``server_share`` [-] (the fitted common parameter; 1: as sourced).
+    change_fraction : float
+        Share of the (scaled) base whose life changed [-].
+
+    Returns
+    -------
+    float
+        New minus old depreciation in the change year [USD]: :func:`useful_lives.first_year_effect` on the
+        vintages in service before the change, plus, for ``published_effect_basis = "with_additions"``,
+        the change year's own vintage charged its first year at the new rather than the old life.
+    """
+    capex, starts, change = _effect_vintages(company)
+    base = capex * company.server_share * share_scale * change_fraction
+    old, new = company.previous_book_life_years, company.book_life_years
+    effect = float(ul.first_year_effect(base, starts, old, new, change, convention))
+    if company.published_effect_basis == "with_additions":
+        added = starts == change
+        first_year = ul.year_fraction(0.0, new, convention) - ul.year_fraction(0.0, old, convention)
+        effect += float(np.sum(base[added]) * first_year)
+    return effect
+
+
+def fit_life_changes(scenario: UsefulLivesScenario) -> dict:
+    """Fit the common share scale (and the 'fit' change fractions) on ``scenario.fit_companies`` only.
+
+    The life-change effect is linear in the scaled base, ``E_c(k, f) = k f E_c(1, 1)``. The common scale
+    ``k`` minimises the squared log errors of the fit companies whose change fraction is known,
+    ``ln k = mean(ln(P_c / E_c(1, f_c)))`` (exact for one such company); a company with ``change_fraction
+    = "fit"`` then gets ``f_c = P_c / (k E_c(1, 1))``, which fixes only its own fraction.
+
+    Returns
+    -------
+    dict
+        ``companies`` (the fit set, in order), ``share_scale`` [-] (1 with an empty fit set; NaN where a
+        unit effect and its published figure differ in sign), ``change_fraction`` (per fitted company: the
+        share of the scaled base [-]) and ``change_fraction_of_sourced_base`` (``k f``: the share of the
+        sourced base, used by the depreciation tables [-]).
+    """
+    logs = []
+    for key in scenario.fit_companies:
+        company = scenario.companies[key]
+        if company.change_fraction != "fit":
+            unit = life_change_effect(company, scenario.convention, 1.0, company.change_fraction)
+            ratio = company.published_first_year_effect_usd / unit if unit else float("nan")
+            logs.append(np.log(ratio) if ratio > 0 else float("nan"))
+    share_scale = float(np.exp(np.mean(logs))) if logs else 1.0
+    fractions = {}
+    for key in scenario.fit_companies:
+        company = scenario.companies[key]
+        if company.change_fraction == "fit":
+            unit = life_change_effect(company, scenario.convention, share_scale, 1.0)
+            fractions[key] = company.published_first_year_effect_usd / unit if unit else float("nan")
+    return {
+        "companies": list(scenario.fit_companies),
+        "share_scale": share_scale,
+        "change_fraction": fractions,
+        "change_fraction_of_sourced_base": {key: share_scale * f for key, f in fractions.items()},
+    }
+
+
+def _life_change_entry(key, company: Company, scenario: UsefulLivesScenario, fit: dict) -> dict:
+    fitted = company.change_fraction == "fit"
+    fraction = fit["change_fraction"][key] if fitted else company.change_fraction
+    modelled = life_change_effect(company, scenario.convention, fit["share_scale"], fraction)
+    unscaled = life_change_effect(company, scenario.convention, 1.0,
+                                  fit["change_fraction_of_sourced_base"][key] if fitted else fraction)
+    published = company.published_first_year_effect_usd
+    if published is None:
+        role = "no published effect"
+    elif key in scenario.fit_companies:
+        role = "fit"
+    else:
+        role = "out of sample"
+    return {
+        "from_years": company.previous_book_life_years,
+        "to_years": company.book_life_years,
+        "year": company.change_year,
+        "effect_from": _effect_vintages(company)[2],
+        "fraction": fit["change_fraction_of_sourced_base"][key] if fitted else company.change_fraction,
+        "fraction_fitted": fitted,
+        "basis": company.published_effect_basis,
+        "role": role,
+        "modelled_usd": modelled,
+        "modelled_unfitted_usd": unscaled,
+        "published_usd": published,
+        "model_over_published": None if not published else modelled / published,
+        "unfitted_over_published": None if not published else unscaled / published,
+        "server_share_reproducing": None if not published or not unscaled or fitted
+        else company.server_share * published / unscaled,
+    }
 
 
 def evaluate(scenario: UsefulLivesScenario) -> dict:
@@ -71,19 +184,24 @@ def evaluate(scenario: UsefulLivesScenario) -> dict:
         ``years``; ``companies`` (per id: capex and base by vintage, book and
         economic depreciation, gap and after-tax overstatement by year, window
         totals, the modelled and published first-year effect of the life
-        change); ``fleet`` (gap by year, window totals, the published figure
+        change, its role: fit, out of sample or no published effect);
+        ``life_change_fit`` (:func:`fit_life_changes` and, per company not in
+        the fit set, the prediction, the published effect and their ratio);
+        ``fleet`` (gap by year, window totals, the published figure
         and what reproduces it: a uniform economic life, a multiplier of every
         server share, a multiplier of the projected capex).
     """
     s = scenario
     years = np.arange(min(s.report_first_year, s.window_first_year),
                       max(s.report_last_year, s.window_last_year) + 1, dtype=np.float64)
+    fit = fit_life_changes(s)
+    fractions = fit["change_fraction_of_sourced_base"]
     companies = {}
     fleet_gap = np.zeros_like(years)
     for key, company in s.companies.items():
         labels, capex, _, projected = _vintages(company)
         base = capex * company.server_share
-        book = book_depreciation(company, base, years, s.convention)
+        book = book_depreciation(company, base, years, s.convention, fractions.get(key))
         econ = _economic(company, base, company.economic_life_years, years, s.convention)
         gap = ul.depreciation_gap(book, econ)
         after_tax = ul.after_tax_overstatement(gap, company.tax_rate)
@@ -103,27 +221,23 @@ def evaluate(scenario: UsefulLivesScenario) -> dict:
                                                           s.window_last_year)),
         }
         if company.change_year is not None:
-            modelled = _first_year(company, base, s.convention)
-            published = company.published_first_year_effect_usd
-            entry["life_change"] = {
-                "from_years": company.previous_book_life_years,
-                "to_years": company.book_life_years,
-                "year": company.change_year,
-                "fraction": company.change_fraction,
-                "modelled_usd": modelled,
-                "published_usd": published,
-                "model_over_published": None if not published else modelled / published,
-                "server_share_reproducing": None if not published or not modelled
-                else company.server_share * published / modelled,
-            }
+            entry["life_change"] = _life_change_entry(key, company, s, fit)
         companies[key] = entry
 
     window_gap = float(ul.window_total(fleet_gap, years, s.window_first_year, s.window_last_year))
     target = s.published_window_gap_usd
     longest = max(c.book_life_years for c in s.companies.values())
-    life = ul.bisect(lambda life: _fleet_window_gap(s, years, life=life), target, 1.0, longest)
+    life = ul.bisect(lambda life: _fleet_window_gap(s, years, fractions, life=life), target, 1.0, longest)
     share_scale = ul.affine_solve(0.0, window_gap, target)
-    projection_scale = ul.affine_solve(_fleet_window_gap(s, years, projection_scale=0.0), window_gap, target)
+    projection_scale = ul.affine_solve(_fleet_window_gap(s, years, fractions, projection_scale=0.0), window_gap,
+                                       target)
+    out_of_sample = [
+        {"company": key, "name": c["name"], "prediction_usd": c["life_change"]["modelled_usd"],
+         "published_usd": c["life_change"]["published_usd"],
+         "prediction_over_published": c["life_change"]["model_over_published"],
+         "unfitted_usd": c["life_change"]["modelled_unfitted_usd"],
+         "unfitted_over_published": c["life_change"]["unfitted_over_published"]}
+        for key, c in companies.items() if c.get("life_change", {}).get("role") == "out of sample"]
     return {
         "name": s.name,
         "description": s.description,
@@ -131,6 +245,7 @@ def evaluate(scenario: UsefulLivesScenario) -> dict:
         "years": [int(y) for y in years],
         "window": [s.window_first_year, s.window_last_year],
         "companies": companies,
+        "life_change_fit": {**fit, "out_of_sample": out_of_sample},
         "fleet": {
             "gap_usd": fleet_gap.tolist(),
             "window_gap_usd": window_gap,

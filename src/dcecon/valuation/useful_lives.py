@@ -299,15 +299,16 @@ def first_year_effect(capex_by_year, vintage_years, old_life_years, new_life_yea
         Start of each vintage's year [decimal year].
     old_life_years, new_life_years : numeric
         Life before and after the change [years].
-    change_year : int
-        Calendar year from whose 1 January the new life applies [year].
+    change_year : float
+        Start of the year from which the new life applies [decimal year]: 2025 for 1 January 2025, 2022.5
+        for Microsoft's fiscal 2023 (from 1 July 2022, with vintages on the same fiscal grid).
     convention : {"spread", "mid_year"}
         Placement within the year.
 
     Returns
     -------
     ndarray, shape (...)
-        New minus old depreciation in ``change_year`` [USD]: negative for a
+        New minus old depreciation in the year from ``change_year`` [USD]: negative for a
         longer life (Meta 5 -> 5.5: about -$2.9B), positive for a shorter one
         (Amazon 6 -> 5: about +$0.7B of depreciation, i.e. less operating
         income).
