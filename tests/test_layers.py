@@ -28,6 +28,7 @@ FORBIDDEN = {
     "capital": ("report", "cli", "kinds", "macro", "demand", "grid_engine", "calibration", "fidelity"),
     "demand": ("report", "cli", "kinds", "valuation", "capital", "grid_engine", "calibration", "fidelity"),
     "fidelity": ("report", "cli"),
+    "analysis": ("report", "cli", "fidelity"),
     "report": ("cli",),
     "result": ("grid_engine", "calibration", "macro", "valuation", "report", "cli", "kinds", "evaluate"),
     "evaluate": ("grid_engine", "calibration", "macro", "valuation", "report", "cli", "kinds"),
