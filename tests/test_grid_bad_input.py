@@ -161,3 +161,19 @@ def test_bad_grid_input_exits_2_with_one_error_line_and_writes_nothing(case, tmp
     assert _snapshot(tmp_path) == before
     if case.setup is None:
         assert not (tmp_path / "out").exists()
+
+
+def test_a_correlation_table_is_refused_by_grid_and_read_by_montecarlo(tmp_path, capsys):
+    """docs/monte-carlo.md: ``[grid.correlations]`` is a Monte Carlo option; ``dcecon grid`` draws independently, so it
+    says so in one line rather than treat the table as an axis or ignore it."""
+    from dcecon.cli.main import main
+
+    text = NEOCLOUD.read_text() + ('\n[grid]\n"cohorts.0.utilization" = "uniform(0.6, 0.9)"\n'
+                                   '"cohorts.0.price_usd_per_gpu_hour" = "uniform(1.5, 2.5)"\n'
+                                   '[grid.correlations]\n"cohorts.0.utilization,cohorts.0.price_usd_per_gpu_hour" = 0.5\n')
+    path = tmp_path / "correlated.toml"
+    path.write_text(text)
+    assert main(["grid", str(path), "--sample", "64", "--backend", "numpy", "--quiet"]) == 2
+    assert capsys.readouterr().err == (f"dcecon: error: {path} [grid]: correlations: dcecon grid draws its sampled "
+                                       "inputs independently; run the correlated draws with dcecon montecarlo "
+                                       "(docs/monte-carlo.md)\n")

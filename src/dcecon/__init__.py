@@ -25,5 +25,25 @@ from dcecon.grid_engine.result import GridResult
 from dcecon.scenario import Scenario, ScenarioError, load_scenario
 
 
+_ANALYSES = {
+    "tornado": "dcecon.analysis.tornado",
+    "data_table": "dcecon.analysis.data_table",
+    "goal_seek": "dcecon.analysis.goal_seek",
+    "monte_carlo": "dcecon.analysis.monte_carlo",
+    "sobol": "dcecon.analysis.sobol",
+    "morris": "dcecon.analysis.morris",
+}
+"""The analyses (docs/tornado.md, tables.md, monte-carlo.md, sobol.md), imported on first use: ``import dcecon``
+stays light (SALib and the analysis modules load only when asked for)."""
+
+
+def __getattr__(name):
+    if name in _ANALYSES:
+        import importlib
+
+        return getattr(importlib.import_module(_ANALYSES[name]), name)
+    raise AttributeError(f"module 'dcecon' has no attribute {name!r}")
+
+
 __all__ = ["RESULT_FIELDS", "GridResult", "Result", "Scenario", "ScenarioError", "evaluate", "grid", "load_scenario",
-           "__version__"]
+           "__version__", *_ANALYSES]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 import shlex
 import sys
-import warnings
 
-from dcecon.backends import BACKEND_CHOICES, BackendFallbackWarning
+from dcecon.backends import BACKEND_CHOICES
+from dcecon.cli.backend_warnings import fallback_warnings_as_lines
 from dcecon.model.metrics import DEFAULT_METRICS
 from dcecon.report import format as fmt
 
@@ -34,7 +33,8 @@ def register(sub) -> None:
     p.add_argument("scenario", help="scenario TOML file (its [grid] table adds axes)")
     p.add_argument("--axis", action="append", default=[], metavar="PATH=SPEC",
                    help="an axis: start:stop:num, v1,v2,..., or a distribution uniform(a,b), triangular(lo,mode,hi), "
-                        "normal(mu,sigma), lognormal(mu,sigma) (with --sample); '*' moves every cohort")
+                        "normal(mu,sigma), lognormal(mu,sigma), pert(min,mode,max), truncnormal(mu,sigma,lo,hi), "
+                        "choice(v:w,...), empirical(FILE.csv:COLUMN) (with --sample); '*' moves every cohort")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a field first")
     p.add_argument("--sample", type=_whole, default=None, metavar="N",
                    help="draws per grid point for distribution axes")
@@ -74,25 +74,6 @@ def _whole(text: str):
         return int(text)
     except ValueError:
         return text
-
-
-@contextlib.contextmanager
-def _fallback_warnings_as_lines():
-    """Show each :class:`BackendFallbackWarning` once as a ``dcecon: warning:`` line on standard error."""
-    shown = set()
-    original = warnings.showwarning
-
-    def show(message, category, filename, lineno, file=None, line=None):
-        if not issubclass(category, BackendFallbackWarning):
-            original(message, category, filename, lineno, file, line)
-        elif str(message) not in shown:
-            shown.add(str(message))
-            print(f"dcecon: warning: {message}", file=sys.stderr)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", BackendFallbackWarning)
-        warnings.showwarning = show
-        yield
 
 
 def _cmd_grid(args) -> int:
@@ -143,7 +124,7 @@ def _cmd_grid(args) -> int:
 
     command = "dcecon " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else None
     try:
-        with _fallback_warnings_as_lines():
+        with fallback_warnings_as_lines():
             result = execute(plan, scenario_file=args.scenario, backend=args.backend, dtype=args.dtype,
                              max_memory=args.max_memory, out=args.out, resume=args.resume,
                              save_scenarios=args.save_scenarios, max_output=args.max_output, force=args.force,

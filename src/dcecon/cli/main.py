@@ -55,13 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
     common(run)
     run.set_defaults(func=_cmd_run)
 
-    from dcecon.cli import calibrate_command, fidelity_command, grid_command, macro_command, scenarios_command
+    from dcecon.cli import (calibrate_command, fidelity_command, goal_seek_command, grid_command, macro_command,
+                            monte_carlo_command, scenarios_command, sobol_command, table_command, tornado_command)
 
     calibrate_command.register(sub, common)
     grid_command.register(sub)
     scenarios_command.register(sub)
     macro_command.register(sub)
     fidelity_command.register(sub)
+    tornado_command.register(sub)
+    sobol_command.register(sub)
+    table_command.register(sub)
+    goal_seek_command.register(sub)
+    monte_carlo_command.register(sub)
     return parser
 
 

@@ -156,7 +156,7 @@ def load_fleet_file(scenario, overrides=()) -> tuple[dict, dict, str]:
     return raw, provenance, path
 
 
-def _axis_strings(axes) -> list[str]:
+def axis_strings(axes) -> list[str]:
     if axes is None:
         return []
     if isinstance(axes, str):
@@ -197,8 +197,11 @@ def prepare(raw: dict, provenance: dict, file, axes=(), samples=None, sampler="s
     samples, seed = (None if samples is None else int(samples)), int(seed)  # NumPy integers become ints
     grid_table = dict(scenario.grid) if use_grid_table else {}
     options = {key: grid_table.pop(key) for key in GRID_TABLE_OPTIONS if key in grid_table}
-    parsed = parse_axes(raw, provenance, file, _axis_strings(axes), grid_table)
+    parsed = parse_axes(raw, provenance, file, axis_strings(axes), grid_table)
     where = f"{file} [grid]"
+    if "correlations" in options:
+        raise ScenarioError(where, "correlations", "dcecon grid draws its sampled inputs independently; run the "
+                                                   "correlated draws with dcecon montecarlo (docs/monte-carlo.md)")
     chosen_metrics = parse_metrics(metrics) if metrics is not None else parse_metrics(options.get("metrics"), where)
     cartesian = [a.path for a in parsed if not a.is_sampled]
     sampled = [a.path for a in parsed if a.is_sampled]

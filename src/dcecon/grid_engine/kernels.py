@@ -209,7 +209,15 @@ def _suffix(args: KernelArgs) -> str:
 def native_evaluate(lib, plan: GridPlan, args: KernelArgs, start: int, stop: int, threads: int = 0) -> np.ndarray:
     """The selected metrics of scenarios ``start .. stop - 1`` from the native kernel, shape ``(m, n_metrics)``."""
     sampled, _, m = chunk_inputs(plan, args, start, stop)
-    out = np.zeros((m, len(plan.selection.metrics)), dtype=args.real)
+    return native_evaluate_sampled(lib, args, sampled, start, m, len(plan.selection.metrics), threads)
+
+
+def native_evaluate_sampled(lib, args: KernelArgs, sampled: np.ndarray, start: int, m: int, n_metrics: int,
+                            threads: int = 0) -> np.ndarray:
+    """The native kernel's metrics of scenarios ``start .. start + m - 1`` given their sampled values already drawn
+    (``sampled``: shape ``(m, n_sampled)``, as :func:`chunk_inputs` makes them), shape ``(m, n_metrics)``."""
+    sampled = np.ascontiguousarray(sampled, dtype=args.real)
+    out = np.zeros((m, n_metrics), dtype=args.real)
     code = getattr(lib, f"dcecon_evaluate_{_suffix(args)}")(*_common(args, sampled, start, m, threads), out)
     if code != 0:
         raise RuntimeError(_limit_message(code))

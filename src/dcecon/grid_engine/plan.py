@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from dcecon.grid_engine.sampling import uniforms
+from dcecon.grid_engine.sampling import correlated_uniforms, uniforms
 from dcecon.grid_engine.selection import Selection
 from dcecon.grid_engine.spec import Axis
 from dcecon.model.cohort import COHORT_PARAMETERS
@@ -57,6 +57,9 @@ class GridPlan:
         For each axis path, the resolved parameters it sets.
     selection : Selection
         The metrics, tables and quantile sketches the run computes.
+    correlation : numpy.ndarray or None
+        Target rank correlation between the sampled dimensions (in ``sampled`` order), imposed on their uniforms
+        with Iman-Conover (:func:`dcecon.grid_engine.sampling.correlated_uniforms`); None: independent.
     """
 
     scenario: Scenario
@@ -68,6 +71,7 @@ class GridPlan:
     host_fleet: list
     bindings: dict
     selection: Selection = dataclasses.field(default_factory=lambda: Selection(DEFAULT_METRICS))
+    correlation: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -156,6 +160,8 @@ class GridPlan:
             "seed": self.seed,
             "selection": self.selection.to_dict(),
         }
+        if self.correlation is not None:
+            payload["correlation"] = np.asarray(self.correlation, dtype=np.float64).tolist()
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
     # --- decoding -------------------------------------------------------------------------------------------
@@ -188,7 +194,10 @@ class GridPlan:
         if not self.sampled:
             return [], []
         sample = np.arange(start, stop, dtype=np.int64) % self.n_samples
-        if stop - start >= self.n_samples:
+        if self.correlation is not None:
+            u = correlated_uniforms(self.sampler, self.n_samples, len(self.sampled), sample, self.seed,
+                                    self.correlation)
+        elif stop - start >= self.n_samples:
             u = uniforms(self.sampler, self.n_samples, len(self.sampled), 0, self.n_samples, self.seed)[sample]
         else:
             lo, hi = int(sample.min()), int(sample.max()) + 1

@@ -19,8 +19,9 @@ from dcecon.scenario.errors import ScenarioError
 
 TABLE_WORDS = ("auto", "none")
 
-GRID_TABLE_OPTIONS = ("metrics", "tables", "quantiles")
-"""Keys of a scenario's ``[grid]`` table that are options, not axes."""
+GRID_TABLE_OPTIONS = ("metrics", "tables", "quantiles", "correlations")
+"""Keys of a scenario's ``[grid]`` table that are options, not axes (``correlations``: read by
+``dcecon montecarlo``; ``dcecon grid`` refuses it rather than sample without it)."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -68,3 +68,14 @@ def _nonfinite(value) -> str:
     if math.isnan(value):
         return "n/a"
     return "inf" if value > 0 else "-inf"
+
+
+def metric_format(metric: str):
+    """How values of a grid metric print, from its unit in the metric table (``dcecon.model.metrics``): money,
+    percent, price, years, energy; coverage ratios and DSCRs as ``1.85x``; else a plain number."""
+    from dcecon.model.metrics import BY_NAME
+
+    if "coverage" in metric or "dscr" in metric:
+        return ratio
+    return {"USD": money, "-": percent, "-/year": percent, "years": years, "USD/GPU-hour": price,
+            "kWh": energy}.get(BY_NAME[metric].unit, number)

@@ -1,0 +1,92 @@
+"""``dcecon montecarlo``: a correlated Monte Carlo of a scenario, with its risk figures and regression tornado."""
+
+from __future__ import annotations
+
+import sys
+
+from dcecon.backends import BACKEND_CHOICES
+
+
+def register(sub) -> None:
+    """Add ``dcecon montecarlo`` to the sub-parsers."""
+    p = sub.add_parser("montecarlo", help="draw inputs from distributions (optionally rank-correlated) and report "
+                                          "P(NPV < 0), means with standard errors, percentiles and a regression "
+                                          "tornado")
+    p.add_argument("scenario", help="fleet scenario TOML file or bundled name (its [grid] table's distributions "
+                                    "and [grid.correlations] are used)")
+    p.add_argument("--vary", action="append", default=[], metavar="PATH=DIST",
+                   help="an input and its distribution (repeatable): uniform(a,b), triangular(lo,mode,hi), "
+                        "normal(mu,sigma), lognormal(mu,sigma), pert(min,mode,max), truncnormal(mu,sigma,lo,hi), "
+                        "choice(v1:w1,v2:w2,...), empirical(FILE.csv:COLUMN)")
+    p.add_argument("--draws", type=_whole, default=10_000, metavar="N",
+                   help="draws (default 10,000; with --until-se the first batch)")
+    p.add_argument("--correlate", action="append", default=[], metavar="A,B=RHO",
+                   help="rank correlation between two inputs (repeatable), applied with Iman-Conover")
+    p.add_argument("--metric", default="npv_usd",
+                   help="metric of --until-se and of the regression tornado (default npv_usd)")
+    p.add_argument("--metrics", default=None, metavar="NAMES",
+                   help="more metrics to report (comma-separated names, default or all); gross_margin and npv_usd "
+                        "always are")
+    p.add_argument("--until-se", type=_number, default=None, metavar="X",
+                   help="keep drawing, doubling the draws each batch, until the standard error of --metric's mean "
+                        "is below X (in the metric's units)")
+    p.add_argument("--max-draws", type=_whole, default=None, metavar="N",
+                   help="stop --until-se at this many draws (default 1e9)")
+    p.add_argument("--seed", type=_whole, default=0, help="seed of the draws (default 0)")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a field first")
+    p.add_argument("--backend", default="auto", choices=BACKEND_CHOICES, help="array backend (as dcecon grid)")
+    p.add_argument("--dtype", default="float64", choices=("float64", "float32"), help="floating dtype")
+    p.add_argument("--threads", type=_whole, default=None,
+                   help="threads of the native kernel, 1 to 4 per core (default: all cores)")
+    p.add_argument("--max-memory", default="1GiB", help="memory budget that sets the chunk size (default 1GiB)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the tables")
+    p.set_defaults(func=_cmd_monte_carlo)
+
+
+def _whole(text: str):
+    """A whole number (``1e6`` accepted), or the text itself for the API to refuse in its own words."""
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            value = float(text)
+        except ValueError:
+            return text
+        return int(value) if value.is_integer() else text
+
+
+def _number(text: str):
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _cmd_monte_carlo(args) -> int:
+    from dcecon.analysis.monte_carlo import monte_carlo
+    from dcecon.cli.backend_warnings import fallback_warnings_as_lines
+
+    def progress(draws, se):
+        if args.until_se is not None and not args.json:
+            print(f"montecarlo: {draws:,} draws, standard error of the mean {args.metric}: {se:,.6g}",
+                  file=sys.stderr)
+
+    with fallback_warnings_as_lines():
+        result = monte_carlo(args.scenario, args.vary, args.draws, correlate=args.correlate, metrics=args.metrics,
+                             metric=args.metric, until_se=args.until_se, max_draws=args.max_draws, seed=args.seed,
+                             backend=args.backend, dtype=args.dtype, threads=args.threads,
+                             max_memory=args.max_memory, overrides=args.set, on_batch=progress)
+    if not result.converged:
+        print(f"dcecon: warning: --until-se: the standard error of the mean {result.metric} is "
+              f"{result.statistics[result.metric]['se']:,.6g} after {result.draws:,} draws (--max-draws), above "
+              f"{result.until_se:,.6g}", file=sys.stderr)
+    if args.json:
+        from dcecon.io import dumps_json
+
+        print(dumps_json(result.to_dict()))
+        return 0
+    from dcecon.report.console import make_console
+    from dcecon.report.monte_carlo import render_monte_carlo
+
+    render_monte_carlo(result, make_console())
+    return 0

@@ -1,0 +1,56 @@
+"""``dcecon tornado``: swing each input one at a time and print the inputs sorted by swing (and a spider)."""
+
+from __future__ import annotations
+
+from dcecon.backends import BACKEND_CHOICES
+
+
+def register(sub) -> None:
+    """Add ``dcecon tornado`` to the sub-parsers."""
+    p = sub.add_parser("tornado", help="swing each input one at a time between a low and a high value and sort "
+                                       "the inputs by how much they move a metric (tornado and spider)")
+    p.add_argument("scenario", help="fleet scenario TOML file or bundled name")
+    p.add_argument("--vary", action="append", default=[], metavar="PATH=LOW:HIGH",
+                   help="an input and its range (repeatable): values (cohorts.0.utilization=0.6:1.0) or changes "
+                        "relative to the scenario's value (cohorts.0.price_usd_per_gpu_hour=-20%%:+20%%); '*' "
+                        "moves every cohort together")
+    p.add_argument("--metric", default="gross_margin",
+                   help="the metric to swing (a name of dcecon grid --metrics; default gross_margin)")
+    p.add_argument("--spider", type=_whole, default=None, metavar="N",
+                   help="also N evenly spaced points per input from low to high (spider: metric against the "
+                        "change of the input)")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a field of the scenario first (the base)")
+    p.add_argument("--backend", default="auto", choices=BACKEND_CHOICES, help="array backend (as dcecon grid)")
+    p.add_argument("--dtype", default="float64", choices=("float64", "float32"), help="floating dtype")
+    p.add_argument("--threads", type=_whole, default=None,
+                   help="threads of the native kernel, 1 to 4 per core (default: all cores)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the tables")
+    p.set_defaults(func=_cmd_tornado)
+
+
+def _whole(text: str):
+    """A whole number, or the text itself for the API to refuse in its own words (``--spider: x: ...``)."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def _cmd_tornado(args) -> int:
+    from dcecon.analysis.tornado import tornado
+    from dcecon.cli.backend_warnings import fallback_warnings_as_lines
+
+    with fallback_warnings_as_lines():
+        result = tornado(args.scenario, args.vary, metric=args.metric, spider=args.spider, overrides=args.set,
+                         backend=args.backend, dtype=args.dtype, threads=args.threads)
+    if args.json:
+        from dcecon.io import dumps_json
+
+        print(dumps_json(result.to_dict()))
+        return 0
+    from dcecon.report.console import make_console
+    from dcecon.report.tornado import render_tornado
+
+    render_tornado(result, make_console())
+    return 0
