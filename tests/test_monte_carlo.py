@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 import numpy as np
 import pytest
@@ -285,3 +286,141 @@ def test_percentiles_above_the_kept_draws_come_from_the_sketch_within_0_39_perce
     assert sketched.quantile_relative_error == 2.0**-8 and exact["quantiles_exact"]
     for key in ("p5", "p5_low", "p5_high", "p50", "p95", "expected_shortfall_5"):
         assert sketched.statistics["npv_usd"][key] == pytest.approx(exact[key], rel=2.0**-8)
+
+
+# --- --out and --resume ---------------------------------------------------------------------------------------
+
+RESUME_VARY = {UTIL: "pert(0.6,0.85,1)", PRICE: "truncnormal(2.4,0.4,1.2,3.5)"}
+RESUME_RUN = dict(correlate=[f"{UTIL},{PRICE}=-0.5"], backend="numpy", chunk_size=1000)
+"""A 6,000-draw run in chunks of 1,000 (six chunks), correlated so the Iman-Conover blocks are crossed too."""
+
+
+def _stop_at(draws):
+    """An injected Ctrl-C: ``on_chunk`` raising KeyboardInterrupt once ``draws`` draws are saved."""
+    def on_chunk(done):
+        if done >= draws:
+            raise KeyboardInterrupt
+    return on_chunk
+
+
+def _figures(result) -> dict:
+    """Every figure of a result (its JSON less the wall time and the draws reloaded), plus the kept draws."""
+    d = result.to_dict()
+    del d["seconds"], d["resumed_draws"]
+    return {"json": json.dumps(d, sort_keys=True), "x": result.kept_inputs.tobytes(),
+            "y": result.kept_metrics.tobytes()}
+
+
+def test_resumed_run_equals_the_uninterrupted_run_to_the_last_bit(tmp_path):
+    # the reference is the same run (same chunks) straight through, without --out
+    straight = monte_carlo(SCENARIO, RESUME_VARY, 6000, **RESUME_RUN)
+    out = tmp_path / "mc"
+    with pytest.raises(KeyboardInterrupt):
+        monte_carlo(SCENARIO, RESUME_VARY, 6000, out=out, on_chunk=_stop_at(3000), **RESUME_RUN)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert (manifest["status"], manifest["chunks_done"], manifest["draws_done"]) == ("running", 3, 3000)
+    assert not (out / "summary.json").exists()
+    resumed = monte_carlo(SCENARIO, RESUME_VARY, 6000, out=out, resume=True, **RESUME_RUN)
+    assert resumed.resumed_draws == 3000 and resumed.draws == 6000
+    assert _figures(resumed) == _figures(straight)
+    assert json.loads((out / "summary.json").read_text())["summary"] == json.loads(
+        json.dumps(resumed.to_dict()["summary"]))
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+
+
+def test_until_se_resumes_at_and_between_its_batches(tmp_path):
+    # SE of the mean NPV: about 305k at 1,000 draws, 215k at 2,000, 150k at 4,000 (docs/monte-carlo.md's run):
+    # batches of 1,000, 2,000 and 4,000 draws, in chunks of 500
+    run = dict(until_se=200_000, backend="numpy", chunk_size=500)
+    straight = monte_carlo(SCENARIO, RESUME_VARY, 1000, **run)
+    assert [b["draws"] for b in straight.batches] == [1000, 2000, 4000]
+    out = tmp_path / "mc"
+    with pytest.raises(KeyboardInterrupt):  # stopped right at the end of the first batch
+        monte_carlo(SCENARIO, RESUME_VARY, 1000, out=out, on_chunk=_stop_at(1000), **run)
+    with pytest.raises(KeyboardInterrupt):  # then inside the third
+        monte_carlo(SCENARIO, RESUME_VARY, 1000, out=out, resume=True, on_chunk=_stop_at(3000), **run)
+    resumed = monte_carlo(SCENARIO, RESUME_VARY, 1000, out=out, resume=True, **run)
+    assert resumed.resumed_draws == 3000
+    assert _figures(resumed) == _figures(straight)
+
+
+def _cli(argv, capsys):
+    code = main(["montecarlo", SCENARIO, "--vary", f"{PRICE}=uniform(1.8,2.4)", "--draws", "600", "--backend",
+                 "numpy", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_ctrl_c_with_out_says_how_to_resume_and_resume_finishes_the_run(tmp_path, capsys, monkeypatch):
+    import dcecon.analysis.monte_carlo as mc
+
+    real = mc.monte_carlo
+    monkeypatch.setattr(mc, "monte_carlo", lambda *a, **kw: real(*a, chunk_size=200, on_chunk=_stop_at(400), **kw))
+    out = str(tmp_path / "mc")
+    code, _, err = _cli(["--out", out], capsys)
+    assert code == 130 and f"the finished chunks are saved in {out}: run the same command with --resume" in err
+    monkeypatch.setattr(mc, "monte_carlo", lambda *a, **kw: real(*a, chunk_size=200, **kw))
+    code, resumed, err = _cli(["--out", out, "--resume", "--json"], capsys)
+    code_straight, straight, _ = _cli(["--json"], capsys)
+    assert code == code_straight == 0
+    resumed, straight = json.loads(resumed), json.loads(straight)
+    assert resumed.pop("resumed_draws") == 400 and straight.pop("resumed_draws") == 0
+    del resumed["seconds"], straight["seconds"]
+    assert resumed == straight
+
+
+def _edit_manifest(out, change):
+    path = out / "manifest.json"
+    manifest = json.loads(path.read_text())
+    change(manifest)
+    path.write_text(json.dumps(manifest))
+
+
+BAD_FOLDERS = [
+    (["--seed", "1"], None, "holds another Monte Carlo run: --seed differs (0 there, 1 now)"),
+    (["--dtype", "float32"], None, "holds this run's results from backend numpy float64 (this run would use numpy "
+                                   "float32"),
+    (["--set", "horizon_years=4"], None, "the scenario's content (another file, or --set) differs"),
+    ([], None, "already holds this run's results; add --resume"),
+    (["--resume"], lambda m: m.update(extra=1), "manifest.json: extra: unknown field"),
+    (["--resume"], lambda m: m.update(draws_done=300), "manifest.json: draws_done: 300: there is no "
+                                                       "state-0000000000000300.npz"),
+    (["--resume"], lambda m: m["run"].update(seed=5), "manifest.json: fingerprint: "),
+    (["--resume"], lambda m: m.update(chunks_done="3"), "manifest.json: chunks_done: Input should be a valid "
+                                                        "integer"),
+]
+
+
+@pytest.mark.parametrize("argv, edit, message", BAD_FOLDERS, ids=[m for _, _, m in BAD_FOLDERS])
+def test_out_folder_of_another_run_or_edited_by_hand_is_one_line_exit_2(tmp_path, capsys, argv, edit, message):
+    out = tmp_path / "mc"
+    assert _cli(["--out", str(out)], capsys)[0] == 0
+    if edit is not None:
+        _edit_manifest(out, edit)
+    before = sorted(p.name for p in out.iterdir())
+    code, stdout, err = _cli(["--out", str(out), *argv], capsys)
+    lines = err.strip().splitlines()
+    assert code == 2 and stdout == "" and len(lines) == 1 and lines[0].startswith("dcecon: error: "), err
+    assert message in lines[0], err
+    assert sorted(p.name for p in out.iterdir()) == before
+
+
+def test_resume_without_out_or_without_a_run_is_one_line_exit_2(tmp_path, capsys):
+    code, _, err = _cli(["--resume"], capsys)
+    assert code == 2 and err.strip() == "dcecon: error: --resume: needs --out DIR (the folder of the run to continue)"
+    empty = tmp_path / "empty"
+    code, _, err = _cli(["--out", str(empty), "--resume"], capsys)
+    assert code == 2 and "has no run to resume" in err and not empty.exists()
+    code, _, err = _cli(["--out", str(empty), "--draws", "0"], capsys)
+    assert code == 2 and not empty.exists()  # bad input writes nothing
+
+
+def test_a_folder_another_run_is_writing_is_refused(tmp_path, capsys):
+    from dcecon.grid_engine.output import FolderLock
+
+    out = tmp_path / "mc"
+    out.mkdir()
+    with FolderLock(out):  # another open file description holds the flock, as another process would
+        code, _, err = _cli(["--out", str(out)], capsys)
+    assert code == 2 and f"another dcecon (pid {os.getpid()}) is writing there" in err
+    assert sorted(p.name for p in out.iterdir()) == [".dcecon.lock"]

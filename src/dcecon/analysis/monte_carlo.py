@@ -34,24 +34,36 @@ chunk in bounded memory:
   contribution to variance, :mod:`dcecon.analysis.correlation`) and the
   achieved rank correlations, from the first ``keep_draws`` draws.
 
+With ``out`` (``--out DIR``) the run's state is written after each chunk (reductions in ``state-<draws>.npz``,
+kept draws in ``kept-<start>-<stop>.npz``, then ``manifest.json``, a :class:`MonteCarloManifest`, each written
+atomically) under the grid's folder lock, and ``resume`` continues it from its last chunk with figures identical
+to an uninterrupted run's (same draws, same chunks, same merge order).
+
 See docs/monte-carlo.md.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
+from dcecon import __version__
 from dcecon.analysis.correlation import parse_correlations, rank_regression, spearman_matrix
-from dcecon.grid_engine import sketch
+from dcecon.grid_engine import output, sketch
 from dcecon.grid_engine.plan import make_plan
 from dcecon.grid_engine.selection import GRID_TABLE_OPTIONS, Selection, parse_metrics
 from dcecon.grid_engine.spec import check_axis_against_scenario, parse_axis, parse_values
+from dcecon.io import atomic_write
 from dcecon.model.metrics import BY_NAME, METRICS
 from dcecon.scenario.errors import ScenarioError
 
@@ -210,6 +222,15 @@ class Accumulator:
         return cls(z.copy(), z.copy(), z.copy(), z.copy(), z.copy(), z.copy(), np.full(n_metrics, math.inf),
                    np.full(n_metrics, -math.inf), np.zeros((n_metrics, sketch.N_BUCKETS), dtype=np.int64), [], [])
 
+    def reductions(self) -> dict:
+        """The reductions as named arrays (what ``--out`` saves after each chunk; the kept draws are saved apart)."""
+        return {name: getattr(self, name) for name in REDUCTION_ARRAYS}
+
+    @classmethod
+    def from_reductions(cls, arrays: dict, kept_x: list, kept_y: list) -> "Accumulator":
+        """The accumulator :meth:`reductions` saved, with its kept draws."""
+        return cls(*(np.array(arrays[name]) for name in REDUCTION_ARRAYS), list(kept_x), list(kept_y))
+
     @property
     def kept(self) -> int:
         """Draws kept so far."""
@@ -247,6 +268,10 @@ class Accumulator:
         if n < 2:
             return math.nan
         return math.sqrt(self.m2[j] / (n - 1)) / math.sqrt(n)
+
+
+REDUCTION_ARRAYS = ("n", "finite", "non_nan", "negative", "mean", "m2", "minimum", "maximum", "sketch")
+"""The :class:`Accumulator`'s arrays, in its field order (the state ``--out`` saves)."""
 
 
 def order_statistic_ranks(n: int, q: float, confidence: float = CONFIDENCE) -> tuple[int, int, int]:
@@ -372,6 +397,8 @@ class MonteCarloResult:
     kept_inputs, kept_metrics : numpy.ndarray
         Inputs ``(kept_draws, inputs)`` and metrics ``(kept_draws, metrics)`` of the first draws
         (:meth:`draws_frame`).
+    resumed_draws : int
+        Draws reloaded from the ``--out`` folder of an interrupted run (``--resume``), 0 for a fresh run [draws].
     """
 
     scenario: str
@@ -395,6 +422,7 @@ class MonteCarloResult:
     quantile_relative_error: float
     kept_inputs: np.ndarray = dataclasses.field(default=None, repr=False)
     kept_metrics: np.ndarray = dataclasses.field(default=None, repr=False)
+    resumed_draws: int = 0
 
     def draws_frame(self):
         """The kept draws (the first ``kept_draws``): ``draw`` (index), one column per input path, one per metric."""
@@ -489,11 +517,310 @@ class MonteCarloResult:
                                                   for p, d in zip(self.inputs, self.distributions)],
             "draws": self.draws, "seed": self.seed, "backend": self.backend, "dtype": self.dtype,
             "seconds": self.seconds, "metric": self.metric, "until_se": self.until_se, "converged": self.converged,
-            "batches": self.batches, "kept_draws": self.kept_draws,
+            "batches": self.batches, "kept_draws": self.kept_draws, "resumed_draws": self.resumed_draws,
             "quantile_relative_error": self.quantile_relative_error, "summary": self.summary,
             "metrics": self.statistics, "correlations": self.correlation_frame().to_dict(orient="records"),
             "regression": {name: r.to_dict() for name, r in self.regression.items()},
         }
+
+
+# --- the --out folder: resumable state ------------------------------------------------------------------------
+
+MANIFEST = "manifest.json"
+"""``DIR/manifest.json``: what the run is and how far it got (:class:`MonteCarloManifest`)."""
+
+SUMMARY = "summary.json"
+"""``DIR/summary.json``: the result (as ``--json``), once the run is complete."""
+
+ANALYSIS = "montecarlo"
+"""The ``analysis`` field of a Monte Carlo manifest (a grid run's folder has none)."""
+
+
+class RunInput(BaseModel):
+    """One sampled input as the manifest records it."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    path: str = Field(description="Dotted scenario path of the input, as given.")
+    distribution: str = Field(description="Its distribution with every parameter exact (repr), its truncation "
+                                          "bounds and, for empirical, a hash of the column's values.")
+
+
+class RunFingerprint(BaseModel):
+    """Everything that sets a Monte Carlo run's figures: two runs agreeing on all of it give identical results."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    scenario: str = Field(description="Name of the scenario.")
+    scenario_sha256: str = Field(pattern=r"^[0-9a-f]{16}$",
+                                 description="Hash of the scenario's content after --set (provenance left out).")
+    inputs: list[RunInput] = Field(description="The sampled inputs, in the plan's order.")
+    correlation: list[list[float]] | None = Field(description="Requested rank-correlation matrix [-], or None.")
+    seed: int = Field(ge=0, description="Seed of the draws.")
+    draws: int = Field(gt=0, description="--draws (with --until-se, the first batch) [draws].")
+    until_se: float | None = Field(gt=0, description="--until-se [units of the metric], or None.")
+    max_draws: int | None = Field(gt=0, description="--max-draws with --until-se (None without) [draws].")
+    metrics: list[str] = Field(description="Metrics computed, in the metric table's order.")
+    metric: str = Field(description="--metric (of --until-se and the summary).")
+    keep_draws: int = Field(ge=0, description="Draws kept for exact percentiles and the regression [draws].")
+    backend: str = Field(description="Backend that evaluates the draws (backends agree to rounding, not "
+                                     "bitwise, so a run resumes only on its own).")
+    dtype: Literal["float64", "float32"] = Field(description="Floating dtype of the evaluation.")
+
+    def digest(self) -> str:
+        """Hash of every field (the manifest's ``fingerprint``) [16 hex digits]."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class MonteCarloManifest(BaseModel):
+    """``DIR/manifest.json`` of ``dcecon montecarlo --out DIR``: the run and how far it got.
+
+    Rewritten atomically after each chunk, after that chunk's state file: the state it names is always whole.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    analysis: Literal["montecarlo"] = Field(description="Kind of run ('montecarlo').")
+    dcecon_version: str = Field(description="Version of dcecon that wrote the folder.")
+    status: Literal["running", "complete"] = Field(description="'running' until summary.json is written.")
+    fingerprint: str = Field(pattern=r"^[0-9a-f]{16}$", description="RunFingerprint.digest() of ``run``.")
+    run: RunFingerprint = Field(description="What the run computes.")
+    command: str | None = Field(description="The command line that started the run, if any.")
+    chunk_size: int = Field(gt=0, description="Draws per chunk (a resumed run keeps it: the reductions merge "
+                                              "chunk by chunk, so the chunking is part of the last bit) [draws].")
+    chunks_done: int = Field(ge=0, description="Chunks evaluated and saved [chunks].")
+    draws_done: int = Field(ge=0, description="Draws evaluated and saved (state-<draws_done>.npz) [draws].")
+    target_draws: int = Field(gt=0, description="Draws of the batch in progress (the last batch's, once "
+                                                "complete) [draws].")
+
+
+def _float_repr(value) -> str:
+    return repr(float(value)) if isinstance(value, (float, np.floating)) else repr(value)
+
+
+def input_fingerprint(axis) -> RunInput:
+    """An input's exact description: kind, every parameter, bounds and (empirical) a hash of its column."""
+    d = axis.distribution
+    text = f"{d.kind}({', '.join(_float_repr(p) for p in d.params)}) in [{d.lower!r}, {d.upper!r}]"
+    if d.data is not None:
+        text += f" data sha256 {hashlib.sha256(np.ascontiguousarray(d.data, np.float64).tobytes()).hexdigest()[:16]}"
+    return RunInput(path=axis.path, distribution=text)
+
+
+def _state_name(draws_done: int) -> str:
+    return f"state-{draws_done:016d}.npz"
+
+
+def _kept_name(start: int, stop: int) -> str:
+    return f"kept-{start:016d}-{stop:016d}.npz"
+
+
+def chunk_bounds(batch_ends, target: int, done: int, chunk: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` of every chunk of the first ``done`` draws [draws].
+
+    Each batch (draws ``0 .. batch_ends[0] - 1``, then up to ``batch_ends[1]`` ...; the batch in progress ends at
+    ``target``) is cut into chunks of ``chunk`` draws from its own start, as :func:`monte_carlo` evaluates them.
+    """
+    bounds, begin = [], 0
+    for end in [*batch_ends, target]:
+        for start in range(begin, min(end, done), chunk):
+            bounds.append((start, min(start + chunk, end)))
+        begin = end
+        if begin >= done:
+            break
+    return bounds
+
+
+def _damaged(out: Path, what: str) -> ScenarioError:
+    return ScenarioError("--out", str(out), f"{what}; the folder is damaged: choose another folder (or delete it "
+                                            "and start again)")
+
+
+def read_mc_manifest(path: Path) -> MonteCarloManifest:
+    """Read and validate a Monte Carlo manifest; any problem is one line naming the file and the field.
+
+    Raises
+    ------
+    ScenarioError
+        Unreadable, not JSON, another kind of run's manifest, a field missing, unknown, of the wrong type or out
+        of range, or a ``fingerprint`` that is not its ``run``'s (the file was edited).
+    """
+    from dcecon.grid_engine.output import read_json_model
+
+    def not_a_grid_run(raw):
+        if "analysis" not in raw and "fingerprint" in raw:
+            raise ScenarioError("--out", str(Path(path).parent), "holds a dcecon grid run, not a Monte Carlo; "
+                                                                 "choose another folder")
+
+    manifest = read_json_model(path, MonteCarloManifest, "dcecon montecarlo", not_a_grid_run)
+    if manifest.run.digest() != manifest.fingerprint:
+        raise ScenarioError(str(path), "fingerprint", f"{manifest.fingerprint} is not the hash of its 'run' "
+                                                      f"({manifest.run.digest()}): the file was edited; restore "
+                                                      "it or choose another --out folder")
+    if manifest.draws_done > manifest.target_draws:
+        raise ScenarioError(str(path), "draws_done", f"{manifest.draws_done:,} is above target_draws "
+                                                     f"{manifest.target_draws:,}: the file was edited; restore it "
+                                                     "or choose another --out folder")
+    return manifest
+
+
+RUN_OPTIONS = {"scenario": "the scenario", "scenario_sha256": "the scenario's content (another file, or --set)",
+               "inputs": "--vary", "correlation": "--correlate", "seed": "--seed", "draws": "--draws",
+               "until_se": "--until-se", "max_draws": "--max-draws", "metrics": "--metrics", "metric": "--metric",
+               "keep_draws": "keep_draws"}
+"""How a differing fingerprint field is named to the user."""
+
+
+def _shown(name: str, value) -> str:
+    if name == "inputs":
+        return " ".join(f"{i['path']}={i['distribution']}" for i in value)
+    return "none" if value is None else str(value)
+
+
+def run_difference(there: RunFingerprint, now: RunFingerprint) -> str:
+    """What differs between the folder's run and this one, in words (for the ``--out`` error)."""
+    a, b = there.model_dump(mode="json"), now.model_dump(mode="json")
+    if a["backend"] != b["backend"] or a["dtype"] != b["dtype"]:
+        same = {k: v for k, v in a.items() if k not in ("backend", "dtype")} == \
+               {k: v for k, v in b.items() if k not in ("backend", "dtype")}
+        if same:
+            return (f"holds this run's results from backend {there.backend} {there.dtype} (this run would use "
+                    f"{now.backend} {now.dtype}; backends agree to rounding, not bitwise); add --backend "
+                    f"{there.backend} --dtype {there.dtype} to continue it, or choose another folder")
+    differ = [name for name in RUN_OPTIONS if a[name] != b[name]]  # not empty: backend and dtype alone are above
+    name = differ[0]
+    values = "" if name == "scenario_sha256" else f" ({_shown(name, a[name])} there, {_shown(name, b[name])} now)"
+    more = f" (and {', '.join(RUN_OPTIONS[n] for n in differ[1:])})" if len(differ) > 1 else ""
+    return (f"holds another Monte Carlo run: {RUN_OPTIONS[name]} differs{values}{more}; choose another folder, or "
+            "give the same options to continue it")
+
+
+def check_mc_folder(out: Path, run: RunFingerprint, resume: bool, holding_lock: bool = False):
+    """Refuse a folder that holds anything but this run or that another process writes; the manifest to resume.
+
+    Raises
+    ------
+    ScenarioError
+        ``--out`` is a file, is locked by another run, holds another run (naming what differs), holds this run
+        without ``--resume``, holds files but no run; ``--resume`` finds no run; the manifest is invalid.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ScenarioError("--out", str(out), "exists and is not a folder")
+    holder = None if holding_lock else output.locked_by(out)
+    if holder is not None:
+        raise ScenarioError("--out", str(out), output.busy_message(holder))
+    if (out / MANIFEST).exists():
+        manifest = read_mc_manifest(out / MANIFEST)
+        if manifest.fingerprint != run.digest():
+            raise ScenarioError("--out", str(out), run_difference(manifest.run, run))
+        if not resume:
+            raise ScenarioError("--out", str(out), "already holds this run's results; add --resume to continue or "
+                                                   "finish it, or choose another folder")
+        return manifest
+    if resume:
+        raise ScenarioError("--resume", str(out), "has no run to resume (no manifest.json)")
+    with output.writing(out):
+        if out.exists() and any(entry.name != output.LOCK for entry in out.iterdir()):
+            raise ScenarioError("--out", str(out), "is not empty and holds no dcecon run; choose another folder")
+    return None
+
+
+def _check_parent(out: Path) -> None:
+    if not out.exists():
+        parent = next((p for p in out.resolve().parents if p.exists()), None)
+        if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+            raise ScenarioError("--out", str(out), "its folder cannot be created here (no writable parent)")
+
+
+def _load_npz(out: Path, name: str) -> dict:
+    try:
+        with np.load(out / name) as data:
+            return {key: data[key] for key in data.files}
+    except FileNotFoundError:
+        raise _damaged(out, f"{name} is missing") from None
+    except Exception as exc:  # a truncated or foreign file: zipfile, pickle and value errors alike
+        raise _damaged(out, f"{name} cannot be read ({type(exc).__name__})") from None
+
+
+def load_state(out: Path, manifest: MonteCarloManifest, n_inputs: int, n_metrics: int):
+    """The accumulator, batches and kept draws a resumed run continues from, checked against the manifest.
+
+    Returns
+    -------
+    acc : Accumulator
+    batches : list of dict
+        ``draws`` and ``se`` of each finished batch.
+    """
+    manifest_path = Path(out) / MANIFEST
+    if not (Path(out) / _state_name(manifest.draws_done)).is_file():
+        raise ScenarioError(str(manifest_path), "draws_done", f"{manifest.draws_done:,}: there is no "
+                                                              f"{_state_name(manifest.draws_done)} (the file was "
+                                                              "edited, or the folder damaged); restore it or "
+                                                              "choose another --out folder")
+    state = _load_npz(out, _state_name(manifest.draws_done))
+    try:
+        acc = Accumulator.from_reductions(state, [], [])
+        batch_draws = [int(v) for v in state["batch_draws"]]
+        batch_se = [float(v) for v in state["batch_se"]]
+    except KeyError as exc:
+        raise _damaged(out, f"{_state_name(manifest.draws_done)} has no array {exc}") from None
+    shapes_ok = (all(getattr(acc, name).shape == (n_metrics,) for name in REDUCTION_ARRAYS[:-1])
+                 and acc.sketch.shape == (n_metrics, sketch.N_BUCKETS) and len(batch_draws) == len(batch_se))
+    if not shapes_ok or not np.all(acc.n == manifest.draws_done):
+        raise ScenarioError(str(manifest_path), "draws_done", f"{manifest.draws_done:,} does not match "
+                                                              f"{_state_name(manifest.draws_done)}: the file was "
+                                                              "edited; restore it or choose another --out folder")
+    bounds = chunk_bounds(batch_draws, manifest.target_draws, manifest.draws_done, manifest.chunk_size)
+    if len(bounds) != manifest.chunks_done:
+        raise ScenarioError(str(manifest_path), "chunks_done", f"{manifest.chunks_done:,} chunks do not make "
+                                                               f"draws_done {manifest.draws_done:,} in chunks of "
+                                                               f"{manifest.chunk_size:,}: the file was edited; "
+                                                               "restore it or choose another --out folder")
+    keep = manifest.run.keep_draws
+    for start, stop in bounds:
+        if start >= keep:
+            break
+        name = _kept_name(start, stop)
+        kept = _load_npz(out, name)
+        rows = min(stop, keep) - start
+        if kept.get("x", np.empty(0)).shape != (rows, n_inputs) or kept.get("y", np.empty(0)).shape != (rows,
+                                                                                                         n_metrics):
+            raise _damaged(out, f"{name} does not hold {rows:,} kept draws")
+        acc.kept_x.append(kept["x"])
+        acc.kept_y.append(kept["y"])
+    return acc, [{"draws": d, "se": se} for d, se in zip(batch_draws, batch_se)]
+
+
+class StateWriter:
+    """Writes a run's state to ``--out DIR`` after each chunk: kept draws, reductions, then the manifest."""
+
+    def __init__(self, out: Path, manifest: MonteCarloManifest):
+        self.out = Path(out)
+        self.manifest = manifest
+
+    def save(self, acc: Accumulator, batches: list, chunk_start: int, done: int, target: int,
+             kept: tuple | None, chunks_done: int) -> None:
+        """Save the state after the chunk ``chunk_start .. done - 1`` (``kept``: its kept ``(x, y)``, if any)."""
+        previous = self.manifest.draws_done
+        arrays = dict(acc.reductions(), batch_draws=np.array([b["draws"] for b in batches], dtype=np.int64),
+                      batch_se=np.array([b["se"] for b in batches], dtype=np.float64))
+        with output.writing(self.out):
+            if kept is not None:
+                atomic_write(self.out / _kept_name(chunk_start, done),
+                             lambda tmp: np.savez(tmp, x=kept[0], y=kept[1]), suffix=".npz")
+            atomic_write(self.out / _state_name(done), lambda tmp: np.savez_compressed(tmp, **arrays),
+                         suffix=".npz")
+            self.write(chunks_done=chunks_done, draws_done=done, target_draws=target)
+            if previous != done:
+                (self.out / _state_name(previous)).unlink(missing_ok=True)
+
+    def write(self, **update) -> None:
+        """Rewrite the manifest with ``update``."""
+        self.manifest = self.manifest.model_copy(update=update)
+        with output.writing(self.out):
+            output.write_json(self.out / MANIFEST, self.manifest.model_dump(mode="json"))
 
 
 # --- running --------------------------------------------------------------------------------------------------
@@ -567,7 +894,8 @@ def _backend_for(plan, backend: str, dtype: str, threads):
 def monte_carlo(scenario, vary=None, draws: int = DEFAULT_DRAWS, *, correlate=(), metrics=None,
                 metric: str = "npv_usd", until_se: float | None = None, max_draws: int | None = None, seed: int = 0,
                 backend: str = "auto", dtype: str = "float64", threads: int | None = None, max_memory="1GiB",
-                keep_draws: int = KEEP_DRAWS, overrides=(), on_batch=None) -> MonteCarloResult:
+                keep_draws: int = KEEP_DRAWS, overrides=(), on_batch=None, out=None, resume: bool = False,
+                chunk_size: int | None = None, command: str | None = None, on_chunk=None) -> MonteCarloResult:
     """Correlated Monte Carlo of a fleet scenario on the grid engine.
 
     Parameters
@@ -599,11 +927,25 @@ def monte_carlo(scenario, vary=None, draws: int = DEFAULT_DRAWS, *, correlate=()
         ``PATH=VALUE`` changes to the scenario first (``--set``).
     on_batch : callable(draws, se), optional
         Called after each batch.
+    out : str or path, optional
+        Folder that holds the run's state after each chunk (``manifest.json``, ``state-*.npz``, ``kept-*.npz``)
+        and, once complete, ``summary.json``; locked while the run writes it.
+    resume : bool
+        Continue the run in ``out`` from its last saved chunk (the result is identical to an uninterrupted
+        run's); needs ``out``.
+    chunk_size : int, optional
+        Draws per chunk (default: what ``max_memory`` allows); a resumed run keeps its folder's.
+    command : str, optional
+        The command line, recorded in the manifest.
+    on_chunk : callable(draws_done), optional
+        Called after each chunk is evaluated (and saved, with ``out``) [draws].
 
     Raises
     ------
     ScenarioError
-        Any bad argument, with the message ``dcecon montecarlo`` prints for the same mistake.
+        Any bad argument, with the message ``dcecon montecarlo`` prints for the same mistake; with ``out``, a
+        folder that holds another run (naming what differs), a hand-edited or damaged one, or one that another
+        run is writing.
     """
     from dcecon.grid_engine.api import load_fleet_file, parse_size
     from dcecon.grid_engine.engine import chunk_size_for
@@ -637,53 +979,106 @@ def monte_carlo(scenario, vary=None, draws: int = DEFAULT_DRAWS, *, correlate=()
     axes = parse_inputs(raw, provenance, file, vary, grid_table)
     correlation = parse_correlations([a.path for a in axes], correlate, table_correlations,
                                      f"{file} [grid.{CORRELATIONS_KEY}]")
+    if resume and out is None:
+        raise ScenarioError("--resume", None, "needs --out DIR (the folder of the run to continue)")
+    if out is not None and not isinstance(out, (str, os.PathLike)):
+        raise ScenarioError("--out", repr(out), "must be a folder path")
+    if chunk_size is not None:
+        chunk_size = _whole(chunk_size, "chunk_size", 1, MAX_DRAWS, "draws")
     total_samples = max_draws if until_se is not None else draws
     plan = make_plan(scenario_obj, axes, total_samples, "random", int(seed), Selection(chosen_metrics, "none", False))
     plan.correlation = correlation
     chosen = _backend_for(plan, backend, dtype, threads)
     extents = plan.static_extents()
-    chunk = chunk_size_for(plan, extents, max_memory, chosen.dtype_name, on_host=not chosen.name.startswith("cupy"),
-                           kernel=chosen.kernel)
-    evaluate = _evaluator(chosen, plan, extents, chunk)
+    chunk = chunk_size or chunk_size_for(plan, extents, max_memory, chosen.dtype_name,
+                                         on_host=not chosen.name.startswith("cupy"), kernel=chosen.kernel)
+    run = RunFingerprint(
+        scenario=scenario_obj.name,
+        scenario_sha256=hashlib.sha256(json.dumps(scenario_obj.model_dump(mode="json", exclude={"provenance"}),
+                                                  sort_keys=True).encode()).hexdigest()[:16],
+        inputs=[input_fingerprint(a) for a in axes],
+        correlation=None if correlation is None else np.asarray(correlation, dtype=np.float64).tolist(),
+        seed=int(seed), draws=draws, until_se=None if until_se is None else float(until_se),
+        max_draws=max_draws if until_se is not None else None, metrics=list(chosen_metrics), metric=metric,
+        keep_draws=keep_draws, backend=chosen.name, dtype=chosen.dtype_name)
 
-    j_metric = chosen_metrics.index(metric)
-    acc = Accumulator.empty(len(chosen_metrics))
-    batches, done, target = [], 0, draws
-    while True:
-        for start in range(done, target, chunk):
-            stop = min(start + chunk, target)
+    lock = writer = None
+    if out is not None:
+        out = Path(out)
+        _check_parent(out)
+        check_mc_folder(out, run, resume)  # before the folder is made: bad input leaves nothing behind
+        with output.writing(out, "cannot be created"):
+            out.mkdir(parents=True, exist_ok=True)
+        lock = output.FolderLock(out)
+        lock.acquire()
+    try:
+        acc = Accumulator.empty(len(chosen_metrics))
+        batches, done, target, chunks_done = [], 0, draws, 0
+        if out is not None:  # under the lock: the folder may have changed since it was checked
+            previous = check_mc_folder(out, run, resume, holding_lock=True)
+            if previous is not None:
+                chunk = previous.chunk_size  # the same chunks, so the result is identical to the bit
+                acc, batches = load_state(out, previous, len(axes), len(chosen_metrics))
+                done, target, chunks_done = previous.draws_done, previous.target_draws, previous.chunks_done
+            manifest = MonteCarloManifest(
+                analysis=ANALYSIS, dcecon_version=__version__, status="running", fingerprint=run.digest(), run=run,
+                command=command, chunk_size=int(chunk), chunks_done=chunks_done, draws_done=done,
+                target_draws=target)
+            writer = StateWriter(out, manifest)
+            if previous is None:
+                writer.save(acc, batches, 0, 0, target, None, 0)  # the empty state: a run stopped now resumes at 0
+        resumed = done
+        evaluate = _evaluator(chosen, plan, extents, chunk)
+        j_metric = chosen_metrics.index(metric)
+        while done < target:
+            start, stop = done, min(done + chunk, target)
             y, x = evaluate(start, stop)
             acc.add(y)
+            kept = None
             if start < keep_draws:
                 top = min(stop, keep_draws)
-                acc.kept_x.append(x[:top - start].copy())
-                acc.kept_y.append(y[:top - start].copy())
-        done = target
-        se = acc.standard_error(j_metric)
-        batches.append({"draws": done, "se": se})
-        if on_batch is not None:
-            on_batch(done, se)
-        if until_se is None or se < until_se or done >= max_draws:
-            break
-        target = min(2 * done, max_draws)
-    converged = until_se is None or acc.standard_error(j_metric) < until_se
+                kept = (x[:top - start].copy(), y[:top - start].copy())
+                acc.kept_x.append(kept[0])
+                acc.kept_y.append(kept[1])
+            done, se = stop, None
+            if done == target:  # a batch is complete: stop, or double the draws (--until-se)
+                se = acc.standard_error(j_metric)
+                batches.append({"draws": done, "se": se})
+                if not (until_se is None or se < until_se or done >= max_draws):
+                    target = min(2 * done, max_draws)
+            if writer is not None:
+                chunks_done += 1
+                writer.save(acc, batches, start, done, target, kept, chunks_done)
+            if se is not None and on_batch is not None:
+                on_batch(done, se)
+            if on_chunk is not None:
+                on_chunk(done)
+        converged = until_se is None or acc.standard_error(j_metric) < until_se
 
-    kept_x = np.concatenate(acc.kept_x) if acc.kept_x else np.empty((0, len(axes)))
-    kept_y = np.concatenate(acc.kept_y) if acc.kept_y else np.empty((0, len(chosen_metrics)))
-    all_kept = len(kept_y) == done
-    statistics, regression = {}, {}
-    inputs = [a.path for a in axes]
-    for j, name in enumerate(chosen_metrics):
-        column = kept_y[:, j]
-        exact = np.sort(column[~np.isnan(column)]) if all_kept else None
-        statistics[name] = metric_statistics(acc, j, exact)
-        regression[name] = rank_regression(inputs, kept_x, column, name)
-    return MonteCarloResult(
-        scenario=scenario_obj.name, inputs=inputs, distributions=[a.distribution.describe() for a in axes],
-        metrics=chosen_metrics, draws=done, seed=int(seed), backend=chosen.name, dtype=chosen.dtype_name,
-        seconds=time.perf_counter() - started, statistics=statistics, requested_correlation=correlation,
-        achieved_correlation=spearman_matrix(kept_x), regression=regression, kept_draws=len(kept_y),
-        metric=metric, until_se=None if until_se is None else float(until_se), converged=converged,
-        batches=batches, quantile_relative_error=0.0 if all_kept else sketch.RELATIVE_ACCURACY,
-        kept_inputs=kept_x, kept_metrics=kept_y,
-    )
+        kept_x = np.concatenate(acc.kept_x) if acc.kept_x else np.empty((0, len(axes)))
+        kept_y = np.concatenate(acc.kept_y) if acc.kept_y else np.empty((0, len(chosen_metrics)))
+        all_kept = len(kept_y) == done
+        statistics, regression = {}, {}
+        inputs = [a.path for a in axes]
+        for j, name in enumerate(chosen_metrics):
+            column = kept_y[:, j]
+            exact = np.sort(column[~np.isnan(column)]) if all_kept else None
+            statistics[name] = metric_statistics(acc, j, exact)
+            regression[name] = rank_regression(inputs, kept_x, column, name)
+        result = MonteCarloResult(
+            scenario=scenario_obj.name, inputs=inputs, distributions=[a.distribution.describe() for a in axes],
+            metrics=chosen_metrics, draws=done, seed=int(seed), backend=chosen.name, dtype=chosen.dtype_name,
+            seconds=time.perf_counter() - started, statistics=statistics, requested_correlation=correlation,
+            achieved_correlation=spearman_matrix(kept_x), regression=regression, kept_draws=len(kept_y),
+            metric=metric, until_se=None if until_se is None else float(until_se), converged=converged,
+            batches=batches, quantile_relative_error=0.0 if all_kept else sketch.RELATIVE_ACCURACY,
+            kept_inputs=kept_x, kept_metrics=kept_y, resumed_draws=resumed,
+        )
+        if writer is not None:
+            with output.writing(out):
+                output.write_json(out / SUMMARY, result.to_dict())
+            writer.write(status="complete")
+    finally:
+        if lock is not None:
+            lock.release()
+    return result

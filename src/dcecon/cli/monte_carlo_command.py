@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 
 from dcecon.backends import BACKEND_CHOICES
@@ -39,6 +40,11 @@ def register(sub) -> None:
     p.add_argument("--threads", type=_whole, default=None,
                    help="threads of the native kernel, 1 to 4 per core (default: all cores)")
     p.add_argument("--max-memory", default="1GiB", help="memory budget that sets the chunk size (default 1GiB)")
+    p.add_argument("--out", metavar="DIR", default=None,
+                   help="save the run's state here after each chunk (and summary.json once complete), so that "
+                        "--resume can continue it")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the interrupted run in --out DIR from its last saved chunk")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the tables")
     p.set_defaults(func=_cmd_monte_carlo)
 
@@ -71,11 +77,23 @@ def _cmd_monte_carlo(args) -> int:
             print(f"montecarlo: {draws:,} draws, standard error of the mean {args.metric}: {se:,.6g}",
                   file=sys.stderr)
 
-    with fallback_warnings_as_lines():
-        result = monte_carlo(args.scenario, args.vary, args.draws, correlate=args.correlate, metrics=args.metrics,
-                             metric=args.metric, until_se=args.until_se, max_draws=args.max_draws, seed=args.seed,
-                             backend=args.backend, dtype=args.dtype, threads=args.threads,
-                             max_memory=args.max_memory, overrides=args.set, on_batch=progress)
+    command = "dcecon " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else None
+    try:
+        with fallback_warnings_as_lines():
+            result = monte_carlo(args.scenario, args.vary, args.draws, correlate=args.correlate,
+                                 metrics=args.metrics, metric=args.metric, until_se=args.until_se,
+                                 max_draws=args.max_draws, seed=args.seed, backend=args.backend, dtype=args.dtype,
+                                 threads=args.threads, max_memory=args.max_memory, overrides=args.set,
+                                 on_batch=progress, out=args.out, resume=args.resume, command=command)
+    except KeyboardInterrupt:
+        if args.out:  # the chunks done so far are saved: say how to continue
+            print(f"dcecon: interrupted; the finished chunks are saved in {args.out}: run the same command with "
+                  "--resume to continue", file=sys.stderr)
+            return 130
+        raise
+    if result.resumed_draws and not args.json:
+        print(f"montecarlo: resumed {args.out} at {result.resumed_draws:,} of {result.draws:,} draws",
+              file=sys.stderr)
     if not result.converged:
         print(f"dcecon: warning: --until-se: the standard error of the mean {result.metric} is "
               f"{result.statistics[result.metric]['se']:,.6g} after {result.draws:,} draws (--max-draws), above "

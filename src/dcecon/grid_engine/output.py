@@ -119,15 +119,26 @@ def write_parquet(path: Path, frame) -> None:
     atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
-def read_manifest(path: Path) -> Manifest:
-    """Read and validate a manifest; any problem is one line naming the file and the field.
+def read_json_model(path: Path, model, what: str = "dcecon", check_raw=None):
+    """Read a JSON file into a pydantic ``model``; any problem is one line naming the file and the field.
+
+    Parameters
+    ----------
+    path : Path
+        The file (an ``--out`` folder's manifest).
+    model : type
+        The pydantic model (``extra="forbid"``).
+    what : str
+        Whose file it is, in the unknown-field message (``dcecon``, ``dcecon montecarlo``).
+    check_raw : callable, optional
+        Called with the parsed JSON object before validation (to tell another kind of run's file apart).
 
     Raises
     ------
     ScenarioError
         Unreadable, not JSON, not an object, or a field missing, unknown, of the wrong type or out of range.
     """
-    from dcecon.scenario.loader import validation_message
+    from dcecon.scenario.validation import error_field, validation_message
 
     try:
         raw = json.loads(Path(path).read_bytes())
@@ -139,16 +150,23 @@ def read_manifest(path: Path) -> Manifest:
     if not isinstance(raw, dict):
         raise ScenarioError(str(path), None, f"is not a JSON object but a {type(raw).__name__}; restore it or "
                                              "choose another --out folder")
+    if check_raw is not None:
+        check_raw(raw)
     try:
-        return Manifest.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         errors = exc.errors()
         error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        field = ".".join(str(part) for part in error["loc"]) or None
-        message = validation_message(Manifest, error)
+        message = validation_message(model, error)
         if error["type"] == "extra_forbidden":
-            message = "unknown field (a dcecon manifest has no such key)"
-        raise ScenarioError(str(path), field, message) from None
+            message = f"unknown field (a {what} manifest has no such key)"
+        raise ScenarioError(str(path), error_field(error["loc"]), message + "; restore it or choose another "
+                                                                            "--out folder") from None
+
+
+def read_manifest(path: Path) -> Manifest:
+    """Read and validate a grid run's manifest (:func:`read_json_model`)."""
+    return read_json_model(path, Manifest)
 
 
 def check_output_folder(out: Path, fingerprint: str, resume: bool, fingerprint_on=None,

@@ -31,6 +31,8 @@ def headline_table(result) -> Table:
     if result.until_se is not None:
         draws += (f" (--until-se {f(result.until_se)} reached)" if result.converged
                   else f" (--until-se {f(result.until_se)} NOT reached: --max-draws)")
+    if result.resumed_draws:
+        draws += f" ({result.resumed_draws:,} reloaded by --resume)"
     table = Table(title=f"Monte Carlo of {result.scenario}: {draws}, {result.backend} {result.dtype}, "
                         f"{result.seconds:.2f} s")
     table.add_column("figure")
