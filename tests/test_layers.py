@@ -78,3 +78,13 @@ def test_the_rules_cover_every_package():
     """A new top-level package must say where it sits (add it to FORBIDDEN)."""
     tops = {_top(p) for p in PACKAGE.rglob("*.py")} - {"__init__", "__main__"}
     assert tops <= set(FORBIDDEN) | {"cli", "kinds"}, sorted(tops - set(FORBIDDEN))
+
+
+def test_every_package_is_listed_for_installation():
+    """pyproject.toml lists the packages explicitly (package-dir maps kernels/ and scenarios/ in): a package left out
+    would be missing from a wheel, though an editable install still finds it."""
+    import tomllib
+
+    listed = set(tomllib.loads((PACKAGE.parents[1] / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(("dcecon",) + p.parent.relative_to(PACKAGE).parts) for p in PACKAGE.rglob("__init__.py")}
+    assert found <= listed, sorted(found - listed)

@@ -182,8 +182,11 @@ def test_sobol_and_morris_commands_print_tables(capsys):
      "dcecon: error: --vary: cohorts.0.pue: a % range needs the field's value, which is not given in the scenario"),
     (["sobol", SCENARIO], "dcecon: error: --vary: give at least one input to vary"),
     (["sobol", SCENARIO, "--vary", "cohorts.0.utilization=0.5:1", "--metric", "payback_years", "--vary",
-      "cohorts.0.price_usd_per_gpu_hour=0.5:1", "--n", "8", "--backend", "numpy"],
-     "dcecon: error: --metric: payback_years: is not finite at 32 of 32 points"),
+      "cohorts.0.price_usd_per_gpu_hour=0.5:1", "--n", "64", "--backend", "numpy"],
+     "dcecon: error: --metric: payback_years: is not finite at 256 of 256 points"),
+    # n (D + 2) points at the smallest n, 64: below it the intervals mean little (analysis.sobol.MIN_N)
+    (["sobol", SCENARIO, "--vary", "cohorts.0.utilization=0.5:1", "--n", "32", "--backend", "numpy"],
+     "dcecon: error: --n: 32: must be from 64 to 1,048,576"),
     (["morris", SCENARIO, "--vary", "site.pue=1.1:1.5", "--levels", "3"], "dcecon: error: --levels: 3: must be even"),
     (["morris", SCENARIO, "--vary", "site.pue=1.1:1.5", "--trajectories", "1"],
      "dcecon: error: --trajectories: 1: must be from 2"),

@@ -37,13 +37,22 @@ _ANALYSES = {
 stays light (SALib and the analysis modules load only when asked for)."""
 
 
+_MODULES = {"plot": "dcecon.report.plot"}
+"""Namespaces imported on first use: ``dcecon.plot`` holds the figure functions (docs/plots.md; matplotlib loads
+when a figure is drawn)."""
+
+
 def __getattr__(name):
     if name in _ANALYSES:
         import importlib
 
         return getattr(importlib.import_module(_ANALYSES[name]), name)
+    if name in _MODULES:
+        import importlib
+
+        return importlib.import_module(_MODULES[name])
     raise AttributeError(f"module 'dcecon' has no attribute {name!r}")
 
 
 __all__ = ["RESULT_FIELDS", "GridResult", "Result", "Scenario", "ScenarioError", "evaluate", "grid", "load_scenario",
-           "__version__", *_ANALYSES]
+           "__version__", *_ANALYSES, *_MODULES]

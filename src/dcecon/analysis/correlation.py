@@ -94,6 +94,11 @@ def parse_correlations(inputs: list[str], specs=(), table=None, table_where: str
         specs = [f"{','.join(k) if isinstance(k, tuple) else k}={v}" for k, v in specs.items()]
     elif isinstance(specs, str):
         specs = [specs]
+    elif specs is None:
+        specs = []
+    elif not isinstance(specs, (list, tuple)):
+        raise ScenarioError(CORRELATE_OPTION, repr(specs), "give correlations as 'PATH_A,PATH_B=RHO' strings or a "
+                                                           "dict of pair to correlation")
     seen = set()
     for text in specs:
         if not isinstance(text, str) or "=" not in text:

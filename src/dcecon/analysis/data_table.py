@@ -142,7 +142,7 @@ def data_table(scenario, rows, cols=None, metric: str = "npv_usd", breakeven: bo
         :data:`MAX_CELLS` cells.
     """
     metric = check_metric(metric)
-    raw, provenance, file = load_fleet(scenario, overrides)
+    raw, provenance, file = load_fleet(scenario, overrides, "dcecon table")
     texts = [(*listed_axis(rows, "--rows"), "--rows")]
     if cols is not None:
         texts.append((*listed_axis(cols, "--cols"), "--cols"))

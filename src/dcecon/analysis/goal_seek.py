@@ -49,7 +49,6 @@ from dcecon.grid_engine.spec import Axis, Distribution, parse_values
 from dcecon.model.metrics import KERNEL_METRICS, METRICS
 from dcecon.scenario import paths
 from dcecon.scenario.errors import ScenarioError
-from dcecon.scenario.loader import apply_overrides, scenario_to_raw
 from dcecon.scenario.schema import Scenario
 
 RELATIVE_TOLERANCE = 1e-9
@@ -90,14 +89,10 @@ CLOSED_FORM, BRACKETED, UNREACHABLE = "closed form", "bracketed", "unreachable"
 
 # --- inputs ------------------------------------------------------------------------------------------------------
 
-def load_fleet(scenario, overrides=()) -> tuple[dict, dict, str]:
+def load_fleet(scenario, overrides=(), command: str = "dcecon goal-seek") -> tuple[dict, dict, str]:
     """Raw dict, provenance and name of a loaded :class:`Scenario`, a scenario file or a bundled name, with
-    ``--set`` overrides applied."""
-    if isinstance(scenario, Scenario):
-        raw, provenance, file = scenario_to_raw(scenario), dict(scenario.provenance), scenario.name
-        apply_overrides(raw, list(overrides), provenance, file)
-        return raw, provenance, file
-    return load_fleet_file(scenario, overrides)
+    ``--set`` overrides applied (:func:`dcecon.grid_engine.api.load_fleet_file`)."""
+    return load_fleet_file(scenario, overrides, command)
 
 
 def check_metric(metric, option: str = "--metric") -> str:

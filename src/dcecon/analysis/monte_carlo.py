@@ -949,15 +949,10 @@ def monte_carlo(scenario, vary=None, draws: int = DEFAULT_DRAWS, *, correlate=()
     """
     from dcecon.grid_engine.api import load_fleet_file, parse_size
     from dcecon.grid_engine.engine import chunk_size_for
-    from dcecon.scenario.loader import apply_overrides, scenario_to_raw, validate
-    from dcecon.scenario.schema import Scenario
+    from dcecon.scenario.loader import validate
 
     started = time.perf_counter()
-    if isinstance(scenario, Scenario):
-        raw, provenance, file = scenario_to_raw(scenario), dict(scenario.provenance), scenario.name
-        apply_overrides(raw, list(overrides), provenance, file)
-    else:
-        raw, provenance, file = load_fleet_file(scenario, overrides)
+    raw, provenance, file = load_fleet_file(scenario, overrides, "dcecon montecarlo")
     draws = _whole(draws, "--draws", 1, MAX_DRAWS, "draws")
     if until_se is not None and (isinstance(until_se, bool) or not isinstance(until_se, (int, float))
                                  or not math.isfinite(until_se) or until_se <= 0):

@@ -166,7 +166,7 @@ def morris(scenario, vary, metric: str = "gross_margin", trajectories: int = DEF
     if isinstance(conf_level, bool) or not isinstance(conf_level, (int, float)) or not 0 < conf_level < 1:
         raise ScenarioError("conf_level", str(conf_level), "must be between 0 and 1")
     metric = check_metric(metric)
-    loaded = load_fleet_scenario(scenario, overrides)
+    loaded = load_fleet_scenario(scenario, overrides, "dcecon morris")
     ranges = parse_ranges(loaded[0], vary)
     samples = morris_design(ranges, trajectories, levels, seed)
     plan = points_plan(None, [r.path for r in ranges], samples, [metric], plan_loaded=loaded)

@@ -28,8 +28,13 @@ from dcecon.scenario.errors import ScenarioError
 DEFAULT_N = 4096
 """Base sample size of ``dcecon sobol`` when ``--n`` is left out (``4096 (D + 2)`` evaluations)."""
 
-MAX_N = 1 << 24
-"""Largest base sample size accepted [points]."""
+MIN_N = 64
+"""Smallest base sample size accepted [points]: below it the bootstrap intervals mean little (at n = 2 the total
+index of a two-input product comes out at 2.25)."""
+
+MAX_N = 1 << 20
+"""Largest base sample size accepted [points]: 2^20 x (2D + 2) points are about a GB of design for 10 inputs, and
+SALib's analysis (its bootstrap) then takes minutes (at n = 65,536, 1.4 M runs: about 60 s here, docs/sobol.md)."""
 
 CONF_LEVEL = 0.95
 """Confidence level of the bootstrap intervals."""
@@ -93,9 +98,10 @@ def parse_range(raw: dict, path: str, spec, option: str = "--vary") -> Range:
         An unknown path, a malformed range, ``LOW >= HIGH``, an end outside the field's bounds, a % range on a
         field the scenario leaves out or whose value is 0.
     """
+    needs_base = isinstance(spec, str) and "%" in spec  # only a % range needs the scenario's value
     try:
         field = scenario_paths.field_spec(path)
-        base = base_value(raw, path, option)
+        base = base_value(raw, path, option) if needs_base else None
     except ScenarioError as exc:
         raise ScenarioError(option, exc.field or path, exc.message) from None
     if isinstance(spec, str):
@@ -380,7 +386,7 @@ def sobol(scenario, vary, metric: str = "gross_margin", n: int = DEFAULT_N, seed
         that is not finite everywhere or does not vary.
     """
     started = time.perf_counter()
-    n = check_whole(n, "--n", 2, MAX_N)
+    n = check_whole(n, "--n", MIN_N, MAX_N)
     if n & (n - 1):
         raise ScenarioError("--n", str(n), "must be a power of two (the Sobol' sequence's balance properties "
                                            "need it), e.g. 1024, 4096 or 65536")

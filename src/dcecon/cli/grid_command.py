@@ -10,6 +10,7 @@ from dcecon.backends import BACKEND_CHOICES
 from dcecon.cli.backend_warnings import fallback_warnings_as_lines
 from dcecon.model.metrics import DEFAULT_METRICS
 from dcecon.report import format as fmt
+from dcecon.report.plot.output import HELP as PLOT_HELP
 
 ESTIMATE_SHOWN_ABOVE_SECONDS = 2.0
 """The time estimate is printed (standard error, even with --quiet or --json) for runs longer than this [s]."""
@@ -65,6 +66,7 @@ def register(sub) -> None:
     p.add_argument("--quiet", action="store_true",
                    help="no progress bar or grid-size line (a time estimate over 2 s is still printed)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument("--plot", metavar="DIR", default=None, help=PLOT_HELP)
     p.set_defaults(func=_cmd_grid)
 
 
@@ -79,6 +81,10 @@ def _whole(text: str):
 def _cmd_grid(args) -> int:
     from dcecon.grid_engine.api import execute, load_fleet_file, prepare
 
+    if args.plot is not None:  # checked before any work
+        from dcecon.report.plot.output import check_plot_dir
+
+        check_plot_dir(args.plot)
     raw, provenance, args.scenario = load_fleet_file(args.scenario, args.set)
     plan = prepare(raw, provenance, args.scenario, args.axis, args.sample, args.sampler, args.seed,
                    metrics=args.metrics, tables=args.tables, quantiles=args.quantiles)
@@ -139,6 +145,11 @@ def _cmd_grid(args) -> int:
     finally:
         if progress is not None and task is not None:
             progress.stop()
+    if args.plot is not None:
+        from dcecon.report.plot.heatmap import grid_figures
+        from dcecon.report.plot.output import write_figures, written_line
+
+        print(written_line(write_figures(grid_figures(result, args.backend), args.plot), args.plot), file=sys.stderr)
     if args.json:
         from dcecon.io import dumps_json
 

@@ -138,19 +138,26 @@ def check_run_size(plan, estimated_seconds: float, backend: str, force: bool) ->
                                         "it, or use fewer values or samples")
 
 
-def load_fleet_file(scenario, overrides=()) -> tuple[dict, dict, str]:
+def load_fleet_file(scenario, overrides=(), command: str = "dcecon grid") -> tuple[dict, dict, str]:
     """Raw dict, provenance and path of a fleet scenario file or bundled name, with ``--set`` overrides.
+
+    ``scenario`` may also be a loaded :class:`~dcecon.scenario.schema.Scenario` (its name stands for the file);
+    ``command`` (``dcecon table``, ``dcecon montecarlo``...) is named when the file is of another kind.
 
     Raises
     ------
     ScenarioError
         Unreadable or malformed file, bad override, or a scenario of another kind (``macro``, ...).
     """
+    if isinstance(scenario, Scenario):
+        raw, provenance = scenario_to_raw(scenario), dict(scenario.provenance)
+        apply_overrides(raw, list(overrides), provenance, scenario.name)
+        return raw, provenance, scenario.name
     path = str(resolve_scenario_path(scenario))
     raw, provenance = load_raw(path)
     kind = raw.get("kind", "fleet")
     if kind != "fleet":
-        raise ScenarioError(path, "kind", f"dcecon grid sweeps fleet scenarios; this is a {kind!r} scenario (run it "
+        raise ScenarioError(path, "kind", f"{command} sweeps fleet scenarios; this is a {kind!r} scenario (run it "
                                           "with dcecon run, change it with --set)")
     apply_overrides(raw, list(overrides), provenance, path)
     return raw, provenance, path

@@ -31,7 +31,6 @@ from dcecon.grid_engine.plan import GridPlan, bindings_for, make_plan
 from dcecon.grid_engine.selection import Selection, parse_metrics
 from dcecon.grid_engine.spec import check_axis_against_scenario, parse_axis
 from dcecon.scenario.errors import ScenarioError
-from dcecon.scenario.schema import Scenario
 
 DEFAULT_MAX_MEMORY = "1GiB"
 """Memory budget that sets the chunk size when none is given [bytes]."""
@@ -90,16 +89,12 @@ class PointValues:
     seconds: float
 
 
-def load_fleet_scenario(scenario, overrides=()):
+def load_fleet_scenario(scenario, overrides=(), command: str = "dcecon sobol"):
     """``(raw, provenance, file, Scenario)`` of a Scenario, a scenario file or a bundled name."""
     from dcecon.grid_engine.api import load_fleet_file
-    from dcecon.scenario.loader import apply_overrides, scenario_to_raw, validate
+    from dcecon.scenario.loader import validate
 
-    if isinstance(scenario, Scenario):
-        raw, provenance, file = scenario_to_raw(scenario), dict(scenario.provenance), scenario.name
-        apply_overrides(raw, list(overrides), provenance, file)
-    else:
-        raw, provenance, file = load_fleet_file(scenario, overrides)
+    raw, provenance, file = load_fleet_file(scenario, overrides, command)
     return raw, provenance, file, validate(raw, dict(provenance), file)
 
 

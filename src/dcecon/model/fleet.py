@@ -214,7 +214,7 @@ def investment_view_from_flows(xp, cohorts, flows_list, discount_rate, tax_rate,
         period_end = period_start + period_years
         shapes = []
         if cash:
-            free_cash_flow = fleet["ebitda_usd"] - tax_rate * xp.clip(fleet["gross_profit_usd"], 0.0, None)
+            free_cash_flow = free_cash_flow_usd(xp, fleet["ebitda_usd"], fleet["gross_profit_usd"], tax_rate)
             shapes.append(free_cash_flow.shape[0])
         # (the capex columns broadcast against the scenarios of any flow)
         terminal = 0.0 * probe
@@ -279,6 +279,15 @@ def investment_view_from_flows(xp, cohorts, flows_list, discount_rate, tax_rate,
     if "lifetime_gross_margin" in want:
         result["lifetime_gross_margin"] = safe_ratio(xp, lifetime["gross_profit_usd"], lifetime["revenue_usd"])
     return {name: result[name] for name in wanted}
+
+
+def free_cash_flow_usd(xp, ebitda_usd, gross_profit_usd, tax_rate):
+    """Unlevered free cash flow of a period before capex [USD]: ``ebitda - tax_rate * max(0, gross_profit)``.
+
+    docs/model.md §6, §8: taxes on a positive gross profit (no loss carry-forward); capex, salvage and terminal
+    values are counted where they fall, not here.
+    """
+    return ebitda_usd - tax_rate * xp.clip(gross_profit_usd, 0.0, None)
 
 
 def lifetime_period_range(in_service_offsets_years, service_lives_years, periods_per_year):

@@ -77,7 +77,8 @@ def regression_table(result) -> Table:
     reg = result.regression[result.metric]
     table = Table(title=f"Regression tornado of {result.metric} (standardized rank regression, R² "
                         f"{reg.r_squared:.3f}, {reg.draws:,} draws)")
-    for name in ("input", "SRRC", "contribution to variance", "rank correlation"):
+    share = "SRRC² share" if result.requested_correlation is not None else "contribution to variance"
+    for name in ("input", "SRRC", share, "rank correlation"):
         table.add_column(name, justify="left" if name == "input" else "right")
     for row in reg.to_frame().itertuples():
         table.add_row(row.input, f"{row.srrc:+.3f}", fmt.percent(row.contribution_to_variance), f"{row.spearman:+.3f}")
