@@ -33,12 +33,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import sys
+import warnings
 
 import numpy as np
 import pandas as pd
 
-from dcecon.backends import BACKEND_CHOICES, Backend, resolve_backend, resolve_grid_backend, to_numpy
+from dcecon.backends import (BACKEND_CHOICES, Backend, BackendFallbackWarning, resolve_backend, resolve_grid_backend,
+                             to_numpy)
 from dcecon.grid_engine.api import axis_strings, kernel_limit_reason, load_fleet_file, prepare
 from dcecon.grid_engine.batch import evaluate_chunk
 from dcecon.grid_engine.engine import layout_for
@@ -239,7 +240,7 @@ def choose_backend(plan: GridPlan, backend) -> Backend:
         reason = kernel_limit_reason(plan, chosen.kernel)
         if reason:
             array_backend = "cupy-array" if chosen.kernel == "cuda" else "numpy"
-            print(f"dcecon: warning: {reason}; using the array model on {array_backend}", file=sys.stderr)
+            warnings.warn(f"{reason}; using the array model on {array_backend}", BackendFallbackWarning, stacklevel=3)
             chosen = resolve_backend(array_backend, "float64")
     return chosen
 

@@ -49,8 +49,8 @@ import hashlib
 import json
 import math
 import os
-import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -58,6 +58,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from dcecon import __version__
+from dcecon.backends import BackendFallbackWarning
 from dcecon.analysis.correlation import parse_correlations, rank_regression, spearman_matrix
 from dcecon.grid_engine import output, sketch
 from dcecon.grid_engine.plan import make_plan
@@ -886,7 +887,7 @@ def _backend_for(plan, backend: str, dtype: str, threads):
         reason = kernel_limit_reason(plan, chosen.kernel)
         if reason:
             array_backend = "cupy-array" if chosen.kernel == "cuda" else "numpy"
-            print(f"dcecon: warning: {reason}; using the array model on {array_backend}", file=sys.stderr)
+            warnings.warn(f"{reason}; using the array model on {array_backend}", BackendFallbackWarning, stacklevel=3)
             chosen = resolve_backend(array_backend, dtype)
     return chosen
 

@@ -100,7 +100,7 @@ def max_threads() -> int:
     return THREADS_PER_CORE_MAX * usable_cores()
 
 
-def _is_whole(value) -> bool:
+def is_whole(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
@@ -110,7 +110,7 @@ def check_threads(threads) -> int:
     if threads is None:
         return 0
     top = max_threads()
-    if not _is_whole(threads) or not 1 <= int(threads) <= top:
+    if not is_whole(threads) or not 1 <= int(threads) <= top:
         raise ScenarioError("--threads", str(threads), f"must be a whole number of threads from 1 to {top} (4 per "
                                                        f"core of the {usable_cores()} here); leave it out to use "
                                                        "all cores")
@@ -197,9 +197,9 @@ def prepare(raw: dict, provenance: dict, file, axes=(), samples=None, sampler="s
     scenario = validate(raw, dict(provenance), file)
     if sampler not in SAMPLERS:
         raise ScenarioError("--sampler", sampler, f"choose one of {', '.join(SAMPLERS)}")
-    if samples is not None and (not _is_whole(samples) or samples <= 0):
+    if samples is not None and (not is_whole(samples) or samples <= 0):
         raise ScenarioError("--sample", str(samples), "must be a positive whole number of samples")
-    if not _is_whole(seed) or not 0 <= int(seed) < 2**63:
+    if not is_whole(seed) or not 0 <= int(seed) < 2**63:
         raise ScenarioError("--seed", str(seed), "must be a whole number from 0 to 2**63 - 1")
     samples, seed = (None if samples is None else int(samples)), int(seed)  # NumPy integers become ints
     grid_table = dict(scenario.grid) if use_grid_table else {}
@@ -275,7 +275,7 @@ def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_me
     max_memory = parse_size(max_memory, "--max-memory")
     max_output = parse_size(max_output, "--max-output")
     kernel_threads = check_threads(threads)
-    if chunk_size is not None and (not _is_whole(chunk_size) or chunk_size <= 0):
+    if chunk_size is not None and (not is_whole(chunk_size) or chunk_size <= 0):
         raise ScenarioError("chunk_size", str(chunk_size), "must be a positive whole number of scenarios")
     chunk_size = None if chunk_size is None else int(chunk_size)
     if backend not in BACKEND_CHOICES:

@@ -236,13 +236,13 @@ def evaluate_points(plan: PointsPlan, backend: str = "auto", dtype: str = "float
     -------
     PointValues
     """
-    from dcecon.grid_engine.api import _is_whole, parse_size
+    from dcecon.grid_engine.api import is_whole, parse_size
     from dcecon.grid_engine.engine import chunk_size_for
 
     started = time.perf_counter()
     chosen = _backend(plan, backend, dtype, threads)
     extents = plan.static_extents()
-    if chunk_size is not None and (not _is_whole(chunk_size) or chunk_size <= 0):
+    if chunk_size is not None and (not is_whole(chunk_size) or chunk_size <= 0):
         raise ScenarioError("chunk_size", str(chunk_size), "must be a positive whole number of points")
     size = int(chunk_size) if chunk_size is not None else chunk_size_for(
         plan, extents, parse_size(max_memory, "--max-memory"), chosen.dtype_name,

@@ -6,6 +6,7 @@ import math
 
 from rich.table import Table
 
+from dcecon.analysis.goal_seek import RELATIVE_TOLERANCE
 from dcecon.report import format as fmt
 from dcecon.report.console import make_console
 
@@ -55,8 +56,11 @@ def render_data_table(table, console=None) -> None:
         value = float(table.breakeven[solved].iloc[0])
         found = solved_value(value) if math.isfinite(value) else "none in range"
         console.print(f"break-even {solved}: {found}")
-    console.print(f"break-even: where {table.metric} = 0 ({', '.join(methods)}; searched over {lo:g} to {hi:g}, "
-                  f"the metric there is 0 to 1e-9 relative)")
+    tolerance = f"1e{round(math.log10(RELATIVE_TOLERANCE))}"  # 1e-9, as the docs write it
+    found_any = any(m != "none in range" for m in methods)
+    checked = f", the metric there is 0 to {tolerance} relative" if found_any else ""
+    console.print(f"break-even: where {table.metric} = 0 ({', '.join(methods)}; searched over {lo:g} to {hi:g}"
+                  f"{checked})")
 
 
 def render_goal_seek(result, console=None) -> None:

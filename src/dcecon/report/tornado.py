@@ -16,7 +16,10 @@ LOW_STYLE, HIGH_STYLE = "cyan", "magenta"
 """Colours of the part of a bar where the input is at its low and at its high value."""
 
 def _value(value) -> str:
-    return "-" if value is None else f"{value:,.6g}"
+    """An input's value: thousands separated, except a calendar year (``2024``, ``2025.5``)."""
+    if value is None:
+        return "-"
+    return f"{value:.6g}" if 1900 <= abs(value) < 2200 else f"{value:,.6g}"
 
 
 def _bar(low_offset: float, high_offset: float, scale: float) -> Text:
