@@ -347,7 +347,13 @@ def test_run_plot_writes_png_and_svg_that_load(tmp_path, capsys):
     assert '"scenario": "h100-neocloud-2024"' in out
     assert err.startswith(f"dcecon: wrote 8 files (PNG and SVG) to {folder}")
     _loads(folder, ("rented-dollar", "pnl-by-cohort", "cumulative-cash", "price-vs-cost"))
-    assert main(["run", SCENARIO, "--backend", "numpy", "--json", "--plot", str(folder)]) == 0  # replaced
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    capsys.readouterr()
+    assert main(["run", SCENARIO, "--backend", "numpy", "--json", "--plot", str(folder)]) == 2  # not without --force
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"dcecon: error: --plot: {folder / 'rented-dollar.png'}: exists; pass --force to replace it\n"
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before  # nothing written
+    assert main(["run", SCENARIO, "--backend", "numpy", "--json", "--plot", str(folder), "--force"]) == 0
     assert len(list(folder.iterdir())) == 8
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-import shlex
 import sys
 
 from dcecon.backends import BACKEND_CHOICES
 from dcecon.cli.backend_warnings import fallback_warnings_as_lines
 from dcecon.model.metrics import DEFAULT_METRICS
 from dcecon.report import format as fmt
-from dcecon.report.plot.output import HELP as PLOT_HELP
+from dcecon.cli.output_options import add_output_options
 
 ESTIMATE_SHOWN_ABOVE_SECONDS = 2.0
 """The time estimate is printed (standard error, even with --quiet or --json) for runs longer than this [s]."""
@@ -53,7 +52,7 @@ def register(sub) -> None:
     p.add_argument("--max-output", default="1GiB", help="refuse --save-scenarios above this size (default 1GiB)")
     p.add_argument("--force", action="store_true",
                    help="run a grid of more than 1e11 scenarios or estimated over an hour, and write --save-scenarios "
-                        "output above --max-output")
+                        "output above --max-output, and replace --plot, --xlsx and --html files that already exist")
     p.add_argument("--metrics", default=None, metavar="NAMES",
                    help="metrics to compute and reduce, comma-separated (e.g. gross_margin,npv_usd), 'default' (the "
                         "window P&L and investment view) or 'all' (adds the levered and economic-depreciation "
@@ -66,7 +65,7 @@ def register(sub) -> None:
     p.add_argument("--quiet", action="store_true",
                    help="no progress bar or grid-size line (a time estimate over 2 s is still printed)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
-    p.add_argument("--plot", metavar="DIR", default=None, help=PLOT_HELP)
+    add_output_options(p, force=False)
     p.set_defaults(func=_cmd_grid)
 
 
@@ -81,10 +80,10 @@ def _whole(text: str):
 def _cmd_grid(args) -> int:
     from dcecon.grid_engine.api import execute, load_fleet_file, prepare
 
-    if args.plot is not None:  # checked before any work
-        from dcecon.report.plot.output import check_plot_dir
+    from dcecon.cli.output_options import check_outputs, command_line, write_outputs
+    from dcecon.report.outputs import Output
 
-        check_plot_dir(args.plot)
+    check_outputs(args)  # before any work
     raw, provenance, args.scenario = load_fleet_file(args.scenario, args.set)
     plan = prepare(raw, provenance, args.scenario, args.axis, args.sample, args.sampler, args.seed,
                    metrics=args.metrics, tables=args.tables, quantiles=args.quantiles)
@@ -128,7 +127,7 @@ def _cmd_grid(args) -> int:
             nonlocal task
             task = progress.add_task("grid", total=plan.n_scenarios)
 
-    command = "dcecon " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else None
+    command = command_line()
     try:
         with fallback_warnings_as_lines():
             result = execute(plan, scenario_file=args.scenario, backend=args.backend, dtype=args.dtype,
@@ -145,11 +144,8 @@ def _cmd_grid(args) -> int:
     finally:
         if progress is not None and task is not None:
             progress.stop()
-    if args.plot is not None:
-        from dcecon.report.plot.heatmap import grid_figures
-        from dcecon.report.plot.output import write_figures, written_line
-
-        print(written_line(write_figures(grid_figures(result, args.backend), args.plot), args.plot), file=sys.stderr)
+    write_outputs(args, Output("grid", result, scenario=args.scenario, overrides=tuple(args.set),
+                               backend=args.backend, command_line=command))
     if args.json:
         from dcecon.io import dumps_json
 

@@ -30,33 +30,34 @@ def _cmd_run(args) -> int:
     from dcecon.kinds import run_file
     from dcecon.scenario.bundled import resolve_scenario_path
 
+    from dcecon.cli.output_options import wants_output
+
     path = resolve_scenario_path(args.scenario)
-    if args.plot is None:
+    if not wants_output(args):
         return run_file(path, args.set, args.json, args.backend, args.dtype)
-    return _run_and_plot(path, args)
+    return _run_with_outputs(path, args)
 
 
-def _run_and_plot(path, args) -> int:
-    """``dcecon run --plot DIR``: as :func:`dcecon.kinds.run_file`, and the kind's figures written to DIR (the
-    folder checked before any work; the figures written before the report prints)."""
+def _run_with_outputs(path, args) -> int:
+    """``dcecon run --plot DIR --xlsx FILE --html FILE``: as :func:`dcecon.kinds.run_file`, and the outputs
+    written (their paths and the scenario's kind checked before any work; the files written before the report
+    prints)."""
+    from dcecon.cli.output_options import check_outputs, command_line, write_outputs
     from dcecon.kinds import kind_named
-    from dcecon.report.plot import PLOTTED_KINDS, kind_figures
-    from dcecon.report.plot.output import check_plot_dir, write_figures, written_line
+    from dcecon.report.outputs import Output, check_kind
     from dcecon.scenario.bundled import scenario_kind
 
-    folder = check_plot_dir(args.plot)
+    check_outputs(args)
     kind = kind_named(scenario_kind(path), path)
-    if kind.name not in PLOTTED_KINDS:
-        raise ScenarioError("--plot", str(path), f"no figures for a scenario of kind {kind.name!r} yet; --plot draws "
-                                                 f"kinds {', '.join(PLOTTED_KINDS)}")
+    check_kind(kind.name, args.plot is not None, args.xlsx is not None, args.html is not None, path)
     scenario = kind.load(path, args.set)
     figures = kind.evaluate(scenario, args.backend, args.dtype)
-    written = write_figures(kind_figures(kind.name, scenario, figures), folder)
+    write_outputs(args, Output("run", figures, scenario=scenario, kind=kind.name, overrides=tuple(args.set),
+                               backend=args.backend, command_line=command_line()))
     if args.json:
         print(kind.to_json(scenario, figures))
     else:
         kind.render(scenario, figures)
-    print(written_line(written, folder), file=sys.stderr)
     return 0
 
 
@@ -80,9 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="evaluate a scenario and print its P&L and investment view")
     common(run)
-    from dcecon.report.plot.output import HELP as PLOT_HELP
+    from dcecon.cli.output_options import add_output_options
 
-    run.add_argument("--plot", metavar="DIR", default=None, help=PLOT_HELP)
+    add_output_options(run)
     run.set_defaults(func=_cmd_run)
 
     from dcecon.cli import (calibrate_command, fidelity_command, goal_seek_command, grid_command, macro_command,

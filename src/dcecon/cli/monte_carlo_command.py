@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shlex
 import sys
 
 from dcecon.backends import BACKEND_CHOICES
-from dcecon.report.plot.output import HELP as PLOT_HELP
+from dcecon.cli.output_options import add_output_options
 
 
 def register(sub) -> None:
@@ -47,7 +46,7 @@ def register(sub) -> None:
     p.add_argument("--resume", action="store_true",
                    help="continue the interrupted run in --out DIR from its last saved chunk")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the tables")
-    p.add_argument("--plot", metavar="DIR", default=None, help=PLOT_HELP)
+    add_output_options(p)
     p.set_defaults(func=_cmd_monte_carlo)
 
 
@@ -79,11 +78,11 @@ def _cmd_monte_carlo(args) -> int:
             print(f"montecarlo: {draws:,} draws, standard error of the mean {args.metric}: {se:,.6g}",
                   file=sys.stderr)
 
-    if args.plot is not None:  # checked before any work
-        from dcecon.report.plot.output import check_plot_dir
+    from dcecon.cli.output_options import check_outputs, command_line, write_outputs
+    from dcecon.report.outputs import Output
 
-        check_plot_dir(args.plot)
-    command = "dcecon " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else None
+    check_outputs(args)  # before any work
+    command = command_line()
     try:
         with fallback_warnings_as_lines():
             result = monte_carlo(args.scenario, args.vary, args.draws, correlate=args.correlate,
@@ -104,11 +103,8 @@ def _cmd_monte_carlo(args) -> int:
         print(f"dcecon: warning: --until-se: the standard error of the mean {result.metric} is "
               f"{result.statistics[result.metric]['se']:,.6g} after {result.draws:,} draws (--max-draws), above "
               f"{result.until_se:,.6g}", file=sys.stderr)
-    if args.plot is not None:
-        from dcecon.report.plot.analyses import monte_carlo_figures
-        from dcecon.report.plot.output import write_figures, written_line
-
-        print(written_line(write_figures(monte_carlo_figures(result), args.plot), args.plot), file=sys.stderr)
+    write_outputs(args, Output("montecarlo", result, scenario=args.scenario, overrides=tuple(args.set),
+                               backend=args.backend, command_line=command))
     if args.json:
         from dcecon.io import dumps_json
 

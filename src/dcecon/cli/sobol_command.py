@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dcecon.backends import BACKEND_CHOICES
-from dcecon.report.plot.output import HELP as PLOT_HELP
+from dcecon.cli.output_options import add_output_options
 
 
 def _whole(text: str):
@@ -44,7 +44,7 @@ def register(sub) -> None:
                    help=f"base sample size, a power of two: n (D + 2) evaluations for D inputs, n (2D + 2) with "
                         f"--second-order (default {DEFAULT_N})")
     p.add_argument("--second-order", action="store_true", help="also estimate pairwise interaction indices S2")
-    p.add_argument("--plot", metavar="DIR", default=None, help=PLOT_HELP)
+    add_output_options(p)
     p.set_defaults(func=_cmd_sobol)
 
     m = sub.add_parser("morris", help="Morris screening (mu*, sigma) of a metric over input ranges: cheap, for "
@@ -68,21 +68,16 @@ def _cmd_sobol(args) -> int:
     from dcecon.analysis.sobol import sobol
     from dcecon.cli.backend_warnings import fallback_warnings_as_lines
 
-    if args.plot is not None:  # checked before any work
-        from dcecon.report.plot.output import check_plot_dir
+    from dcecon.cli.output_options import check_outputs, command_line, write_outputs
+    from dcecon.report.outputs import Output
 
-        check_plot_dir(args.plot)
+    check_outputs(args)  # before any work
     with fallback_warnings_as_lines():
         result = sobol(args.scenario, args.vary, metric=args.metric, n=args.n, seed=args.seed,
                        second_order=args.second_order, overrides=args.set, backend=args.backend, dtype=args.dtype,
                        threads=args.threads)
-    if args.plot is not None:
-        import sys
-
-        from dcecon.report.plot.analyses import sobol_figures
-        from dcecon.report.plot.output import write_figures, written_line
-
-        print(written_line(write_figures(sobol_figures(result), args.plot), args.plot), file=sys.stderr)
+    write_outputs(args, Output("sobol", result, scenario=args.scenario, overrides=tuple(args.set),
+                               backend=args.backend, command_line=command_line()))
     if args.json:
         return _print_json(result)
     from dcecon.report.sobol import render_sobol

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dcecon.backends import BACKEND_CHOICES
-from dcecon.report.plot.output import HELP as PLOT_HELP
+from dcecon.cli.output_options import add_output_options
 
 
 def register(sub) -> None:
@@ -20,7 +20,7 @@ def register(sub) -> None:
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a field first")
     p.add_argument("--backend", default="auto", choices=BACKEND_CHOICES, help="array backend (as dcecon grid)")
     p.add_argument("--json", action="store_true", help="print the table as one JSON object")
-    p.add_argument("--plot", metavar="DIR", default=None, help=PLOT_HELP)
+    add_output_options(p)
     p.set_defaults(func=_cmd_table)
 
 
@@ -28,20 +28,14 @@ def _cmd_table(args) -> int:
     from dcecon.analysis.data_table import data_table
     from dcecon.cli.backend_warnings import fallback_warnings_as_lines
 
-    if args.plot is not None:  # checked before any work
-        from dcecon.report.plot.output import check_plot_dir
+    from dcecon.cli.output_options import check_outputs, command_line, write_outputs
+    from dcecon.report.outputs import Output
 
-        check_plot_dir(args.plot)
+    check_outputs(args)  # before any work
     with fallback_warnings_as_lines():
         table = data_table(args.scenario, args.rows, args.cols, args.metric, args.breakeven, args.set, args.backend)
-        if args.plot is not None:
-            import sys
-
-            from dcecon.report.plot.heatmap import table_figures
-            from dcecon.report.plot.output import write_figures, written_line
-
-            figures = table_figures(table, args.set, args.backend, scenario=args.scenario)
-            print(written_line(write_figures(figures, args.plot), args.plot), file=sys.stderr)
+        write_outputs(args, Output("table", table, scenario=args.scenario, overrides=tuple(args.set),
+                                   backend=args.backend, command_line=command_line()))
     if args.json:
         from dcecon.io import dumps_json
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dcecon.backends import BACKEND_CHOICES
-from dcecon.report.plot.output import HELP as PLOT_HELP
+from dcecon.cli.output_options import add_output_options
 
 
 def register(sub) -> None:
@@ -27,7 +27,7 @@ def register(sub) -> None:
     p.add_argument("--threads", type=_whole, default=None,
                    help="threads of the native kernel, 1 to 4 per core (default: all cores)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the tables")
-    p.add_argument("--plot", metavar="DIR", default=None, help=PLOT_HELP)
+    add_output_options(p)
     p.set_defaults(func=_cmd_tornado)
 
 
@@ -43,11 +43,15 @@ def _cmd_tornado(args) -> int:
     from dcecon.analysis.tornado import tornado
     from dcecon.cli.backend_warnings import fallback_warnings_as_lines
 
-    _write_plots(args.plot, None)  # the folder checked before any work
+    from dcecon.cli.output_options import check_outputs, command_line, write_outputs
+    from dcecon.report.outputs import Output
+
+    check_outputs(args)  # before any work
     with fallback_warnings_as_lines():
         result = tornado(args.scenario, args.vary, metric=args.metric, spider=args.spider, overrides=args.set,
                          backend=args.backend, dtype=args.dtype, threads=args.threads)
-    _write_plots(args.plot, result)
+    write_outputs(args, Output("tornado", result, scenario=args.scenario, overrides=tuple(args.set),
+                               backend=args.backend, command_line=command_line()))
     if args.json:
         from dcecon.io import dumps_json
 
@@ -59,18 +63,3 @@ def _cmd_tornado(args) -> int:
     render_tornado(result, make_console())
     return 0
 
-
-def _write_plots(folder, result) -> None:
-    """``--plot DIR``: check the folder (``result`` None), or write the tornado and spider figures into it."""
-    if folder is None:
-        return
-    from dcecon.report.plot.output import check_plot_dir, write_figures, written_line
-
-    if result is None:
-        check_plot_dir(folder)
-        return
-    import sys
-
-    from dcecon.report.plot.analyses import tornado_figures
-
-    print(written_line(write_figures(tornado_figures(result), folder), folder), file=sys.stderr)

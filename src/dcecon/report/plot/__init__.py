@@ -41,37 +41,4 @@ def __getattr__(name):
     raise AttributeError(f"module 'dcecon.plot' has no attribute {name!r}")
 
 
-PLOTTED_KINDS = ("fleet", "macro")
-"""Scenario kinds ``dcecon run --plot`` draws (the others have no figure yet)."""
-
-
-def kind_figures(kind: str, scenario, figures) -> dict:
-    """The figures of ``dcecon run --plot`` for a scenario of any plotted kind, by file stem.
-
-    Parameters
-    ----------
-    kind : str
-        The scenario's kind (:data:`PLOTTED_KINDS`).
-    scenario : Scenario or MacroScenario
-    figures : Result or dict
-        What the kind's evaluation returned.
-
-    Returns
-    -------
-    dict of str to Figure
-    """
-    from dcecon.scenario.errors import ScenarioError
-
-    if kind == "fleet":
-        from dcecon.report.plot.run import run_figures
-
-        return run_figures(figures)
-    if kind == "macro":
-        from dcecon.report.plot.macro import macro_figures
-
-        return macro_figures(scenario, figures)
-    raise ScenarioError("--plot", None, f"no figures for a scenario of kind {kind!r} yet; "
-                                        f"--plot draws kinds {', '.join(PLOTTED_KINDS)}")
-
-
-__all__ = ["PLOTTED_KINDS", "kind_figures", *_WHERE]
+__all__ = [*_WHERE]

@@ -20,10 +20,6 @@ from dcecon.scenario.errors import ScenarioError
 OPTION = "--plot"
 """The option named in errors."""
 
-HELP = ("write the figures here as PNG and SVG (the folder and its parents are created; figures of the same "
-        "name are replaced; docs/plots.md)")
-"""``--help`` text of ``--plot DIR``, the same on every command."""
-
 FORMATS = ("png", "svg")
 """The files written for each figure, by extension."""
 
