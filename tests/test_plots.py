@@ -67,6 +67,12 @@ def sobol_result():
 
 
 @pytest.fixture(scope="module")
+def morris_result():
+    return dcecon.morris(SCENARIO, ["cohorts.0.utilization=0.6:1.0", "site.pue=1.1:1.6"], trajectories=10,
+                         backend="numpy")
+
+
+@pytest.fixture(scope="module")
 def macro():
     from dcecon.kinds import KINDS
     from dcecon.scenario.bundled import resolve_scenario_path
@@ -77,7 +83,7 @@ def macro():
 
 
 @pytest.fixture(scope="module")
-def every_figure(result, loss_result, table, tornado_result, mc_result, sobol_result, macro):
+def every_figure(result, loss_result, table, tornado_result, mc_result, sobol_result, morris_result, macro):
     """Every figure kind, by name."""
     figures = {f"run/{k}": f for k, f in plot.run_figures(result).items()}
     figures["run/rented-dollar-loss"] = plot.rented_dollar(loss_result)
@@ -88,6 +94,7 @@ def every_figure(result, loss_result, table, tornado_result, mc_result, sobol_re
     figures.update({f"tornado/{k}": f for k, f in plot.tornado_figures(tornado_result).items()})
     figures.update({f"mc/{k}": f for k, f in plot.monte_carlo_figures(mc_result).items()})
     figures.update({f"sobol/{k}": f for k, f in plot.sobol_figures(sobol_result).items()})
+    figures.update({f"morris/{k}": f for k, f in plot.morris_figures(morris_result).items()})
     figures.update({f"macro/{k}": f for k, f in plot.macro_figures(*macro).items()})
     return figures
 
@@ -109,12 +116,12 @@ def _line(ax, gid):
 # --- every figure ---------------------------------------------------------------------------------------------
 
 def test_every_figure_kind_is_drawn_for_a_bundled_scenario(every_figure):
-    """Run (4 kinds), heatmap, one-way table, tornado, spider, histogram, CDF, Sobol', macro."""
-    stems = {name.split("/")[1].rsplit("-", 1)[0] if name.startswith(("mc/", "sobol/", "tornado/")) else name
+    """Run (4 kinds), heatmap, one-way table, tornado, spider, histogram, CDF, Sobol', Morris, macro."""
+    stems = {name.split("/")[1].rsplit("-", 1)[0] if name.startswith(("mc/", "sobol/", "morris/", "tornado/")) else name
              for name in every_figure}
     for expected in ("run/rented-dollar", "run/pnl-by-cohort", "run/cumulative-cash", "run/price-vs-cost",
                      "table/heatmap-npv_usd", "table/one-way", "tornado", "spider", "histogram", "cdf",
-                     "sobol", "macro/macro-chain"):
+                     "sobol", "morris", "macro/macro-chain"):
         assert expected in stems or any(name.endswith(expected) for name in every_figure), expected
 
 
@@ -314,6 +321,16 @@ def test_sobol_bars_and_intervals_are_the_indices(sobol_result):
     segments = container.errorbar.lines[2][0].get_segments()
     np.testing.assert_allclose([s[1][1] - s[0][1] for s in segments], 2 * np.asarray(sobol_result.s1_conf),
                                rtol=1e-9)
+
+
+def test_morris_points_are_mu_star_and_sigma_labelled_by_input(morris_result):
+    """Each point sits at the input's (mu*, sigma) from SALib's analysis (MorrisResult), in the metric's unit."""
+    ax = plot.morris_chart(morris_result).axes[0]
+    points = ax.collections[-1].get_offsets()
+    np.testing.assert_allclose(np.asarray(points)[:, 0], morris_result.mu_star, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(points)[:, 1], morris_result.sigma, rtol=1e-12)
+    assert [t.get_text() for t in ax.texts] == [r.path for r in morris_result.ranges]
+    assert "[fraction per full range]" in ax.get_xlabel()
 
 
 def test_macro_chain_stacks_to_the_required_revenue_beside_bain_and_sequoia(macro):

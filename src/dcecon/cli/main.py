@@ -49,7 +49,7 @@ def _run_with_outputs(path, args) -> int:
 
     check_outputs(args)
     kind = kind_named(scenario_kind(path), path)
-    check_kind(kind.name, args.plot is not None, args.xlsx is not None, args.html is not None, path)
+    check_kind(kind.name, args.plot is not None, args.xlsx is not None, args.html is not None, args.scenario)
     scenario = kind.load(path, args.set)
     figures = kind.evaluate(scenario, args.backend, args.dtype)
     write_outputs(args, Output("run", figures, scenario=scenario, kind=kind.name, overrides=tuple(args.set),

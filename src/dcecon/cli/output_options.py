@@ -102,8 +102,6 @@ def check_outputs(args) -> None:
     for option, value in (("--xlsx", args.xlsx), ("--html", args.html)):
         if value is not None:
             check_file(option, value, force, created_folder=args.plot)
-    if args.xlsx is not None and args.html is not None and Path(args.xlsx).resolve() == Path(args.html).resolve():
-        raise ScenarioError("--html", str(args.html), "is also the --xlsx file")
 
 
 def write_outputs(args, output) -> list[Path]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from dcecon.scenario.errors import ScenarioError
 
-COMMANDS = ("run", "grid", "table", "tornado", "montecarlo", "sobol")
+COMMANDS = ("run", "grid", "table", "tornado", "montecarlo", "sobol", "morris")
 """The commands that take ``--plot``, ``--xlsx`` and ``--html``."""
 
 PLOTTED_KINDS = ("fleet", "macro")
@@ -103,6 +103,8 @@ def figures(output: Output) -> dict:
         return analyses.monte_carlo_figures(result)
     if command == "sobol":
         return analyses.sobol_figures(result)
+    if command == "morris":
+        return analyses.morris_figures(result)
     raise ValueError(f"no figures for command {command!r}")
 
 

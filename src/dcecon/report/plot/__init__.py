@@ -25,7 +25,8 @@ _FUNCTIONS = {
     "dcecon.report.plot.heatmap": ("table_heatmap", "table_line", "grid_heatmap", "breakeven_lines", "base_value",
                                    "table_figures", "grid_figures"),
     "dcecon.report.plot.analyses": ("tornado_chart", "spider_chart", "monte_carlo_histogram", "monte_carlo_cdf",
-                                    "sobol_chart", "tornado_figures", "monte_carlo_figures", "sobol_figures"),
+                                    "sobol_chart", "morris_chart", "tornado_figures", "monte_carlo_figures", "sobol_figures",
+                                    "morris_figures"),
     "dcecon.report.plot.macro": ("macro_chain", "macro_figures"),
     "dcecon.report.plot.output": ("check_plot_dir", "write_figures"),
 }

@@ -236,6 +236,45 @@ def sobol_chart(result):
     return figure
 
 
+def morris_chart(result):
+    """Morris screening: each input's mean absolute elementary effect ``mu*`` (with its confidence interval)
+    against the spread of its effects ``sigma``, each point labelled with the input.
+
+    An input far right matters; one high above the ``sigma = mu*`` line acts non-linearly or through
+    interactions (Campolongo, Cariboni and Saltelli 2007; docs/sobol.md).
+
+    Parameters
+    ----------
+    result : MorrisResult
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    factor, unit = style.metric_scale(result.metric, np.concatenate([result.mu_star, result.sigma]))
+    mu_star = np.asarray(result.mu_star, dtype=np.float64) / factor
+    conf = np.asarray(result.mu_star_conf, dtype=np.float64) / factor
+    sigma = np.asarray(result.sigma, dtype=np.float64) / factor
+    figure, ax = style.new_figure(size=(8.0, 4.8))
+    ax.errorbar(mu_star, sigma, xerr=conf, fmt="none", ecolor="0.45", elinewidth=1.0, capsize=3,
+                label=f"{result.conf_level:.0%} interval of mu*")
+    ax.scatter(mu_star, sigma, s=36, color="0.15", marker="o", zorder=3, label="input")
+    top = float(np.nanmax(np.concatenate([mu_star + conf, sigma, [0.0]]))) or 1.0
+    ax.plot([0.0, top * 1.05], [0.0, top * 1.05], color="black", linestyle="--", linewidth=0.8,
+            label="sigma = mu*")
+    for x, y, r in zip(mu_star, sigma, result.ranges):
+        ax.annotate(r.path, (x, y), textcoords="offset points", xytext=(5, 4), fontsize=7)
+    ax.set_xlim(left=0.0)
+    ax.set_ylim(bottom=0.0)
+    ax.set_xlabel(style.label(f"mu*, mean |elementary effect| on {result.metric}", f"{unit} per full range"))
+    ax.set_ylabel(style.label("sigma, spread of effects", f"{unit} per full range"))
+    ax.set_title(f"{result.scenario}: Morris screening of {result.metric}")
+    ax.legend(fontsize=7, loc="upper left")
+    style.add_source(figure, f"scenario {result.scenario}; Morris design, {result.trajectories:,} trajectories on "
+                             f"{result.levels} levels (seed {result.seed}), SALib's analysis (docs/sobol.md)")
+    return figure
+
+
 def tornado_figures(result) -> dict:
     """``tornado`` (and ``spider`` with spider points), by file stem."""
     figures = {f"tornado-{result.metric}": tornado_chart(result)}
@@ -253,3 +292,8 @@ def monte_carlo_figures(result) -> dict:
 def sobol_figures(result) -> dict:
     """The indices' bars, by file stem."""
     return {f"sobol-{result.metric}": sobol_chart(result)}
+
+
+def morris_figures(result) -> dict:
+    """The screening chart, by file stem."""
+    return {f"morris-{result.metric}": morris_chart(result)}
