@@ -24,10 +24,13 @@ class Cell:
         What the cell shows (``$69.30M``), plain text.
     value : float, optional
         The exact number behind ``text`` [units of the figure]; shown on hover and kept in ``data-value``.
+    markup : str, optional
+        HTML shown instead of the escaped ``text`` (a link), built from escaped parts by the caller.
     """
 
     text: str
     value: float | None = None
+    markup: str | None = None
 
 
 def value_cell(value, formatter) -> Cell:
@@ -55,7 +58,8 @@ def _cell(cell, tag: str, numeric: bool) -> str:
     value = None if cell.value is None else exact_text(cell.value)
     hover = None if cell.value is None else f"{cell.value:.10g}"
     css = "num" if numeric else None
-    return f"<{tag}{attributes(class_=css, title=hover, data_value=value)}>{escape(cell.text)}</{tag}>"
+    shown = escape(cell.text) if cell.markup is None else cell.markup
+    return f"<{tag}{attributes(class_=css, title=hover, data_value=value)}>{shown}</{tag}>"
 
 
 def table(caption: str, header, rows, key: str, numeric=None, row_keys=None) -> str:
