@@ -86,6 +86,12 @@ class Result:
         """What the investment view extrapolates (:func:`extrapolation_note`), or None."""
         return extrapolation_note(self.scenario)
 
+    def _repr_html_(self) -> str:
+        """The notebook display: tables and charts (:mod:`dcecon.report.notebook`)."""
+        from dcecon.report.notebook import repr_html
+
+        return repr_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` object: figures at the top level, ``extrapolated`` (a sentence or None), then cohorts,
         periods, sources."""

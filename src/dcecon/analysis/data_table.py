@@ -83,6 +83,12 @@ class DataTable:
             return pd.DataFrame({self.metric: self.values[:, 0]}, index=index)
         return pd.DataFrame(self.values, index=index, columns=pd.Index(self.col_values, name=self.col_path))
 
+    def _repr_html_(self) -> str:
+        """The notebook display: tables and charts (:mod:`dcecon.report.notebook`)."""
+        from dcecon.report.notebook import repr_html
+
+        return repr_html(self)
+
     def to_dict(self) -> dict:
         """JSON form (:func:`dcecon.io.dumps_json`)."""
         out = {"scenario": self.scenario, "metric": self.metric, "backend": self.backend,

@@ -489,6 +489,12 @@ class GoalSeekResult:
         data["method"] = self.method.astype(str)
         return pd.DataFrame(data)
 
+    def _repr_html_(self) -> str:
+        """The notebook display: tables and charts (:mod:`dcecon.report.notebook`)."""
+        from dcecon.report.notebook import repr_html
+
+        return repr_html(self)
+
     def to_dict(self) -> dict:
         """JSON form (:func:`dcecon.io.dumps_json`)."""
         return {"scenario": self.scenario, "metric": self.metric, "target": self.target, "solve": self.solve,

@@ -178,6 +178,12 @@ class TornadoResult:
                 for line in self.spider for v, c, m in zip(line.values, line.changes, line.metric)]
         return pd.DataFrame(rows, columns=["input", "value", "change", "metric"])
 
+    def _repr_html_(self) -> str:
+        """The notebook display: tables and charts (:mod:`dcecon.report.notebook`)."""
+        from dcecon.report.notebook import repr_html
+
+        return repr_html(self)
+
     def to_dict(self) -> dict:
         """JSON form (``dcecon tornado --json``; :func:`dcecon.io.dumps_json` writes non-finite numbers as null)."""
         return {

@@ -264,6 +264,12 @@ class GridResult:
 
     # --- JSON -------------------------------------------------------------------------------------------------
 
+    def _repr_html_(self) -> str:
+        """The notebook display: tables and charts (:mod:`dcecon.report.notebook`)."""
+        from dcecon.report.notebook import repr_html
+
+        return repr_html(self)
+
     def to_dict(self) -> dict:
         """The ``summary.json`` object."""
         plan = self.plan

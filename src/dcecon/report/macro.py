@@ -37,7 +37,7 @@ def _table(title: str, rows, columns=("", "value", "how"), numeric=(1,)) -> Tabl
     return table
 
 
-def _fleet_rows(s: MacroScenario, f: dict) -> list[tuple[str, str, str]]:
+def fleet_rows(s: MacroScenario, f: dict) -> list[tuple[str, str, str]]:
     fl = s.fleet
     return [
         ("Facility demand", _gw(fl.demand_gw), f"PUE {fl.pue:g}, load {fl.load:g}"),
@@ -59,7 +59,7 @@ def _fleet_rows(s: MacroScenario, f: dict) -> list[tuple[str, str, str]]:
     ]
 
 
-def _comparison_rows(s: MacroScenario, f: dict) -> list[tuple[str, str, str, str]]:
+def comparison_rows(s: MacroScenario, f: dict) -> list[tuple[str, str, str, str]]:
     wacc_view = f.get("required_revenue_usd_per_year")
 
     def versus(value):
@@ -195,11 +195,11 @@ def render(scenario, figures: dict, console: Console | None = None) -> None:
     if isinstance(scenario, MacroScenario):
         if scenario.fleet is not None:
             console.print(_table("The build-out and the revenue that earns the WACC (pre-tax, steady state)",
-                                 _fleet_rows(scenario, figures)))
+                                 fleet_rows(scenario, figures)))
         columns = ("view", "revenue needed / yr", "arithmetic", "WACC view / this")
         n = len(columns) if scenario.fleet is not None else len(columns) - 1  # no WACC view, no ratio
         console.print(_table("Revenue needed a year, side by side",
-                             [row[:n] for row in _comparison_rows(scenario, figures)], columns=columns[:n]))
+                             [row[:n] for row in comparison_rows(scenario, figures)], columns=columns[:n]))
     else:
         for table in _circular_tables(scenario, figures):
             console.print(table)

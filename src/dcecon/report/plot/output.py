@@ -62,9 +62,12 @@ def check_plot_dir(path, option: str = OPTION) -> Path:
 def figure_bytes(figure, fmt: str) -> bytes:
     """The figure rendered as ``fmt`` (``png`` or ``svg``), without a creation date or software version, so
     the same figure gives the same bytes."""
+    import matplotlib
+
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-    figure.savefig(buffer, format=fmt, metadata=metadata)
+    with matplotlib.rc_context({"svg.hashsalt": "dcecon"}):  # SVG ids from a fixed salt, not a random one
+        figure.savefig(buffer, format=fmt, metadata=metadata)
     return buffer.getvalue()
 
 
