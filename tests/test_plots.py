@@ -323,6 +323,28 @@ def test_sobol_bars_and_intervals_are_the_indices(sobol_result):
                                rtol=1e-9)
 
 
+def test_a_one_axis_grid_draws_its_main_effects(tmp_path):
+    """A grid with no 2-D table (one axis): the mean line is GridResult.marginal's mean, the band its min/max."""
+    result = dcecon.grid(SCENARIO, ["cohorts.0.utilization=0.5:1:6"], backend="numpy")
+    figures = plot.grid_figures(result)
+    assert sorted(figures) == ["main-effects-gross_margin", "main-effects-npv_usd"]
+    ax = figures["main-effects-gross_margin"].axes[0]
+    mean = next(line for line in ax.get_lines() if line.get_label() == "mean")
+    effect = result.marginal("cohorts.0.utilization", "gross_margin")
+    np.testing.assert_allclose(mean.get_xdata(), effect.index.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(mean.get_ydata(), effect["mean"].to_numpy(), rtol=1e-12)
+    assert ax.get_xlabel() == "cohorts.0.utilization [fraction]"
+
+
+def test_a_grid_without_tables_is_not_drawn_and_says_so_before_any_work(tmp_path, capsys):
+    code = main(["grid", SCENARIO, "--axis", "cohorts.0.utilization=0.5:1:3", "--tables", "none",
+                 "--plot", str(tmp_path / "figs")])
+    assert code == 2
+    assert capsys.readouterr().err == ("dcecon: error: --plot: draws the grid's main effects and tables: run it "
+                                       "without --tables none\n")
+    assert not (tmp_path / "figs").exists()
+
+
 def test_morris_points_are_mu_star_and_sigma_labelled_by_input(morris_result):
     """Each point sits at the input's (mu*, sigma) from SALib's analysis (MorrisResult), in the metric's unit."""
     ax = plot.morris_chart(morris_result).axes[0]

@@ -23,7 +23,7 @@ import importlib
 _FUNCTIONS = {
     "dcecon.report.plot.run": ("rented_dollar", "pnl_by_cohort", "cumulative_cash", "price_vs_cost", "run_figures"),
     "dcecon.report.plot.heatmap": ("table_heatmap", "table_line", "grid_heatmap", "breakeven_lines", "base_value",
-                                   "table_figures", "grid_figures"),
+                                   "table_figures", "grid_figures", "grid_main_effects"),
     "dcecon.report.plot.analyses": ("tornado_chart", "spider_chart", "monte_carlo_histogram", "monte_carlo_cdf",
                                     "sobol_chart", "morris_chart", "tornado_figures", "monte_carlo_figures", "sobol_figures",
                                     "morris_figures"),

@@ -289,13 +289,61 @@ def grid_lines(result, backend="auto", metrics=LINE_METRICS) -> dict:
                            f"{x_path}={_csv(dims[x_path].values)}", wanted, backend=backend)
 
 
+def grid_main_effects(result, metric: str = "gross_margin"):
+    """Main effects of a grid run: the mean of ``metric`` at each value of each axis, with the min to max range
+    of the scenarios that share that value (one panel per axis).
+
+    Parameters
+    ----------
+    result : GridResult
+    metric : str
+        A metric the run computed.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ScenarioError
+        The run kept no main-effects table (``--tables none``).
+    """
+    from dcecon.scenario.errors import ScenarioError
+
+    frame = result.marginals
+    paths = list(dict.fromkeys(frame["path"])) if len(frame) else []
+    if not paths:
+        raise ScenarioError("--plot", None, "the grid kept no tables to draw (run it with --tables auto)")
+    figure, axes = style.new_figure(n_axes=len(paths), size=(4.0 * len(paths) + 1.0, 4.8), sharey=True)
+    axes = list(np.atleast_1d(axes))
+    effects = [result.marginal(path, metric) for path in paths]
+    factor, unit = style.metric_scale(metric, np.concatenate([e[["min", "max"]].to_numpy().ravel() for e in effects]))
+    for ax, path, effect in zip(axes, paths, effects):
+        x = effect.index.to_numpy(dtype=np.float64)
+        ax.fill_between(x, effect["min"] / factor, effect["max"] / factor, color="0.85", hatch="//",
+                        edgecolor="0.6", label="min to max")
+        ax.plot(x, effect["mean"] / factor, label="mean", **style.line(0))
+        ax.axhline(0.0, color="black", linewidth=0.8)
+        ax.set_xlabel(style.field_label(path))
+    axes[0].set_ylabel(style.label(metric, unit))
+    axes[0].legend(fontsize=7)
+    figure.suptitle(f"{result.plan.scenario.name}: main effects on {metric}")
+    style.add_source(figure, f"{style.scenario_source(result.plan.scenario)}; grid of "
+                             f"{result.plan.n_scenarios:,} scenarios; mean, min and max over the scenarios that "
+                             f"share each value")
+    return figure
+
+
 def grid_figures(result, backend="auto") -> dict:
     """Heatmaps of a grid run (gross margin and NPV, where computed) over its first pair of axes, with exact
-    break-even lines for a two-axis grid, by file stem."""
+    break-even lines for a two-axis grid, by file stem; main effects (``main-effects-METRIC``) for a run that
+    kept no 2-D table (one axis)."""
+    shown = [m for m in LINE_METRICS if m in result.metrics] or [result.metrics[0]]
+    if not result.merged.tables:
+        return {f"main-effects-{metric}": grid_main_effects(result, metric) for metric in shown}
     x_path, y_path = first_pair(result)
     lines = grid_lines(result, backend)
     base = (base_value(result.plan.scenario, x_path), base_value(result.plan.scenario, y_path))
-    shown = [m for m in LINE_METRICS if m in result.metrics] or [result.metrics[0]]
     return {f"heatmap-{metric}": grid_heatmap(result, metric, x_path, y_path, lines, base) for metric in shown}
 
 
