@@ -53,7 +53,7 @@ def _run_with_outputs(path, args) -> int:
     scenario = kind.load(path, args.set)
     figures = kind.evaluate(scenario, args.backend, args.dtype)
     write_outputs(args, Output("run", figures, scenario=scenario, kind=kind.name, overrides=tuple(args.set),
-                               backend=args.backend, command_line=command_line()))
+                               backend=args.backend, command_line=command_line(args)))
     if args.json:
         print(kind.to_json(scenario, figures))
     else:
@@ -108,6 +108,7 @@ def main(argv=None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        args.argv = list(argv)  # the command as typed, for manifests, workbooks and reports
         return args.func(args)
     except UsageError as exc:
         print(f"dcecon: error: {exc}", file=sys.stderr)

@@ -40,12 +40,13 @@ def add_output_options(parser, force: bool = True) -> None:
         parser.add_argument("--force", action="store_true", help=FORCE_HELP)
 
 
-def command_line() -> str | None:
-    """The command as typed (``dcecon grid ...``, shell-quoted), for manifests, workbooks and reports; None when
-    the process has no arguments (called from Python)."""
+def command_line(args) -> str | None:
+    """The command as typed (``dcecon grid ...``, shell-quoted), for manifests, workbooks and reports: the
+    arguments :func:`dcecon.cli.main.main` parsed (``args.argv``); None when there are none."""
     import shlex
 
-    return "dcecon " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else None
+    argv = getattr(args, "argv", None)
+    return "dcecon " + " ".join(shlex.quote(a) for a in argv) if argv else None
 
 
 def wants_output(args) -> bool:

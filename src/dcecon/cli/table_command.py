@@ -35,7 +35,7 @@ def _cmd_table(args) -> int:
     with fallback_warnings_as_lines():
         table = data_table(args.scenario, args.rows, args.cols, args.metric, args.breakeven, args.set, args.backend)
         write_outputs(args, Output("table", table, scenario=args.scenario, overrides=tuple(args.set),
-                                   backend=args.backend, command_line=command_line()))
+                                   backend=args.backend, command_line=command_line(args)))
     if args.json:
         from dcecon.io import dumps_json
 

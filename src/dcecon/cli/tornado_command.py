@@ -51,7 +51,7 @@ def _cmd_tornado(args) -> int:
         result = tornado(args.scenario, args.vary, metric=args.metric, spider=args.spider, overrides=args.set,
                          backend=args.backend, dtype=args.dtype, threads=args.threads)
     write_outputs(args, Output("tornado", result, scenario=args.scenario, overrides=tuple(args.set),
-                               backend=args.backend, command_line=command_line()))
+                               backend=args.backend, command_line=command_line(args)))
     if args.json:
         from dcecon.io import dumps_json
 
