@@ -511,6 +511,12 @@ class MonteCarloResult:
             raise ScenarioError("metric", str(name), f"this run computed {', '.join(self.metrics)}")
         return self.statistics[name]
 
+    def _repr_html_(self) -> str:
+        """The notebook display: tables and charts (:mod:`dcecon.report.notebook`)."""
+        from dcecon.report.notebook import repr_html
+
+        return repr_html(self)
+
     def to_dict(self) -> dict:
         """JSON form (``dcecon montecarlo --json``)."""
         return {
@@ -874,7 +880,36 @@ def _evaluator(chosen, plan, extents: dict, chunk: int):
     return cuda_path
 
 
-def _backend_for(plan, backend: str, dtype: str, threads):
+def _chunk_source(chosen, plan, extents: dict, chunk: int, client=None):
+    """A function ``(done, target) ->`` iterator of ``(start, stop, (metrics, inputs))`` over the chunks of draws
+    ``done .. target - 1`` in order, each ``chunk`` draws from ``done`` [draws].
+
+    In this process (:func:`_evaluator`), or with ``client`` on its Dask cluster: the plan is sent to the workers
+    once, a window of chunks runs at a time and the results come back in chunk order, so the reductions fold
+    them as one process does.
+    """
+    if client is None:
+        evaluate = _evaluator(chosen, plan, extents, chunk)
+
+        def local(done, target):
+            for start in range(done, target, chunk):
+                stop = min(start + chunk, target)
+                yield start, stop, evaluate(start, stop)
+
+        return local
+    from dcecon.grid_engine import cluster
+
+    job, in_flight = cluster.scatter_job(client, _evaluator, (plan, extents, chunk), chosen), cluster.window(client)
+
+    def remote(done, target):
+        items = (((start, min(start + chunk, target)), None) for start in range(done, target, chunk))
+        for (start, stop), value, _, _ in cluster.ordered_map(client, job, items, in_flight):
+            yield start, stop, value
+
+    return remote
+
+
+def _backend_for(plan, backend: str, dtype: str, threads, client=None):
     from dcecon.backends import BACKEND_CHOICES, resolve_backend, resolve_grid_backend
     from dcecon.grid_engine.api import check_threads, kernel_limit_reason
 
@@ -882,13 +917,20 @@ def _backend_for(plan, backend: str, dtype: str, threads):
         raise ScenarioError("--backend", str(backend), f"choose one of {', '.join(BACKEND_CHOICES)}")
     if dtype not in ("float64", "float32"):
         raise ScenarioError("--dtype", str(dtype), "choose one of float64, float32")
-    chosen = resolve_grid_backend(backend, dtype, check_threads(threads))
+    if client is not None:
+        from dcecon.grid_engine import cluster
+
+        cluster.check_client(client)
+        chosen = cluster.worker_backend(client, backend, dtype, check_threads(threads))
+    else:
+        chosen = resolve_grid_backend(backend, dtype, check_threads(threads))
     if chosen.kernel is not None:
         reason = kernel_limit_reason(plan, chosen.kernel)
         if reason:
             array_backend = "cupy-array" if chosen.kernel == "cuda" else "numpy"
             warnings.warn(f"{reason}; using the array model on {array_backend}", BackendFallbackWarning, stacklevel=3)
-            chosen = resolve_backend(array_backend, dtype)
+            chosen = (resolve_backend(array_backend, dtype) if client is None
+                      else cluster.backend_named(array_backend, dtype))
     return chosen
 
 
@@ -896,7 +938,8 @@ def monte_carlo(scenario, vary=None, draws: int = DEFAULT_DRAWS, *, correlate=()
                 metric: str = "npv_usd", until_se: float | None = None, max_draws: int | None = None, seed: int = 0,
                 backend: str = "auto", dtype: str = "float64", threads: int | None = None, max_memory="1GiB",
                 keep_draws: int = KEEP_DRAWS, overrides=(), on_batch=None, out=None, resume: bool = False,
-                chunk_size: int | None = None, command: str | None = None, on_chunk=None) -> MonteCarloResult:
+                chunk_size: int | None = None, command: str | None = None, on_chunk=None,
+                client=None) -> MonteCarloResult:
     """Correlated Monte Carlo of a fleet scenario on the grid engine.
 
     Parameters
@@ -940,6 +983,9 @@ def monte_carlo(scenario, vary=None, draws: int = DEFAULT_DRAWS, *, correlate=()
         The command line, recorded in the manifest.
     on_chunk : callable(draws_done), optional
         Called after each chunk is evaluated (and saved, with ``out``) [draws].
+    client : distributed.Client, optional
+        Evaluate the chunks on this Dask cluster (docs/cluster.md): the same chunks, folded in the same order,
+        so the figures are the one-process run's. Default: this process, without Dask.
 
     Raises
     ------
@@ -984,7 +1030,7 @@ def monte_carlo(scenario, vary=None, draws: int = DEFAULT_DRAWS, *, correlate=()
     total_samples = max_draws if until_se is not None else draws
     plan = make_plan(scenario_obj, axes, total_samples, "random", int(seed), Selection(chosen_metrics, "none", False))
     plan.correlation = correlation
-    chosen = _backend_for(plan, backend, dtype, threads)
+    chosen = _backend_for(plan, backend, dtype, threads, client)
     extents = plan.static_extents()
     chunk = chunk_size or chunk_size_for(plan, extents, max_memory, chosen.dtype_name,
                                          on_host=not chosen.name.startswith("cupy"), kernel=chosen.kernel)
@@ -1024,11 +1070,12 @@ def monte_carlo(scenario, vary=None, draws: int = DEFAULT_DRAWS, *, correlate=()
             if previous is None:
                 writer.save(acc, batches, 0, 0, target, None, 0)  # the empty state: a run stopped now resumes at 0
         resumed = done
-        evaluate = _evaluator(chosen, plan, extents, chunk)
+        source, batch = _chunk_source(chosen, plan, extents, chunk, client), None
         j_metric = chosen_metrics.index(metric)
         while done < target:
-            start, stop = done, min(done + chunk, target)
-            y, x = evaluate(start, stop)
+            if batch is None:  # the chunks of draws done .. target - 1, in order
+                batch = source(done, target)
+            start, stop, (y, x) = next(batch)
             acc.add(y)
             kept = None
             if start < keep_draws:
@@ -1038,6 +1085,8 @@ def monte_carlo(scenario, vary=None, draws: int = DEFAULT_DRAWS, *, correlate=()
                 acc.kept_y.append(kept[1])
             done, se = stop, None
             if done == target:  # a batch is complete: stop, or double the draws (--until-se)
+                batch.close()
+                batch = None
                 se = acc.standard_error(j_metric)
                 batches.append({"draws": done, "se": se})
                 if not (until_se is None or se < until_se or done >= max_draws):

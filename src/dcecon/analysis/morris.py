@@ -96,6 +96,12 @@ class MorrisResult:
                  "mu_star_conf": float(self.mu_star_conf[k]), "sigma": float(self.sigma[k])} for k in self.order]
         return pd.DataFrame(rows, columns=["input", "low", "high", "mu", "mu_star", "mu_star_conf", "sigma"])
 
+    def _repr_html_(self) -> str:
+        """The notebook display: tables and charts (:mod:`dcecon.report.notebook`)."""
+        from dcecon.report.notebook import repr_html
+
+        return repr_html(self)
+
     def to_dict(self) -> dict:
         """The ``--json`` object: settings and each input's measures (by ``mu*``)."""
         return {
@@ -126,7 +132,7 @@ def morris_measures(ranges, samples: np.ndarray, values: np.ndarray, levels: int
 def morris(scenario, vary, metric: str = "gross_margin", trajectories: int = DEFAULT_TRAJECTORIES,
            levels: int = DEFAULT_LEVELS, seed: int = 0, overrides=(), backend: str = "auto",
            dtype: str = "float64", threads=None, max_memory="1GiB", conf_level: float = CONF_LEVEL,
-           resamples: int = RESAMPLES) -> MorrisResult:
+           resamples: int = RESAMPLES, client=None) -> MorrisResult:
     """Morris screening (``mu*``, its confidence half-width, ``sigma``) of ``metric`` over uniform inputs.
 
     Parameters
@@ -141,7 +147,7 @@ def morris(scenario, vary, metric: str = "gross_margin", trajectories: int = DEF
         Levels of the grid each input moves on (even, at least 2; 4 is Morris' choice).
     seed : int
         Seed of the trajectories and of the bootstrap.
-    overrides, backend, dtype, threads, max_memory, conf_level, resamples
+    overrides, backend, dtype, threads, max_memory, conf_level, resamples, client
         As :func:`dcecon.analysis.sobol.sobol`.
 
     Returns
@@ -170,7 +176,7 @@ def morris(scenario, vary, metric: str = "gross_margin", trajectories: int = DEF
     ranges = parse_ranges(loaded[0], vary)
     samples = morris_design(ranges, trajectories, levels, seed)
     plan = points_plan(None, [r.path for r in ranges], samples, [metric], plan_loaded=loaded)
-    evaluated = evaluate_points(plan, backend, dtype, threads, max_memory=max_memory)
+    evaluated = evaluate_points(plan, backend, dtype, threads, max_memory=max_memory, client=client)
     values = evaluated.metrics[metric]
     check_finite_spread(values, metric)
     m = morris_measures(ranges, samples, values, levels, seed, conf_level, resamples)

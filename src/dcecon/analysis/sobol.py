@@ -299,6 +299,12 @@ class SobolResult:
         frame = pd.DataFrame(rows, columns=["input_a", "input_b", "S2", "S2_conf"])
         return frame.sort_values("S2", ascending=False, kind="stable").reset_index(drop=True)
 
+    def _repr_html_(self) -> str:
+        """The notebook display: tables and charts (:mod:`dcecon.report.notebook`)."""
+        from dcecon.report.notebook import repr_html
+
+        return repr_html(self)
+
     def to_dict(self) -> dict:
         """The ``--json`` object: settings, the metric's mean and spread, and each input's indices (by ST)."""
         out = {
@@ -342,7 +348,7 @@ def sobol_indices(ranges: list[Range], values: np.ndarray, second_order: bool, s
 def sobol(scenario, vary, metric: str = "gross_margin", n: int = DEFAULT_N, seed: int = 0,
           second_order: bool = False, overrides=(), backend: str = "auto", dtype: str = "float64",
           threads=None, max_memory="1GiB", conf_level: float = CONF_LEVEL,
-          resamples: int = RESAMPLES) -> SobolResult:
+          resamples: int = RESAMPLES, client=None) -> SobolResult:
     """First-order and total Sobol' indices of ``metric`` over independent uniform inputs.
 
     Parameters
@@ -374,6 +380,8 @@ def sobol(scenario, vary, metric: str = "gross_margin", n: int = DEFAULT_N, seed
         Confidence level of the bootstrap intervals [-].
     resamples : int
         Bootstrap resamples.
+    client : distributed.Client, optional
+        Evaluate the design on this Dask cluster (docs/cluster.md): the same values, so the same indices.
 
     Returns
     -------
@@ -399,7 +407,7 @@ def sobol(scenario, vary, metric: str = "gross_margin", n: int = DEFAULT_N, seed
     ranges = parse_ranges(loaded[0], vary)
     samples = sobol_design(ranges, n, bool(second_order), seed)
     plan = points_plan(None, [r.path for r in ranges], samples, [metric], plan_loaded=loaded)
-    evaluated = evaluate_points(plan, backend, dtype, threads, max_memory=max_memory)
+    evaluated = evaluate_points(plan, backend, dtype, threads, max_memory=max_memory, client=client)
     values = evaluated.metrics[metric]
     check_finite_spread(values, metric)
     si = sobol_indices(ranges, values, bool(second_order), seed, conf_level, resamples)

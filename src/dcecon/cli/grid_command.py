@@ -8,8 +8,9 @@ import sys
 from dcecon.backends import BACKEND_CHOICES
 from dcecon.cli.backend_warnings import fallback_warnings_as_lines
 from dcecon.model.metrics import DEFAULT_METRICS
-from dcecon.report import format as fmt
 from dcecon.cli.output_options import add_output_options
+from dcecon.report import format as fmt
+from dcecon.scenario.errors import ScenarioError
 
 ESTIMATE_SHOWN_ABOVE_SECONDS = 2.0
 """The time estimate is printed (standard error, even with --quiet or --json) for runs longer than this [s]."""
@@ -65,8 +66,30 @@ def register(sub) -> None:
     p.add_argument("--quiet", action="store_true",
                    help="no progress bar or grid-size line (a time estimate over 2 s is still printed)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    add_cluster_options(p)
     add_output_options(p, force=False)
     p.set_defaults(func=_cmd_grid)
+
+
+def add_cluster_options(p) -> None:
+    """``--cluster`` and ``--scheduler-file`` (docs/cluster.md), shared by grid, montecarlo and sobol."""
+    p.add_argument("--cluster", default=None, metavar="local[:N]|local-cuda|tcp://HOST:PORT",
+                   help="compute the chunks on a Dask cluster: local:N starts N worker processes, local-cuda one "
+                        "worker per GPU (dask-cuda), tcp://HOST:PORT joins a running scheduler (needs "
+                        "dcecon[cluster]; default: this process)")
+    p.add_argument("--scheduler-file", default=None, metavar="FILE",
+                   help="join the running Dask scheduler that wrote FILE (dask scheduler --scheduler-file FILE)")
+
+
+def announce_dashboard(client, chatty: bool) -> None:
+    """Print ``dashboard: URL`` to standard error (when ``chatty``, and the cluster has a dashboard)."""
+    if client is None or not chatty:
+        return
+    from dcecon.grid_engine.cluster import dashboard_link
+
+    link = dashboard_link(client)
+    if link:
+        print(f"dashboard: {link}", file=sys.stderr)
 
 
 def _whole(text: str):
@@ -83,7 +106,13 @@ def _cmd_grid(args) -> int:
     from dcecon.cli.output_options import check_outputs, command_line, write_outputs
     from dcecon.report.outputs import Output
 
+    from dcecon.grid_engine.cluster import open_cluster, parse_cluster
+
     check_outputs(args)  # before any work
+    drawn = "--plot" if args.plot is not None else ("--html" if args.html is not None else None)
+    if drawn and args.tables is not None and args.tables.strip() == "none":
+        raise ScenarioError(drawn, None, "draws the grid's main effects and tables: run it without --tables none")
+    parse_cluster(args.cluster, args.scheduler_file)
     raw, provenance, args.scenario = load_fleet_file(args.scenario, args.set)
     plan = prepare(raw, provenance, args.scenario, args.axis, args.sample, args.sampler, args.seed,
                    metrics=args.metrics, tables=args.tables, quantiles=args.quantiles)
@@ -127,14 +156,15 @@ def _cmd_grid(args) -> int:
             nonlocal task
             task = progress.add_task("grid", total=plan.n_scenarios)
 
-    command = command_line()
+    command = command_line(args)
     try:
-        with fallback_warnings_as_lines():
+        with fallback_warnings_as_lines(), open_cluster(args.cluster, args.scheduler_file) as client:
+            announce_dashboard(client, chatty)
             result = execute(plan, scenario_file=args.scenario, backend=args.backend, dtype=args.dtype,
                              max_memory=args.max_memory, out=args.out, resume=args.resume,
                              save_scenarios=args.save_scenarios, max_output=args.max_output, force=args.force,
                              on_chunk=on_chunk, on_estimate=on_estimate, command=command, threads=args.threads,
-                             on_start=on_start)
+                             on_start=on_start, client=client)
     except KeyboardInterrupt:
         if args.out:  # the chunks done so far are saved: say how to continue
             print(f"dcecon: interrupted; the finished chunks are saved in {args.out}: run the same command with "

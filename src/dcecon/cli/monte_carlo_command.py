@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from dcecon.backends import BACKEND_CHOICES
+from dcecon.cli.grid_command import add_cluster_options, announce_dashboard
 from dcecon.cli.output_options import add_output_options
 
 
@@ -46,6 +47,7 @@ def register(sub) -> None:
     p.add_argument("--resume", action="store_true",
                    help="continue the interrupted run in --out DIR from its last saved chunk")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the tables")
+    add_cluster_options(p)
     add_output_options(p)
     p.set_defaults(func=_cmd_monte_carlo)
 
@@ -81,15 +83,20 @@ def _cmd_monte_carlo(args) -> int:
     from dcecon.cli.output_options import check_outputs, command_line, write_outputs
     from dcecon.report.outputs import Output
 
+    from dcecon.grid_engine.cluster import open_cluster, parse_cluster
+
     check_outputs(args)  # before any work
-    command = command_line()
+    parse_cluster(args.cluster, args.scheduler_file)
+    command = command_line(args)
     try:
-        with fallback_warnings_as_lines():
+        with fallback_warnings_as_lines(), open_cluster(args.cluster, args.scheduler_file) as client:
+            announce_dashboard(client, not args.json)
             result = monte_carlo(args.scenario, args.vary, args.draws, correlate=args.correlate,
                                  metrics=args.metrics, metric=args.metric, until_se=args.until_se,
                                  max_draws=args.max_draws, seed=args.seed, backend=args.backend, dtype=args.dtype,
                                  threads=args.threads, max_memory=args.max_memory, overrides=args.set,
-                                 on_batch=progress, out=args.out, resume=args.resume, command=command)
+                                 on_batch=progress, out=args.out, resume=args.resume, command=command,
+                                 client=client)
     except KeyboardInterrupt:
         if args.out:  # the chunks done so far are saved: say how to continue
             print(f"dcecon: interrupted; the finished chunks are saved in {args.out}: run the same command with "

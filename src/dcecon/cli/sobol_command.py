@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dcecon.backends import BACKEND_CHOICES
+from dcecon.cli.grid_command import add_cluster_options, announce_dashboard
 from dcecon.cli.output_options import add_output_options
 
 
@@ -44,6 +45,7 @@ def register(sub) -> None:
                    help=f"base sample size, a power of two: n (D + 2) evaluations for D inputs, n (2D + 2) with "
                         f"--second-order (default {DEFAULT_N})")
     p.add_argument("--second-order", action="store_true", help="also estimate pairwise interaction indices S2")
+    add_cluster_options(p)
     add_output_options(p)
     p.set_defaults(func=_cmd_sobol)
 
@@ -71,13 +73,17 @@ def _cmd_sobol(args) -> int:
     from dcecon.cli.output_options import check_outputs, command_line, write_outputs
     from dcecon.report.outputs import Output
 
+    from dcecon.grid_engine.cluster import open_cluster, parse_cluster
+
     check_outputs(args)  # before any work
-    with fallback_warnings_as_lines():
+    parse_cluster(args.cluster, args.scheduler_file)
+    with fallback_warnings_as_lines(), open_cluster(args.cluster, args.scheduler_file) as client:
+        announce_dashboard(client, not args.json)
         result = sobol(args.scenario, args.vary, metric=args.metric, n=args.n, seed=args.seed,
                        second_order=args.second_order, overrides=args.set, backend=args.backend, dtype=args.dtype,
-                       threads=args.threads)
+                       threads=args.threads, client=client)
     write_outputs(args, Output("sobol", result, scenario=args.scenario, overrides=tuple(args.set),
-                               backend=args.backend, command_line=command_line()))
+                               backend=args.backend, command_line=command_line(args)))
     if args.json:
         return _print_json(result)
     from dcecon.report.sobol import render_sobol

@@ -257,14 +257,16 @@ def save_scenarios_bytes(plan) -> int:
 
 def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_memory=DEFAULT_MAX_MEMORY_BYTES,
             out=None, resume=False, save_scenarios=False, max_output=1 << 30, force=False, on_chunk=None,
-            on_estimate=None, command=None, chunk_size=None, threads=None, on_start=None) -> GridResult:
+            on_estimate=None, command=None, chunk_size=None, threads=None, on_start=None, client=None) -> GridResult:
     """Run a prepared plan, writing the output folder if ``out`` is given.
 
     Before anything is written the run's first chunk is evaluated and timed;
     without ``force`` a grid of more than :data:`MAX_SCENARIOS_UNFORCED`
     scenarios, or one estimated at more than :data:`MAX_SECONDS_UNFORCED`,
     is refused. ``on_estimate(seconds, chunk)`` gets the estimate, ``on_start(backend, chunk_size)``
-    is called when the run starts. The output folder is locked while the run writes it.
+    is called when the run starts. The output folder is locked while the run writes it. With ``client`` (a
+    ``distributed.Client``) the chunks are computed on its cluster (:mod:`dcecon.grid_engine.cluster`), with the
+    same chunks, merge and files as in one process.
 
     Raises
     ------
@@ -291,7 +293,13 @@ def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_me
         parent = next((p for p in out.resolve().parents if p.exists()), None)
         if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
             raise ScenarioError("--out", str(out), "its folder cannot be created here (no writable parent)")
-    chosen = resolve_grid_backend(backend, dtype, kernel_threads)
+    if client is not None:
+        from dcecon.grid_engine import cluster
+
+        cluster.check_client(client)
+        chosen = cluster.worker_backend(client, backend, dtype, kernel_threads)
+    else:
+        chosen = resolve_grid_backend(backend, dtype, kernel_threads)
     if chosen.kernel is not None:
         reason = kernel_limit_reason(plan, chosen.kernel)
         if reason:
@@ -299,7 +307,8 @@ def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_me
 
             array_backend = "cupy-array" if chosen.kernel == "cuda" else "numpy"
             print(f"dcecon: warning: {reason}; using the array model on {array_backend}", file=sys.stderr)
-            chosen = resolve_backend(array_backend, dtype)
+            chosen = (resolve_backend(array_backend, dtype) if client is None
+                      else cluster.backend_named(array_backend, dtype))
     if save_scenarios and out is None:
         raise ScenarioError("--save-scenarios", None, "needs --out DIR")
     if save_scenarios and not force:
@@ -322,7 +331,7 @@ def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_me
             size = previous.chunk_size  # the same chunks, so the result is identical
             save_scenarios = save_scenarios or previous.save_scenarios
         store = output.PartialStore(out, keep_scenarios=save_scenarios)
-    first = first_chunk(plan, chosen, size, store)  # nothing is written yet
+    first = first_chunk(plan, chosen, size, store, client)  # nothing is written yet
     estimate = first.estimated_seconds if first is not None else 0.0
     check_run_size(plan, estimate, chosen.name, force)
     lock = None
@@ -347,7 +356,7 @@ def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_me
         if on_estimate is not None and first is not None:
             on_estimate(estimate, first.stop - first.start)
         merged, layout, stats = run(plan, chosen, chosen.dtype_name, max_memory, chunk_size=size, store=store,
-                                    on_chunk=on_chunk, first=first)
+                                    on_chunk=on_chunk, first=first, client=client)
         result = GridResult(plan, merged, layout, stats)
         if out is not None:
             output.write_results(out, result)
@@ -361,7 +370,8 @@ def execute(plan, *, scenario_file=None, backend="auto", dtype="float64", max_me
 
 def grid(scenario, axes=None, samples=None, sampler="sobol", seed=0, backend="auto", dtype="float64",
          max_memory=DEFAULT_MAX_MEMORY_BYTES, out=None, resume=False, save_scenarios=False, max_output=1 << 30,
-         force=False, chunk_size=None, threads=None, metrics=None, tables=None, quantiles=None) -> GridResult:
+         force=False, chunk_size=None, threads=None, metrics=None, tables=None, quantiles=None,
+         client=None) -> GridResult:
     """Evaluate a scenario over a grid of parameters and reduce the results.
 
     Parameters
@@ -398,6 +408,9 @@ def grid(scenario, axes=None, samples=None, sampler="sobol", seed=0, backend="au
         Main effects and 2-D tables: ``auto`` (default), ``none``, or these pairs of axes.
     quantiles : bool, optional
         Keep quantile sketches (default True).
+    client : distributed.Client, optional
+        Compute the chunks on this Dask cluster (docs/cluster.md); the result is the one-process run's (counts,
+        extremes and tables exactly, sums and means to rounding). Default: this process, without Dask.
 
     Returns
     -------
@@ -416,4 +429,4 @@ def grid(scenario, axes=None, samples=None, sampler="sobol", seed=0, backend="au
                    quantiles=quantiles)
     return execute(plan, scenario_file=None if isinstance(scenario, Scenario) else file, backend=backend,
                    dtype=dtype, max_memory=max_memory, out=out, resume=resume, save_scenarios=save_scenarios,
-                   max_output=max_output, force=force, chunk_size=chunk_size, threads=threads)
+                   max_output=max_output, force=force, chunk_size=chunk_size, threads=threads, client=client)

@@ -11,7 +11,10 @@ stopped and ends identical to an uninterrupted one.
 :func:`first_chunk` evaluates and times the first chunk a run has to
 compute before the run writes anything, so that a caller can refuse a run
 that would take too long (:mod:`dcecon.grid_engine.api`); :func:`run` then
-uses that chunk instead of computing it again.
+uses that chunk instead of computing it again. With a ``distributed.Client``
+(``--cluster``) the chunks are computed by the cluster's workers
+(:mod:`dcecon.grid_engine.cluster`) and merged here in the same order, so the
+result is the single-process run's.
 """
 
 from __future__ import annotations
@@ -151,6 +154,8 @@ class FirstChunk:
         Time to evaluate and reduce it [s].
     remaining : int
         Scenarios the run has to compute, this chunk included (all but the saved chunks) [scenarios].
+    parallel : int
+        Chunks computed at once (1 in one process; a cluster's worker threads) [chunks].
     """
 
     start: int
@@ -159,11 +164,13 @@ class FirstChunk:
     host: dict | None
     seconds: float
     remaining: int
+    parallel: int = 1
 
     @property
     def estimated_seconds(self) -> float:
-        """Time the run will take, from this chunk's speed [s]."""
-        return self.seconds * self.remaining / max(self.stop - self.start, 1)
+        """Time the run will take, from this chunk's speed and the chunks computed at once (``parallel``, the
+        worker threads of a cluster) [s]."""
+        return self.seconds * self.remaining / max(self.stop - self.start, 1) / max(self.parallel, 1)
 
 
 def chunking(plan: GridPlan, chunk_size: int) -> tuple[Layout, ChunkBounds]:
@@ -262,10 +269,11 @@ def _scenario_rows(plan: GridPlan, start: int, stop: int, metrics: np.ndarray) -
     return rows
 
 
-def first_chunk(plan: GridPlan, backend: Backend, chunk_size: int, store=None) -> FirstChunk | None:
+def first_chunk(plan: GridPlan, backend: Backend, chunk_size: int, store=None, client=None) -> FirstChunk | None:
     """Evaluate and time the first chunk not saved in ``store`` (the first chunk without one).
 
-    Returns None when every chunk is saved. Nothing is written.
+    Returns None when every chunk is saved. Nothing is written. With a ``distributed.Client`` the chunk is
+    computed by a worker (timed there) and the estimate shares the run among the cluster's threads.
     """
     layout, bounds = chunking(plan, chunk_size)
     done = 0
@@ -275,14 +283,77 @@ def first_chunk(plan: GridPlan, backend: Backend, chunk_size: int, store=None) -
         done += stop - start
     else:
         return None
+    keep = store is not None and store.keep_scenarios
+    if client is not None:
+        from dcecon.grid_engine import cluster
+
+        job = cluster.scatter_job(client, _chunk_evaluator, (plan, plan.static_extents(), layout), backend)
+        (partial, host), seconds = cluster.run_one(client, job, start, stop, keep)
+        return FirstChunk(start, stop, partial, host, seconds, plan.n_scenarios - done,
+                          cluster.parallel_tasks(client))
     evaluate = _chunk_evaluator(backend, plan, plan.static_extents(), layout)
     t0 = time.perf_counter()
-    partial, host = evaluate(start, stop, store is not None and store.keep_scenarios)
+    partial, host = evaluate(start, stop, keep)
     return FirstChunk(start, stop, partial, host, time.perf_counter() - t0, plan.n_scenarios - done)
 
 
+def _local_chunks(bounds, evaluate, store, first: FirstChunk | None):
+    """``(start, stop, partial, seconds, kind)`` of every chunk in index order, computed in this process.
+
+    ``kind`` is ``loaded`` (from ``store``), ``first`` (``first``'s, computed before the run) or ``computed``;
+    a computed chunk is saved to ``store`` before it is yielded.
+    """
+    for start, stop in bounds:
+        t0 = time.perf_counter()
+        partial = store.load(start, stop) if store is not None else None
+        if partial is not None:
+            yield start, stop, partial, time.perf_counter() - t0, "loaded"
+            continue
+        if first is not None and (first.start, first.stop) == (start, stop):
+            partial, host, elapsed, kind = first.partial, first.host, first.seconds, "first"
+        else:
+            t0 = time.perf_counter()
+            partial, host = evaluate(start, stop, store is not None and store.keep_scenarios)
+            elapsed, kind = time.perf_counter() - t0, "computed"
+        if store is not None:
+            store.save(partial, host)
+        yield start, stop, partial, elapsed, kind
+
+
+def _cluster_chunks(client, plan: GridPlan, backend: Backend, extents: dict, layout: Layout, bounds, store,
+                    first: FirstChunk | None):
+    """As :func:`_local_chunks`, the chunks computed by the workers of ``client``; each is saved to ``store``
+    as it arrives (in any order) and yielded in index order."""
+    from dcecon.grid_engine import cluster
+
+    keep = store is not None and store.keep_scenarios
+
+    def items():
+        for start, stop in bounds:
+            if first is not None and (first.start, first.stop) == (start, stop):
+                if store is not None:
+                    store.save(first.partial, first.host)
+                yield (start, stop, keep), (first.partial, first.seconds, "first")
+                continue
+            t0 = time.perf_counter()
+            partial = store.load(start, stop) if store is not None else None
+            ready = None if partial is None else (partial, time.perf_counter() - t0, "loaded")
+            yield (start, stop, keep), ready
+
+    def save(chunk, value):
+        if store is not None:
+            store.save(*value)
+
+    job = cluster.scatter_job(client, _chunk_evaluator, (plan, extents, layout), backend)
+    for (start, stop, _), value, seconds, kind in cluster.ordered_map(client, job, items(), cluster.window(client),
+                                                                      on_arrival=save):
+        partial = value[0] if kind == "computed" else value
+        yield start, stop, partial, seconds, kind
+
+
 def run(plan: GridPlan, backend="auto", dtype="float64", max_memory_bytes=DEFAULT_MAX_MEMORY_BYTES,
-        chunk_size=None, store=None, on_chunk=None, on_estimate=None, first: FirstChunk | None = None):
+        chunk_size=None, store=None, on_chunk=None, on_estimate=None, first: FirstChunk | None = None,
+        client=None):
     """Run a grid plan; return ``(merged Partial, layout, RunStats)``.
 
     Parameters
@@ -303,34 +374,38 @@ def run(plan: GridPlan, backend="auto", dtype="float64", max_memory_bytes=DEFAUL
         Called once after the first evaluated chunk (not when ``first`` is given: its caller estimated).
     first : FirstChunk, optional
         A chunk evaluated before the run (:func:`first_chunk`, same chunk size); used, not computed again.
+    client : distributed.Client, optional
+        Compute the chunks on this Dask cluster (``backend`` then names what the workers run,
+        :func:`dcecon.grid_engine.cluster.worker_backend`); the merge is the same, in chunk order.
     """
     started = time.perf_counter()
-    chosen = backend if isinstance(backend, Backend) else resolve_grid_backend(backend, dtype)
+    if isinstance(backend, Backend):
+        chosen = backend
+    elif client is not None:
+        from dcecon.grid_engine import cluster
+
+        chosen = cluster.worker_backend(client, backend, dtype)
+    else:
+        chosen = resolve_grid_backend(backend, dtype)
     extents = plan.static_extents()
     size = chunk_size or chunk_size_for(plan, extents, max_memory_bytes, chosen.dtype_name,
                                         on_host=not chosen.name.startswith("cupy"), kernel=chosen.kernel)
     layout, bounds = chunking(plan, size)
-    evaluate_chunk_range = _chunk_evaluator(chosen, plan, extents, layout)
+    if client is None:
+        chunks = _local_chunks(bounds, _chunk_evaluator(chosen, plan, extents, layout), store, first)
+    else:
+        chunks = _cluster_chunks(client, plan, chosen, extents, layout, bounds, store, first)
     merged = None
     done = resumed = computed = 0
     load_seconds = first_seconds = 0.0
     estimated = first is not None
-    for start, stop in bounds:
-        t0 = time.perf_counter()
-        partial = store.load(start, stop) if store is not None else None
-        if partial is not None:
+    for start, stop, partial, elapsed, kind in chunks:
+        if kind == "loaded":
             resumed += 1
-            load_seconds += time.perf_counter() - t0
+            load_seconds += elapsed
         else:
-            if first is not None and (first.start, first.stop) == (start, stop):
-                partial, host, elapsed = first.partial, first.host, first.seconds
+            if kind == "first":
                 first_seconds = elapsed  # spent before this function started
-            else:
-                t0 = time.perf_counter()
-                partial, host = evaluate_chunk_range(start, stop, store is not None and store.keep_scenarios)
-                elapsed = time.perf_counter() - t0
-            if store is not None:
-                store.save(partial, host)
             if not estimated and on_estimate is not None:
                 on_estimate(elapsed * (plan.n_scenarios - done) / max(stop - start, 1), stop - start)
             estimated = True
@@ -339,7 +414,7 @@ def run(plan: GridPlan, backend="auto", dtype="float64", max_memory_bytes=DEFAUL
         merged = densify(partial) if merged is None else merge_into(merged, partial)  # chunks in index order
         if on_chunk is not None:
             on_chunk(done, plan.n_scenarios)
-    if chosen.name.startswith("cupy"):
+    if chosen.name.startswith("cupy") and client is None:
         from dcecon.backends import cuda
 
         cuda.release_memory()

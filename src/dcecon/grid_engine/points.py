@@ -163,19 +163,51 @@ def points_plan(scenario, paths, points, metrics=("gross_margin",), overrides=()
     return PointsPlan(**fields, points=matrix)
 
 
-def _backend(plan: PointsPlan, backend: str, dtype: str, threads):
-    """The backend that runs the plan (a fused kernel that cannot run it falls back to the array model)."""
+def _backend(plan: PointsPlan, backend: str, dtype: str, threads, client=None):
+    """The backend that runs the plan (a fused kernel that cannot run it falls back to the array model); with a
+    ``client``, the one every worker of its cluster runs."""
     from dcecon.grid_engine.api import check_threads, kernel_limit_reason
 
-    chosen = resolve_grid_backend(backend, dtype, check_threads(threads))
+    if client is not None:
+        from dcecon.grid_engine import cluster
+
+        cluster.check_client(client)
+        chosen = cluster.worker_backend(client, backend, dtype, check_threads(threads))
+    else:
+        chosen = resolve_grid_backend(backend, dtype, check_threads(threads))
     if chosen.kernel is not None:
         reason = kernel_limit_reason(plan, chosen.kernel)
         if reason:
             array_backend = "cupy-array" if chosen.kernel == "cuda" else "numpy"
             warnings.warn(f"{reason}; using the array model on {array_backend}", BackendFallbackWarning,
                           stacklevel=3)
-            chosen = resolve_backend(array_backend, dtype)
+            chosen = (resolve_backend(array_backend, dtype) if client is None
+                      else cluster.backend_named(array_backend, dtype))
     return chosen
+
+
+def _chunk_evaluator_on(chosen, plan: PointsPlan, extents: dict, chunk_size: int):
+    """:func:`_chunk_evaluator` with the backend first: the factory a cluster's workers call
+    (:class:`dcecon.grid_engine.tasks.Job`)."""
+    return _chunk_evaluator(plan, chosen, extents, chunk_size)
+
+
+def _chunk_values(plan: PointsPlan, chosen, extents: dict, size: int, client=None):
+    """``(start, stop, values (m, n_metrics))`` of every chunk of ``size`` points, in order: computed here, or
+    on ``client``'s cluster (the plan, its points included, sent to each worker once)."""
+    n = plan.n_scenarios
+    bounds = ((start, min(start + size, n)) for start in range(0, n, size))
+    if client is None:
+        evaluate = _chunk_evaluator(plan, chosen, extents, size)
+        for start, stop in bounds:
+            yield start, stop, evaluate(start, stop)
+        return
+    from dcecon.grid_engine import cluster
+
+    job = cluster.scatter_job(client, _chunk_evaluator_on, (plan, extents, size), chosen)
+    items = (((start, stop), None) for start, stop in bounds)
+    for (start, stop), values, _, _ in cluster.ordered_map(client, job, items, cluster.window(client)):
+        yield start, stop, values
 
 
 def _chunk_evaluator(plan: PointsPlan, chosen, extents: dict, chunk_size: int):
@@ -214,7 +246,7 @@ def _chunk_evaluator(plan: PointsPlan, chosen, extents: dict, chunk_size: int):
 
 
 def evaluate_points(plan: PointsPlan, backend: str = "auto", dtype: str = "float64", threads=None,
-                    chunk_size=None, max_memory=DEFAULT_MAX_MEMORY) -> PointValues:
+                    chunk_size=None, max_memory=DEFAULT_MAX_MEMORY, client=None) -> PointValues:
     """Every selected metric at every point of ``plan``, in chunks that fit the memory budget.
 
     Parameters
@@ -231,6 +263,8 @@ def evaluate_points(plan: PointsPlan, backend: str = "auto", dtype: str = "float
         Points per chunk (default: from ``max_memory``, as ``dcecon grid``) [points].
     max_memory : int or str
         Memory budget that sets the chunk size, e.g. ``'1GiB'`` [bytes].
+    client : distributed.Client, optional
+        Evaluate the chunks on this Dask cluster (docs/cluster.md); every value is the one-process run's.
 
     Returns
     -------
@@ -240,19 +274,16 @@ def evaluate_points(plan: PointsPlan, backend: str = "auto", dtype: str = "float
     from dcecon.grid_engine.engine import chunk_size_for
 
     started = time.perf_counter()
-    chosen = _backend(plan, backend, dtype, threads)
+    chosen = _backend(plan, backend, dtype, threads, client)
     extents = plan.static_extents()
     if chunk_size is not None and (not is_whole(chunk_size) or chunk_size <= 0):
         raise ScenarioError("chunk_size", str(chunk_size), "must be a positive whole number of points")
     size = int(chunk_size) if chunk_size is not None else chunk_size_for(
         plan, extents, parse_size(max_memory, "--max-memory"), chosen.dtype_name,
         on_host=not chosen.name.startswith("cupy"), kernel=chosen.kernel)
-    evaluate = _chunk_evaluator(plan, chosen, extents, size)
-    n = plan.n_scenarios
-    out = np.empty((n, len(plan.selection.metrics)), dtype=np.float64)
-    for start in range(0, n, size):
-        stop = min(start + size, n)
-        out[start:stop] = evaluate(start, stop)
+    out = np.empty((plan.n_scenarios, len(plan.selection.metrics)), dtype=np.float64)
+    for start, stop, values in _chunk_values(plan, chosen, extents, size, client):
+        out[start:stop] = values
     metrics = {name: out[:, j].copy() for j, name in enumerate(plan.selection.metrics)}
     return PointValues(metrics, chosen.name, chosen.dtype_name, size, time.perf_counter() - started)
 
