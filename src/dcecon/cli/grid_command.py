@@ -8,6 +8,7 @@ import sys
 from dcecon.backends import BACKEND_CHOICES
 from dcecon.cli.backend_warnings import fallback_warnings_as_lines
 from dcecon.model.metrics import DEFAULT_METRICS
+from dcecon.cli.cluster_options import add_cluster_options, cluster_client
 from dcecon.cli.output_options import add_output_options
 from dcecon.report import format as fmt
 from dcecon.scenario.errors import ScenarioError
@@ -71,27 +72,6 @@ def register(sub) -> None:
     p.set_defaults(func=_cmd_grid)
 
 
-def add_cluster_options(p) -> None:
-    """``--cluster`` and ``--scheduler-file`` (docs/cluster.md), shared by grid, montecarlo and sobol."""
-    p.add_argument("--cluster", default=None, metavar="local[:N]|local-cuda|tcp://HOST:PORT",
-                   help="compute the chunks on a Dask cluster: local:N starts N worker processes, local-cuda one "
-                        "worker per GPU (dask-cuda), tcp://HOST:PORT joins a running scheduler (needs "
-                        "dcecon[cluster]; default: this process)")
-    p.add_argument("--scheduler-file", default=None, metavar="FILE",
-                   help="join the running Dask scheduler that wrote FILE (dask scheduler --scheduler-file FILE)")
-
-
-def announce_dashboard(client, chatty: bool) -> None:
-    """Print ``dashboard: URL`` to standard error (when ``chatty``, and the cluster has a dashboard)."""
-    if client is None or not chatty:
-        return
-    from dcecon.grid_engine.cluster import dashboard_link
-
-    link = dashboard_link(client)
-    if link:
-        print(f"dashboard: {link}", file=sys.stderr)
-
-
 def _whole(text: str):
     """A whole number, or the text itself for the API to refuse in its own words (``--threads: x: ...``)."""
     try:
@@ -101,12 +81,10 @@ def _whole(text: str):
 
 
 def _cmd_grid(args) -> int:
-    from dcecon.grid_engine.api import execute, load_fleet_file, prepare
-
     from dcecon.cli.output_options import check_outputs, command_line, write_outputs
+    from dcecon.grid_engine.api import execute, load_fleet_file, prepare
+    from dcecon.grid_engine.cluster import parse_cluster
     from dcecon.report.outputs import Output
-
-    from dcecon.grid_engine.cluster import open_cluster, parse_cluster
 
     check_outputs(args)  # before any work
     drawn = "--plot" if args.plot is not None else ("--html" if args.html is not None else None)
@@ -158,8 +136,7 @@ def _cmd_grid(args) -> int:
 
     command = command_line(args)
     try:
-        with fallback_warnings_as_lines(), open_cluster(args.cluster, args.scheduler_file) as client:
-            announce_dashboard(client, chatty)
+        with fallback_warnings_as_lines(), cluster_client(args, chatty) as client:
             result = execute(plan, scenario_file=args.scenario, backend=args.backend, dtype=args.dtype,
                              max_memory=args.max_memory, out=args.out, resume=args.resume,
                              save_scenarios=args.save_scenarios, max_output=args.max_output, force=args.force,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from dcecon.backends import BACKEND_CHOICES
-from dcecon.cli.grid_command import add_cluster_options, announce_dashboard
+from dcecon.cli.cluster_options import add_cluster_options, cluster_client
 from dcecon.cli.output_options import add_output_options
 
 
@@ -81,16 +81,14 @@ def _cmd_monte_carlo(args) -> int:
                   file=sys.stderr)
 
     from dcecon.cli.output_options import check_outputs, command_line, write_outputs
+    from dcecon.grid_engine.cluster import parse_cluster
     from dcecon.report.outputs import Output
-
-    from dcecon.grid_engine.cluster import open_cluster, parse_cluster
 
     check_outputs(args)  # before any work
     parse_cluster(args.cluster, args.scheduler_file)
     command = command_line(args)
     try:
-        with fallback_warnings_as_lines(), open_cluster(args.cluster, args.scheduler_file) as client:
-            announce_dashboard(client, not args.json)
+        with fallback_warnings_as_lines(), cluster_client(args, not args.json) as client:
             result = monte_carlo(args.scenario, args.vary, args.draws, correlate=args.correlate,
                                  metrics=args.metrics, metric=args.metric, until_se=args.until_se,
                                  max_draws=args.max_draws, seed=args.seed, backend=args.backend, dtype=args.dtype,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dcecon.backends import BACKEND_CHOICES
-from dcecon.cli.grid_command import add_cluster_options, announce_dashboard
+from dcecon.cli.cluster_options import add_cluster_options, cluster_client
 from dcecon.cli.output_options import add_output_options
 
 
@@ -52,6 +52,8 @@ def register(sub) -> None:
     m = sub.add_parser("morris", help="Morris screening (mu*, sigma) of a metric over input ranges: cheap, for "
                                       "many inputs")
     _common(m)
+    add_cluster_options(m)
+    add_output_options(m)
     m.add_argument("--trajectories", type=_whole, default=DEFAULT_TRAJECTORIES, metavar="R",
                    help=f"trajectories: R (D + 1) evaluations (default {DEFAULT_TRAJECTORIES})")
     m.add_argument("--levels", type=_whole, default=DEFAULT_LEVELS,
@@ -71,14 +73,12 @@ def _cmd_sobol(args) -> int:
     from dcecon.cli.backend_warnings import fallback_warnings_as_lines
 
     from dcecon.cli.output_options import check_outputs, command_line, write_outputs
+    from dcecon.grid_engine.cluster import parse_cluster
     from dcecon.report.outputs import Output
-
-    from dcecon.grid_engine.cluster import open_cluster, parse_cluster
 
     check_outputs(args)  # before any work
     parse_cluster(args.cluster, args.scheduler_file)
-    with fallback_warnings_as_lines(), open_cluster(args.cluster, args.scheduler_file) as client:
-        announce_dashboard(client, not args.json)
+    with fallback_warnings_as_lines(), cluster_client(args, not args.json) as client:
         result = sobol(args.scenario, args.vary, metric=args.metric, n=args.n, seed=args.seed,
                        second_order=args.second_order, overrides=args.set, backend=args.backend, dtype=args.dtype,
                        threads=args.threads, client=client)
@@ -96,10 +96,18 @@ def _cmd_morris(args) -> int:
     from dcecon.analysis.morris import morris
     from dcecon.cli.backend_warnings import fallback_warnings_as_lines
 
-    with fallback_warnings_as_lines():
+    from dcecon.cli.output_options import check_outputs, command_line, write_outputs
+    from dcecon.grid_engine.cluster import parse_cluster
+    from dcecon.report.outputs import Output
+
+    check_outputs(args)  # before any work
+    parse_cluster(args.cluster, args.scheduler_file)
+    with fallback_warnings_as_lines(), cluster_client(args, not args.json) as client:
         result = morris(args.scenario, args.vary, metric=args.metric, trajectories=args.trajectories,
                         levels=args.levels, seed=args.seed, overrides=args.set, backend=args.backend,
-                        dtype=args.dtype, threads=args.threads)
+                        dtype=args.dtype, threads=args.threads, client=client)
+    write_outputs(args, Output("morris", result, scenario=args.scenario, overrides=tuple(args.set),
+                               backend=args.backend, command_line=command_line(args)))
     if args.json:
         return _print_json(result)
     from dcecon.report.sobol import render_morris
