@@ -45,6 +45,8 @@ COMMANDS = {
                    "cohorts.0.price_usd_per_gpu_hour=triangular(1.5,2,2.5)", "--draws", "2000", *NUMPY],
     "sobol": ["sobol", SCENARIO, "--vary", "cohorts.0.utilization=0.6:1.0", "--vary", "site.pue=1.1:1.6",
               "--n", "64", *NUMPY],
+    "morris": ["morris", SCENARIO, "--vary", "cohorts.0.utilization=0.6:1.0", "--vary", "site.pue=1.1:1.6",
+               "--trajectories", "10", *NUMPY],
 }
 """Each command's arguments (the page and ``--json`` are asked of the same arguments)."""
 
@@ -56,6 +58,7 @@ CHARTS = {
     "tornado": {"tornado-npv_usd"},
     "montecarlo": {"histogram-npv_usd", "cdf-npv_usd"},
     "sobol": {"sobol-gross_margin"},
+    "morris": {"morris-gross_margin"},
 }
 """The charts each page holds (the stems ``--plot`` names them by, docs/plots.md)."""
 
@@ -252,6 +255,14 @@ def test_sobol_page_shows_the_json_figures(reports):
     for entry in result["inputs"]:
         text, value = _cell(page, "sobol", entry["input"], 4)
         assert _same(value, entry["ST"]) and text == f"{entry['ST']:.3f} ± {entry['ST_conf']:.3f}"
+
+
+def test_morris_page_shows_the_json_figures(reports):
+    page, result = reports["morris"]["page"], reports["morris"]["json"]
+    for entry in result["inputs"]:
+        text, value = _cell(page, "morris", entry["input"], 4)
+        assert _same(value, entry["mu_star"]) and text == (f"{fmt.percent(entry['mu_star'])} ± "
+                                                          f"{fmt.percent(entry['mu_star_conf'])}")
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))

@@ -85,7 +85,18 @@ def check_kind(kind: str, plot: bool, xlsx: bool, html: bool, file=None) -> None
 
 
 def figures(output: Output) -> dict:
-    """The command's figures by file stem (docs/plots.md)."""
+    """The command's figures by file stem (docs/plots.md); the source line of each names the ``--set``
+    overrides the result was computed with, so a figure of changed inputs never passes for the scenario's."""
+    drawn = _draw(output)
+    if output.overrides:
+        from dcecon.report.plot.style import extend_source
+
+        for figure in drawn.values():
+            extend_source(figure, "with --set " + ", ".join(output.overrides))
+    return drawn
+
+
+def _draw(output: Output) -> dict:
     from dcecon.report.plot import analyses, heatmap, macro, run
 
     command, result = output.command, output.result
@@ -105,7 +116,7 @@ def figures(output: Output) -> dict:
         return analyses.sobol_figures(result)
     if command == "morris":
         return analyses.morris_figures(result)
-    raise ValueError(f"no figures for command {command!r}")
+    raise ValueError(f"no figures for command {command!r}")  # pragma: no cover (COMMANDS are all drawn)
 
 
 def render_files(output: Output, plot=None, xlsx=None, html=None) -> list[tuple[Path, bytes]]:

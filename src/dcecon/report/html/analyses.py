@@ -12,24 +12,21 @@ import math
 from dcecon.report import format as fmt
 from dcecon.report.data_table import MAX_ROWS_SHOWN, axis_value, solved_value
 from dcecon.report.html.markup import Cell, definitions, paragraph, section, table, value_cell
-from dcecon.report.html.scenario import field_unit
+from dcecon.report.units import field_unit, unit_text
 
 PERCENTILES_SHOWN = (5, 50, 95)
 """Monte Carlo percentiles in the statistics table [%]."""
 
 
 def path_unit(path: str) -> str:
-    """The unit of a scenario path's field (``USD/GPU-hour``); ``""`` for a path the schema does not know."""
-    from dcecon.scenario import paths
-
-    try:
-        return field_unit(paths.field_spec(path).description)
-    except Exception:  # a '*' path over differing fields, or a field without a description: no unit shown
-        return ""
+    """The unit of a scenario path's field as it prints (``USD/GPU-hour``, ``fraction``, ``ratio``); ``""`` for a
+    path the schema does not know."""
+    unit = field_unit(path, "")
+    return unit_text(unit, path) if unit else ""
 
 
 def with_unit(path: str) -> str:
-    """``cohorts.0.utilization [-]``: a path with its unit in brackets, when it has one."""
+    """``cohorts.0.utilization [fraction]``: a path with its unit in brackets, when it has one."""
     unit = path_unit(path)
     return f"{path} [{unit}]" if unit else path
 

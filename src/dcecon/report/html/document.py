@@ -40,6 +40,7 @@ SECTIONS = {
     "tornado": analyses.tornado_sections,
     "montecarlo": analyses.monte_carlo_sections,
     "sobol": analyses.sobol_sections,
+    "morris": analyses.morris_sections,
 }
 """The tables of each command but ``run``, from its result."""
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel
 
 from dcecon.report.html.markup import Cell, attributes, link, section, table
+from dcecon.report.units import description_unit, unit_text
 from dcecon.scenario.sources import sources_used
 
 SHOWN_ELSEWHERE = ("kind", "name", "description", "notes", "sources", "provenance")
@@ -20,12 +21,6 @@ SHOWN_ELSEWHERE = ("kind", "name", "description", "notes", "sources", "provenanc
 
 COMMAND_LINE_SOURCE = "--set"
 """The source id of a value changed on the command line."""
-
-
-def field_unit(description: str | None) -> str:
-    """The unit of a field, the first ``[...]`` of its description (``USD/GPU-hour``); ``""`` when none."""
-    found = re.search(r"\[([^\]]+)\]", description or "")
-    return found.group(1) if found else ""
 
 
 def value_text(value) -> str:
@@ -66,7 +61,8 @@ def input_rows(model: BaseModel, prefix: str = "") -> list[tuple[str, object, st
         elif isinstance(value, dict):
             rows += [(f"{path}.{key}", item, "", field.description or "") for key, item in value.items()]
         else:
-            rows.append((path, value, field_unit(field.description), field.description or ""))
+            unit = description_unit(field.description, "")
+            rows.append((path, value, unit_text(unit, path) if unit else "", field.description or ""))
     return rows
 
 

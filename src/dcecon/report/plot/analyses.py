@@ -90,7 +90,8 @@ def spider_chart(result):
     ax.set_ylabel(style.label(result.metric, unit))
     ax.set_title(f"{result.scenario}: spider of {result.metric}")
     ax.legend(fontsize=7)
-    style.add_source(figure, f"scenario {result.scenario}; one input at a time, the others at base "
+    style.add_source(figure, f"scenario {result.scenario}; one input at a time, the others at base, "
+                             f"{style.computed_on(result.backend, result.dtype)} "
                              "(an input whose base is 0 has no relative change and is not drawn; docs/tornado.md)")
     return figure
 
@@ -123,7 +124,8 @@ def _mc_source(result) -> str:
     kept = f"histogram of the first {result.kept_draws:,} of {result.draws:,} draws" \
         if result.kept_draws < result.draws else f"{result.draws:,} draws"
     inputs = "; ".join(f"{p} ~ {d}" for p, d in zip(result.inputs, result.distributions))
-    return (f"scenario {result.scenario}; {kept}, seed {result.seed}; percentiles and P(loss) over every draw; "
+    return (f"scenario {result.scenario}; {kept}, seed {result.seed}, "
+            f"{style.computed_on(result.backend, result.dtype)}; percentiles and P(loss) over every draw; "
             f"{inputs} (docs/monte-carlo.md)")
 
 
@@ -231,7 +233,8 @@ def sobol_chart(result):
     ax.set_title(f"{result.scenario}: Sobol' indices of {result.metric}")
     ax.legend(fontsize=7)
     style.add_source(figure, f"scenario {result.scenario}; Saltelli design n = {result.n:,} "
-                             f"({result.n_evaluations:,} evaluations, seed {result.seed}), SALib's analysis, "
+                             f"({result.n_evaluations:,} evaluations, seed {result.seed}, "
+                             f"{style.computed_on(result.backend, result.dtype)}), SALib's analysis, "
                              f"bootstrap intervals (docs/sobol.md)")
     return figure
 
@@ -271,7 +274,8 @@ def morris_chart(result):
     ax.set_title(f"{result.scenario}: Morris screening of {result.metric}")
     ax.legend(fontsize=7, loc="upper left")
     style.add_source(figure, f"scenario {result.scenario}; Morris design, {result.trajectories:,} trajectories on "
-                             f"{result.levels} levels (seed {result.seed}), SALib's analysis (docs/sobol.md)")
+                             f"{result.levels} levels (seed {result.seed}, {style.computed_on(result.backend, result.dtype)}), "
+                             f"SALib's analysis (docs/sobol.md)")
     return figure
 
 

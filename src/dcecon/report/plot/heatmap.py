@@ -259,7 +259,8 @@ def grid_heatmap(result, metric: str = "gross_margin", x_path: str | None = None
     over = f"mean over {', '.join(others)}" if others else "one scenario per cell"
     ax.set_title(f"{result.plan.scenario.name}: {metric} ({over})")
     style.add_source(figure, f"{source or style.scenario_source(result.plan.scenario)}; grid of "
-                             f"{result.plan.n_scenarios:,} scenarios; {_line_note(lines)}")
+                             f"{result.plan.n_scenarios:,} scenarios "
+                             f"{style.computed_on(result.stats.backend, result.stats.dtype)}; {_line_note(lines)}")
     return figure
 
 

@@ -118,7 +118,8 @@ def _source(result, what: str, investment: bool = False) -> str:
     """The source line: the scenario and its sources, what is drawn, and the extrapolation note of an
     investment-view figure of a scenario fitted to a window."""
     note = result.extrapolated if investment else None
-    return f"{style.scenario_source(result.scenario)}; {what}" + (f" Note: {note}" if note else "")
+    return (f"{style.scenario_source(result.scenario)}; {what}; {style.computed_on(result.backend, result.dtype)}"
+            + (f". Note: {note}" if note else ""))
 
 
 def rented_dollar(result):

@@ -10,10 +10,11 @@ and every figure carries a source line under the chart (:func:`add_source`).
 from __future__ import annotations
 
 import math
-import re
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # each figure gets its own Agg canvas: pyplot's
 from matplotlib.figure import Figure  # backend (a notebook's, a GUI's) is neither used nor changed
+
+from dcecon.report.units import field_unit, unit_text  # noqa: F401 (field_unit: dcecon.plot callers)
 
 FILLS = ("0.20", "0.55", "0.80", "0.95", "0.40", "0.70")
 """Grey levels of filled series, dark to light (fractions of white) [-]."""
@@ -41,9 +42,6 @@ SOURCE_CHAR_INCHES = 0.052
 
 SOURCE_LINE_INCHES = 0.11
 """Height of one line of the source line [inches]."""
-
-UNIT_WORDS = {"-": "fraction", "-/year": "fraction/year", "": "fraction"}
-"""How dimensionless units print on an axis."""
 
 MONEY_SCALES = ((1e12, "trillion USD"), (1e9, "billion USD"), (1e6, "million USD"), (1e3, "thousand USD"))
 """Scales of money axes: the largest whose factor is at most the data's magnitude."""
@@ -87,27 +85,9 @@ def line(i: int) -> dict:
             "marker": MARKERS[i % len(MARKERS)], "markersize": 4, "linewidth": 1.4, "markevery": 0.05}
 
 
-def unit_text(unit: str) -> str:
-    """``unit`` as it prints in brackets (``-`` -> ``fraction``)."""
-    return UNIT_WORDS.get(unit, unit)
-
-
 def label(name: str, unit: str) -> str:
-    """``'name [unit]'``."""
-    return f"{name} [{unit_text(unit)}]"
-
-
-def field_unit(path: str) -> str:
-    """Unit of a scenario field, from its description's first ``[...]`` (``USD/GPU-hour``, ``-``); ``value``
-    when the description names none."""
-    from dcecon.scenario import paths
-
-    try:
-        description = paths.field_spec(path).description
-    except Exception:  # a path the schema does not know: the caller has already validated its own input
-        return "value"
-    found = re.search(r"\[([^\]]+)\]", description or "")
-    return found.group(1) if found else "value"
+    """``'name [unit]'`` (:func:`dcecon.report.units.unit_text`: ``fraction``, ``ratio``...)."""
+    return f"{name} [{unit_text(unit, name)}]"
 
 
 def field_label(path: str) -> str:
@@ -146,14 +126,30 @@ def add_source(figure, text: str) -> None:
     :data:`SOURCE_GID`)."""
     from dcecon import __version__
 
-    line_text = f"Source: dcecon {__version__}; {text}"
-    width, height = figure.get_size_inches()
-    n_lines = math.ceil(len(line_text) * SOURCE_CHAR_INCHES / (0.97 * width))
-    artist = figure.text(0.005, 0.004, line_text, fontsize=6.5, color="0.25", ha="left", va="bottom", wrap=True,
+    artist = figure.text(0.005, 0.004, "", fontsize=6.5, color="0.25", ha="left", va="bottom", wrap=True,
                          parse_math=False)
     artist.set_gid(SOURCE_GID)
+    _set_source_text(figure, artist, f"Source: dcecon {__version__}; {text}")
+
+
+def _set_source_text(figure, artist, line_text: str) -> None:
+    """Set the source line's text and keep the axes clear of its wrapped lines."""
+    width, height = figure.get_size_inches()
+    n_lines = math.ceil(len(line_text) * SOURCE_CHAR_INCHES / (0.97 * width))
+    artist.set_text(line_text)
     room = min(0.4, (0.06 + SOURCE_LINE_INCHES * n_lines) / height)
-    figure.get_layout_engine().set(rect=(0, room, 1, 1 - room))  # the axes keep clear of the line
+    figure.get_layout_engine().set(rect=(0, room, 1, 1 - room))
+
+
+def extend_source(figure, text: str) -> None:
+    """Add ``; text`` to a figure's source line (what the command changed: ``--set`` overrides)."""
+    artist = next(t for t in figure.texts if t.get_gid() == SOURCE_GID)
+    _set_source_text(figure, artist, f"{artist.get_text().rstrip('.')}; {text}")
+
+
+def computed_on(backend: str, dtype: str) -> str:
+    """``computed on BACKEND DTYPE``, for source lines."""
+    return f"computed on {backend} {dtype}"
 
 
 def scenario_source(scenario) -> str:

@@ -12,10 +12,11 @@ import math
 import numpy as np
 
 from dcecon.model.metrics import HIGHER_IS_BETTER
+from dcecon.report.units import field_unit
 from dcecon.report.workbook.about import about_rows, write_about
-from dcecon.report.workbook.cells import (Book, cell, field_unit, figure_unit, header, safe_ratio_formula,
-                                          sheet_range, span, three_colour_scale, unit_text, write_formula,
-                                          write_headers, write_title, write_value)
+from dcecon.report.workbook.cells import (Book, cell, figure_unit, header, safe_ratio_formula, sheet_range, span,
+                                          three_colour_scale, unit_text, write_formula, write_headers, write_title,
+                                          write_value)
 
 MAX_SERIES = 24
 """Most rows of a two-way table drawn as lines on its chart (evenly picked when there are more)."""

@@ -15,18 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from dcecon.model.metrics import BY_NAME
-
-UNIT_WORDS = {"-": "fraction", "-/year": "fraction/year"}
-"""How dimensionless units print in a header (as on the figures' axes)."""
-
-RATIO_NAMES = ("pue", "interest_coverage", "dscr_window", "dscr_min", "dscr_avg")
-"""Dimensionless figures that are ratios, not fractions: shown as ``1.56``, not ``156%``."""
+from dcecon.report.units import RATIO_NAMES, unit_text
 
 FIELD_UNITS = {
     "billed_gpu_hours": "GPU-hour",
@@ -77,13 +71,6 @@ NONFINITE_NOTE = ("A figure that is not a finite number is written as the text n
 """The non-finite rule, as the About sheet states it."""
 
 
-def unit_text(unit: str, name: str = "") -> str:
-    """``unit`` as a header prints it: ``-`` -> ``fraction`` (``ratio`` for the :data:`RATIO_NAMES`)."""
-    if unit == "-" and name.rsplit(".", 1)[-1] in RATIO_NAMES:
-        return "ratio"
-    return UNIT_WORDS.get(unit, unit)
-
-
 def header(name: str, unit: str | None) -> str:
     """``'name [unit]'``; just ``name`` when ``unit`` is None (a text column)."""
     return name if unit is None else f"{name} [{unit_text(unit, name)}]"
@@ -103,22 +90,6 @@ def figure_unit(name: str) -> str:
         if name.endswith(suffix):
             return unit
     return "value"
-
-
-def description_unit(description: str | None) -> str:
-    """The unit a schema field's description names in its first brackets (``[USD/GPU-hour]``), or ``value``."""
-    found = re.search(r"\[([^\]]+)\]", description or "")
-    return found.group(1) if found else "value"
-
-
-def field_unit(path: str) -> str:
-    """Unit of a fleet scenario field by dotted path (``cohorts.0.utilization`` -> ``-``), or ``value``."""
-    from dcecon.scenario import paths
-
-    try:
-        return description_unit(paths.field_spec(path).description)
-    except Exception:  # a path the schema does not know: the command has already checked its own input
-        return "value"
 
 
 def number_format(unit: str, name: str = "") -> str:

@@ -10,10 +10,10 @@ under them as values, to compare.
 from __future__ import annotations
 
 from dcecon.model.fleet import ECONOMIC_NAMES, FINANCING_NAMES
+from dcecon.report.units import description_unit
 from dcecon.report.workbook.about import about_rows, write_about
-from dcecon.report.workbook.cells import (Book, cell, description_unit, figure_unit, header, safe_ratio_formula,
-                                          sheet_range, span, unit_text, write_formula, write_headers, write_title,
-                                          write_url, write_value)
+from dcecon.report.workbook.cells import (Book, cell, figure_unit, header, safe_ratio_formula, sheet_range, span,
+                                          unit_text, write_formula, write_headers, write_title, write_url, write_value)
 from dcecon.result import extrapolation_note
 from dcecon.scenario.paths import SET_PROVENANCE
 from dcecon.scenario.sources import sources_used

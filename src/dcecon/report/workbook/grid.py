@@ -8,9 +8,10 @@ Every number is the grid run's own reduction (:class:`dcecon.grid_engine.result.
 from __future__ import annotations
 
 from dcecon.model.metrics import HIGHER_IS_BETTER
+from dcecon.report.units import field_unit
 from dcecon.report.workbook.about import about_rows, write_about
-from dcecon.report.workbook.cells import (Book, field_unit, figure_unit, header, sheet_range, three_colour_scale,
-                                          unit_text, write_headers, write_title, write_value)
+from dcecon.report.workbook.cells import (Book, figure_unit, header, sheet_range, three_colour_scale, unit_text,
+                                          write_headers, write_title, write_value)
 
 SUMMARY_SHEET, EXTREMES_SHEET, EFFECTS_SHEET, TABLES_SHEET = "Summary", "Best and worst", "Main effects", "Tables"
 
