@@ -212,6 +212,9 @@ def test_grid_page_shows_the_json_figures(reports):
         for column, key in ((1, "mean"), (2, "min"), (6, "max")):
             text, value = _cell(page, "grid-summary", metric, column)
             assert text == f(_number(stats[key])) and _same(value, stats[key]), (metric, key)
+        not_finite = stats["count"] - stats["finite"]  # the mean is over the finite values: say how many are not
+        assert _cell(page, "grid-summary", metric, 8)[0] == (f"{not_finite:,}" if not_finite else ""), metric
+    assert summary["metrics"]["payback_years"]["count"] > summary["metrics"]["payback_years"]["finite"]
     for label in ("best", "worst"):
         entry = summary[label]["npv_usd"]
         assert _cell(page, "grid-extremes", f"{label}-npv_usd", 2)[0] == fmt.money(entry["value"])

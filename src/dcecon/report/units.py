@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-UNIT_WORDS = {"-": "fraction", "-/year": "fraction/year", "": "fraction"}
+UNIT_WORDS = {"-": "fraction", "-/year": "fraction/year"}
 """How dimensionless units print."""
 
 RATIO_NAMES = ("pue", "interest_coverage", "dscr_window", "dscr_min", "dscr_avg")
@@ -21,7 +21,7 @@ def _leaf(name: str) -> str:
 
 def unit_text(unit: str, name: str = "") -> str:
     """``unit`` as it prints in brackets: ``-`` -> ``fraction``, or ``ratio`` for the :data:`RATIO_NAMES`."""
-    if unit in ("-", "") and _leaf(name) in RATIO_NAMES:
+    if unit == "-" and _leaf(name) in RATIO_NAMES:
         return "ratio"
     return UNIT_WORDS.get(unit, unit)
 

@@ -29,13 +29,17 @@ def run_definitions(result) -> str:
 
 
 def summary_table(result) -> str:
-    """One row per metric: mean, min, p5, p50, p95, max and the share of scenarios below zero."""
+    """One row per metric: mean, min, p5, p50, p95, max, the share of scenarios below zero, and how many
+    scenarios have no finite value (an IRR that does not exist is NaN, a payback never reached +inf): the mean
+    is over the finite values only (docs/grid.md "Reductions")."""
     rows = []
     for metric in result.metrics:
         s, f = result.metric_summary(metric), fmt.metric_format(metric)
+        not_finite = int(s["nan"] + s["posinf"] + s["neginf"])
         rows.append([metric] + [value_cell(s[column], f) for column in SUMMARY_COLUMNS]
-                    + [value_cell(s["share_negative"], fmt.percent)])
-    return table("Distribution over the grid", ("metric", *SUMMARY_COLUMNS, "share < 0"), rows, "grid-summary",
+                    + [value_cell(s["share_negative"], fmt.percent), f"{not_finite:,}" if not_finite else ""])
+    return table("Distribution over the grid (mean over finite values)",
+                 ("metric", *SUMMARY_COLUMNS, "share < 0", "not finite"), rows, "grid-summary",
                  row_keys=list(result.metrics))
 
 

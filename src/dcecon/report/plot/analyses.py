@@ -41,18 +41,20 @@ def tornado_chart(result):
     every = [result.base_metric] + [s.metric_at_low for s in inputs] + [s.metric_at_high for s in inputs]
     factor, unit = _scaled(result.metric, every)
     base = result.base_metric / factor
-    figure, ax = style.new_figure(size=(8.0, 1.6 + 0.45 * max(len(inputs), 1)))
+    figure, ax = style.new_figure(size=(8.0, 2.4 + 0.45 * max(len(inputs), 1)))
     y = np.arange(len(inputs))[::-1]  # the first (largest swing) on top
     low = np.array([s.metric_at_low for s in inputs], dtype=np.float64) / factor - base
     high = np.array([s.metric_at_high for s in inputs], dtype=np.float64) / factor - base
     ax.barh(y, low, left=base, height=0.6, label="at low value", **style.fill(1))
     ax.barh(y, high, left=base, height=0.6, label="at high value", **style.fill(2))
     ax.axvline(base, color="black", linewidth=1.0)
-    ticks = [f"{s.path}\n{s.low:g} to {s.high:g}" for s in inputs]
+    ticks = [f"{s.path}\n{s.low:g} to {s.high:g} {style.unit_text(style.field_unit(s.path, ''), s.path)}".rstrip()
+             for s in inputs]  # a '*' path over differing fields has no one unit: none shown
     ax.set_yticks(y, ticks, fontsize=7)
     ax.set_xlabel(style.label(result.metric, unit))
-    ax.set_ylabel(style.label("input, low to high", "units of the input"))
-    ax.set_title(f"{result.scenario}: tornado of {result.metric} (base {_value(result.base_metric, factor)})")
+    ax.set_ylabel(style.label("input", "its own unit"))
+    ax.set_title(f"{result.scenario}: tornado of {result.metric} (base {_value(result.base_metric, factor)} "
+                 f"{style.unit_text(unit)})")
     ax.legend(fontsize=7, loc="lower right")
     style.add_source(figure, f"scenario {result.scenario}; one input at a time, the others at base; "
                              f"{result.n_points} scenarios on {result.backend} {result.dtype} (docs/tornado.md)")

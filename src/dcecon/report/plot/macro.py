@@ -7,6 +7,8 @@ the only arithmetic here is "other costs" = required revenue - cost before other
 
 from __future__ import annotations
 
+import textwrap
+
 from dcecon.report.plot import style
 
 REVENUE_PARTS = (("power_cost_usd_per_year", "power"),
@@ -18,6 +20,10 @@ REVENUE_PARTS = (("power_cost_usd_per_year", "power"),
 VIEWS = (("bain_required_revenue_usd_per_year", "Bain: revenue needed"),
          ("sequoia_required_revenue_usd_per_year", "Sequoia: revenue needed"))
 """The published views set beside the model's required revenue: (figure, bar label)."""
+
+
+CHAIN_CHARS_PER_LINE = 100
+"""Characters per line of the chain's text box (it wraps inside the axes, so nothing is cut at the edge)."""
 
 
 def chain_text(scenario, figures: dict) -> str:
@@ -72,8 +78,8 @@ def macro_chain(scenario, figures: dict):
     ax.set_ylabel(style.label("revenue per year", f"{unit}/year"))
     ax.set_xlabel(style.label("view", "model or published figure"))
     ax.set_title(f"{scenario.name}: what {scenario.fleet.demand_gw:,.0f} GW must earn", fontsize=10)
-    ax.text(0.01, 0.99, chain_text(scenario, figures), transform=ax.transAxes, va="top", ha="left", fontsize=6.5,
-            wrap=True, parse_math=False, bbox={"facecolor": "white", "edgecolor": "0.6", "linewidth": 0.5})
+    ax.text(0.01, 0.99, textwrap.fill(chain_text(scenario, figures), CHAIN_CHARS_PER_LINE), transform=ax.transAxes,
+            va="top", ha="left", fontsize=6.5, parse_math=False, bbox={"facecolor": "white", "edgecolor": "0.6", "linewidth": 0.5})
     ax.set_ylim(0.0, max(every) / factor * 1.3)
     ax.legend(fontsize=7, loc="center right")
     style.add_source(figure, f"{style.scenario_source(scenario)}; steady state, pre-tax, built at once "

@@ -175,6 +175,24 @@ def rented_dollar(result):
     return figure
 
 
+MAX_LABELLED_PERIODS = 24
+"""Up to this many periods, each bar of the P&L figure is labelled with its period."""
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def period_label(start_year: float, periods_per_year: int) -> str:
+    """A period's start as a reader names it: ``2024`` (annual), ``Q3 2025`` (quarterly, on a quarter's first
+    month), ``Jun 2025`` (any other start) [decimal year in]."""
+    year = math.floor(start_year + 1e-9)
+    month = int(round((start_year - year) * 12)) % 12
+    if periods_per_year == 1 and month == 0:
+        return f"{year}"
+    if periods_per_year == 4 and month % 3 == 0:
+        return f"Q{month // 3 + 1} {year}"
+    return f"{MONTHS[month]} {year}"
+
+
 def pnl_by_cohort(result):
     """The fleet's gross profit in each window period, stacked by cohort (gains up, losses down), with the
     fleet total (``Result.periods``) as a line.
@@ -205,6 +223,11 @@ def pnl_by_cohort(result):
     ax.plot(starts + width / 2, total / factor, color="black", marker="o", markersize=4, linewidth=1.2,
             label="fleet gross profit")
     ax.axhline(0.0, color="black", linewidth=0.8)
+    if len(starts) <= MAX_LABELLED_PERIODS:  # each bar under its own period ("Jun 2025"), not an offset axis
+        ax.set_xticks(starts + width / 2, [period_label(x, result.scenario.periods_per_year) for x in starts],
+                      fontsize=8)
+    else:
+        ax.ticklabel_format(axis="x", useOffset=False, style="plain")
     ax.set_xlabel(style.label("period start", "year"))
     per = {1: "year", 4: "quarter", 12: "month"}.get(result.scenario.periods_per_year, "period")
     ax.set_ylabel(style.label("gross profit", f"{unit} per {per}"))
