@@ -99,3 +99,12 @@ def test_grid_force_also_allows_replacing_outputs(tmp_path, capsys):
     assert main(argv) == 2
     assert "exists; pass --force to replace it" in capsys.readouterr().err
     assert main(argv + ["--force"]) == 0
+
+
+def test_a_link_at_an_output_path_counts_as_an_existing_file(tmp_path, capsys):
+    """docs/outputs.md: even a link to nowhere needs --force (the rename would replace it)."""
+    link = tmp_path / "report.html"
+    link.symlink_to(tmp_path / "nowhere.html")
+    assert main(["run", SCENARIO, "--html", str(link)]) == 2
+    assert capsys.readouterr().err == f"dcecon: error: --html: {link}: exists; pass --force to replace it\n"
+    assert link.is_symlink() and not (tmp_path / "nowhere.html").exists()

@@ -87,7 +87,7 @@ def check_file(option: str, path, force: bool, created_folder=None) -> Path:
         raise ScenarioError(option, text, f"its folder {folder} {what}")
     if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
         raise ScenarioError(option, text, f"its folder {folder} cannot be written")
-    if target.exists() and not force:
+    if os.path.lexists(target) and not force:  # a link counts, even one to nowhere: it would be replaced
         raise ScenarioError(option, text, "exists; pass --force to replace it")
     return target
 
@@ -123,7 +123,7 @@ def write_outputs(args, output) -> list[Path]:
     files = render_files(output, plot=args.plot, xlsx=args.xlsx, html=args.html)
     if not getattr(args, "force", False):
         for target, _ in files:
-            if target.exists():
+            if os.path.lexists(target):
                 raise ScenarioError(_option_of(args, target), str(target), "exists; pass --force to replace it")
     if args.plot is not None:
         try:

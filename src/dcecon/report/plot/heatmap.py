@@ -85,6 +85,10 @@ def _cell_text(value: float, factor: float) -> str:
     return f"{shown:.3g}"
 
 
+CELL_TEXT_DROP = 0.55
+"""How far below its row's centre a cell's number is written, as a share of the way to the cell's lower edge."""
+
+
 def draw_heatmap(ax, x_values, y_values, values, metric: str, x_path: str, y_path: str, lines=None, base=None):
     """Draw ``values`` (rows ``y_values``, columns ``x_values``) on ``ax`` with break-even lines and the base.
 
@@ -121,9 +125,11 @@ def draw_heatmap(ax, x_values, y_values, values, metric: str, x_path: str, y_pat
     if z.size <= ANNOTATE_MAX_CELLS:
         finite = z[np.isfinite(z)]
         middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
+        y_edges = _edges(ys)
         for i, yv in enumerate(ys):
-            for j, xv in enumerate(xs):
-                ax.text(xv, yv, _cell_text(z[i, j], 1.0), ha="center", va="center", fontsize=6.5,
+            low = yv - CELL_TEXT_DROP * (yv - y_edges[i])  # below the row's centre line, where the break-even
+            for j, xv in enumerate(xs):                    # markers and the base star sit
+                ax.text(xv, low, _cell_text(z[i, j], 1.0), ha="center", va="center", fontsize=6.5,
                         color="black" if math.isfinite(z[i, j]) and z[i, j] > middle else "white")
     import matplotlib.patheffects as effects
 
@@ -139,7 +145,8 @@ def draw_heatmap(ax, x_values, y_values, values, metric: str, x_path: str, y_pat
         artist.set_gid(f"breakeven-{metric_name}")
     if base is not None and all(v is not None and math.isfinite(v) for v in base):
         marker, = ax.plot([base[0]], [base[1]], marker="*", markersize=14, color="white", markeredgecolor="black",
-                          linestyle="none", label=f"base scenario ({base[0]:g}, {base[1]:g})")
+                          linestyle="none", label=f"base scenario ({x_path.rsplit('.', 1)[-1]} {base[0]:g}, "
+                                                 f"{y_path.rsplit('.', 1)[-1]} {base[1]:g})")
         marker.set_gid("base-scenario")
     edges_x, edges_y = _edges(xs), _edges(ys)
     ax.set_xlim(edges_x[0], edges_x[-1])
@@ -331,7 +338,7 @@ def grid_main_effects(result, metric: str = "gross_margin"):
     figure.suptitle(f"{result.plan.scenario.name}: main effects on {metric}")
     style.add_source(figure, f"{style.scenario_source(result.plan.scenario)}; grid of "
                              f"{result.plan.n_scenarios:,} scenarios; mean, min and max over the scenarios that "
-                             f"share each value")
+                             f"share each value (a sampled input: each decile of its draws)")
     return figure
 
 

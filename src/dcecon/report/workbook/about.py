@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from dcecon.report.workbook.cells import NONFINITE_NOTE, Book, write_headers, write_title, write_value
 
 FORMULA_NOTE = ("Cells in blue on a light-blue ground are formulas over the cells above or beside them (totals, "
@@ -40,6 +42,20 @@ def about_rows(output, scenario_name: str, backend: str, dtype: str | None = Non
     return rows
 
 
+TEXT_COLUMN_CHARS = 120
+"""Characters a line of the About sheet's wide text column holds (its width is 110 character units)."""
+
+LINE_HEIGHT_POINTS = 15
+"""Height of one line of text in a row [points]."""
+
+
+def _fit_row(ws, row: int, value) -> None:
+    """Make a row tall enough for its wrapped text: spreadsheet programs do not all grow a row written with a
+    fixed height, and LibreOffice prints an unfitted one over the next."""
+    if isinstance(value, str) and len(value) > TEXT_COLUMN_CHARS:
+        ws.set_row(row, LINE_HEIGHT_POINTS * math.ceil(len(value) / TEXT_COLUMN_CHARS))
+
+
 def write_about(book: Book, title: str, rows, sheets) -> None:
     """Write the About sheet (first in the workbook).
 
@@ -61,6 +77,7 @@ def write_about(book: Book, title: str, rows, sheets) -> None:
     for label, value in rows:
         ws.write_string(row, 0, label, book.format(bold=True, valign="top"))
         write_value(book, ws, row, 1, value, wrap)
+        _fit_row(ws, row, value)
         row += 1
     row += 1
     for label, value in (("formulas", FORMULA_NOTE), ("non-finite numbers", NONFINITE_NOTE),
@@ -68,6 +85,7 @@ def write_about(book: Book, title: str, rows, sheets) -> None:
                                    "percentage and stored as a fraction (0.157 shows 15.70%).")):
         ws.write_string(row, 0, label, book.format(bold=True, valign="top"))
         ws.write_string(row, 1, value, wrap)
+        _fit_row(ws, row, value)
         row += 1
     row += 1
     write_headers(book, ws, row, ("sheet", "what it holds"))
@@ -75,3 +93,4 @@ def write_about(book: Book, title: str, rows, sheets) -> None:
         row += 1
         ws.write_url(row, 0, f"internal:'{name}'!A1", book.format(font_color="blue", underline=1), name)
         ws.write_string(row, 1, what, wrap)
+        _fit_row(ws, row, what)

@@ -40,7 +40,8 @@ def write_table(book: Book, output) -> None:
     """The data table's workbook: the table with a 3-colour scale, its break-even column (or row) when it was
     asked for, and a line chart of the metric against the column (or row) values."""
     table = output.result
-    write_about(book, f"dcecon table {table.scenario}: workbook", about_rows(output, table.scenario, table.backend),
+    about = about_rows(output, table.scenario, table.backend, "float64")  # a data table computes in float64
+    write_about(book, f"dcecon table {table.scenario}: workbook", about,
                 (("Table", "the metric in each cell, a 3-colour scale; the exact break-even of each row "
                            "(with --breakeven); a line chart"),))
     ws = book.workbook.add_worksheet("Table")

@@ -117,7 +117,7 @@ def write_pnl(book: Book, result) -> None:
                           "over them (blue). The last row is the model's window figure, to compare.")
     write_headers(book, ws, PNL_FIRST_ROW - 1, [header(n, figure_unit(n)) for n in PERIOD_COLUMNS])
     ws.set_row(PNL_FIRST_ROW - 1, 32)
-    ws.set_column(0, 0, 22)
+    ws.set_column(0, 0, 30)
     ws.set_column(1, len(PERIOD_COLUMNS) - 1, 17)
     for k, period in enumerate(result.periods):
         row = rows["first"] + k
@@ -156,7 +156,7 @@ def pnl_chart(book: Book, rows: dict):
                           "fill": {"color": colour}, "border": {"color": "black"}})
     chart.set_title({"name": "P&L by period"})
     chart.set_x_axis({"name": header("period_start_year", "year"), "num_format": "0.00"})
-    chart.set_y_axis({"name": "[USD]", "num_format": "#,##0"})
+    chart.set_y_axis({"name": "per period [USD]", "num_format": "#,##0"})
     chart.set_size({"width": 760, "height": 360})
     return chart
 
