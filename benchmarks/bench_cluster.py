@@ -108,7 +108,7 @@ def test_task_round_trip(benchmark, two_workers):
     plan = single_cohort_plan(4096)
     layout, _ = chunking(plan, 16)
     backend = cluster.worker_backend(two_workers, "native", "float64")
-    job = cluster.scatter_job(two_workers, _chunk_evaluator, (plan, plan.static_extents(), layout), backend)
+    job = cluster.submit_job(two_workers, _chunk_evaluator, (plan, plan.static_extents(), layout), backend)
     cluster.run_one(two_workers, job, 0, 16, False)  # builds the worker's evaluator
 
     def empty():
@@ -128,7 +128,7 @@ def test_pipelined_chunks(benchmark, two_workers):
     plan = single_cohort_plan(PIPELINED_CHUNKS * 16)
     layout, bounds = chunking(plan, 16)
     backend = cluster.worker_backend(two_workers, "native", "float64")
-    job = cluster.scatter_job(two_workers, _chunk_evaluator, (plan, plan.static_extents(), layout), backend)
+    job = cluster.submit_job(two_workers, _chunk_evaluator, (plan, plan.static_extents(), layout), backend)
     in_flight = cluster.window(two_workers)
 
     def once():

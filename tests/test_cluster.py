@@ -118,7 +118,7 @@ def test_chunks_come_back_in_order_within_the_window(client):
     values = np.linspace(0.4, 0.95, 30).reshape(-1, 1)
     plan = points.points_plan(NEOCLOUD, ["cohorts.0.utilization"], values, ["gross_margin"])
     backend = cluster.backend_named("numpy", "float64")
-    job = cluster.scatter_job(client, points._chunk_evaluator_on, (plan, plan.static_extents(), 1), backend)
+    job = cluster.submit_job(client, points._chunk_evaluator_on, (plan, plan.static_extents(), 1), backend)
     drawn, most_ahead, got = [0], [0], []
 
     def items():
@@ -169,6 +169,27 @@ def test_a_worker_killed_during_a_run_loses_nothing(client):
     assert killed and killed[0] < plan.n_scenarios  # the worker died mid-run
     assert_same_grid(local, remote)
     assert victim not in client.run(os.getpid).values()
+
+
+def test_a_cluster_that_loses_every_worker_stops_with_one_line(monkeypatch):
+    """Every worker gone mid-run and none joining (the wait shortened to 2 s): ScenarioError naming the cluster,
+    not a wait for ever (docs/cluster.md "Faults")."""
+    monkeypatch.setattr(cluster, "WORKER_WAIT_SECONDS", 2)
+    monkeypatch.setattr(cluster, "RESULT_WAIT_SECONDS", 0.5)
+    raw, provenance, file = api.load_fleet_file(NEOCLOUD)
+    plan = api.prepare(raw, provenance, file, [f"{k}={v}" for k, v in AXES.items()], 16)
+    local = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                     silence_logs=logging.CRITICAL)
+    try:
+        with distributed.Client(local, set_as_default=False) as lonely:
+            def stop_every_worker(done, total):
+                if done < total:
+                    local.scale(0)
+
+            with pytest.raises(ScenarioError, match="the cluster lost every worker and none joined within 2 s"):
+                api.execute(plan, backend="numpy", chunk_size=176, client=lonely, on_chunk=stop_every_worker)
+    finally:
+        local.close()
 
 
 def _unused_port() -> int:
@@ -242,6 +263,17 @@ def test_an_unreachable_scheduler_is_one_line(capsys, fast_timeout):
     address = f"tcp://127.0.0.1:{_unused_port()}"
     line = _one_error(capsys, ["grid", NEOCLOUD, "--axis", "cohorts.0.utilization=0.5,0.6", "--cluster", address])
     assert line.startswith(f"--cluster: {address}: cannot reach the scheduler")
+
+
+def test_a_port_that_accepts_but_is_no_scheduler_is_one_line(capsys, fast_timeout):
+    """Another service on the port (here a socket that accepts and never answers): Dask's connect timeout does
+    not bound the handshake, dcecon's deadline does (CONNECT_TIMEOUT_SECONDS + 1)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        address = f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+        line = _one_error(capsys, ["grid", NEOCLOUD, "--axis", "cohorts.0.utilization=0.5,0.6", "--cluster", address])
+        assert line.startswith(f"--cluster: {address}: cannot reach the scheduler (no Dask scheduler answered")
 
 
 def test_a_scheduler_file_of_a_dead_scheduler_is_one_line(capsys, fast_timeout, tmp_path):

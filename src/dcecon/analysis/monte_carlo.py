@@ -899,7 +899,7 @@ def _chunk_source(chosen, plan, extents: dict, chunk: int, client=None):
         return local
     from dcecon.grid_engine import cluster
 
-    job, in_flight = cluster.scatter_job(client, _evaluator, (plan, extents, chunk), chosen), cluster.window(client)
+    job, in_flight = cluster.submit_job(client, _evaluator, (plan, extents, chunk), chosen), cluster.window(client)
 
     def remote(done, target):
         items = (((start, min(start + chunk, target)), None) for start in range(done, target, chunk))

@@ -1,8 +1,8 @@
 """Run a grid, a Monte Carlo or a sensitivity design on a Dask cluster (``--cluster``, ``client=``).
 
-The chunks of a run become tasks (:func:`dcecon.grid_engine.tasks.run_chunk`). The run's plan is sent to every
-worker once (``client.scatter(..., broadcast=True)``) and each worker builds its chunk evaluator on its first task
-and keeps it (the native library, the CUDA module, the packed kernel arguments). At most
+The chunks of a run become tasks (:func:`dcecon.grid_engine.tasks.run_chunk`). The run's plan is one task of the
+cluster (:func:`submit_job`), fetched by each worker once; each worker builds its chunk evaluator on its first
+task and keeps it (the native library, the CUDA module, the packed kernel arguments). At most
 :data:`IN_FLIGHT_PER_THREAD` tasks per worker thread are submitted and not yet merged at any time, so a run of
 10^6 chunks never holds 10^6 futures; results are collected with :class:`distributed.as_completed` in whatever
 order they finish, handed to ``on_arrival`` at once (a grid's ``--out`` saves each chunk's partial then), and
@@ -19,6 +19,7 @@ import contextlib
 import dataclasses
 import logging
 import re
+import time
 import uuid
 import warnings
 from pathlib import Path
@@ -31,6 +32,10 @@ CONNECT_TIMEOUT_SECONDS = 5
 
 WORKER_WAIT_SECONDS = 30
 """How long a run waits for a scheduler that has no worker yet [s]."""
+
+RESULT_WAIT_SECONDS = 10
+"""How long one wait for a finished chunk's result lasts before the cluster's workers are looked at again [s]
+(long enough for a partial to cross a slow network: a wait cut short starts the transfer again)."""
 
 IN_FLIGHT_PER_THREAD = 3
 """Tasks submitted and not yet merged per worker thread (2 to 4 keep workers busy while the client merges)."""
@@ -136,8 +141,38 @@ def _connect(distributed, spec: ClusterSpec, local):
     if local is not None:
         return distributed.Client(local, set_as_default=False)
     if spec.kind == "scheduler-file":
-        return distributed.Client(scheduler_file=spec.value, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False)
-    return distributed.Client(spec.value, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False)
+        return _within_deadline(lambda: distributed.Client(scheduler_file=spec.value, timeout=CONNECT_TIMEOUT_SECONDS,
+                                                           set_as_default=False), spec)
+    return _within_deadline(lambda: distributed.Client(spec.value, timeout=CONNECT_TIMEOUT_SECONDS,
+                                                       set_as_default=False), spec)
+
+
+def _within_deadline(connect, spec: ClusterSpec):
+    """``connect()`` on a helper thread, given :data:`CONNECT_TIMEOUT_SECONDS` plus a second in all.
+
+    Dask's own ``timeout`` bounds the TCP connection, not the handshake after it: a port that accepts and never
+    answers as a scheduler (another service) would hold the command forever. The thread is a daemon, so one
+    still waiting does not keep the process alive after the one-line error.
+    """
+    import threading
+
+    outcome: dict = {}
+
+    def attempt():
+        try:
+            outcome["client"] = connect()
+        except BaseException as exc:  # reported on the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=attempt, name="dcecon-connect", daemon=True)
+    thread.start()
+    thread.join(CONNECT_TIMEOUT_SECONDS + 1)
+    if thread.is_alive():
+        raise ScenarioError(spec.option, spec.value, f"cannot reach the scheduler (no Dask scheduler answered "
+                                                     f"within {CONNECT_TIMEOUT_SECONDS + 1} s)")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["client"]
 
 
 @contextlib.contextmanager
@@ -162,15 +197,19 @@ def open_cluster(cluster=None, scheduler_file=None):
     local = client = None
     try:
         if spec.kind == "local":
-            local = distributed.LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=True,
-                                             dashboard_address=":0", silence_logs=logging.ERROR)
+            with _workers_ignore_ctrl_c():
+                local = distributed.LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=True,
+                                                 dashboard_address=":0", silence_logs=logging.ERROR)
         elif spec.kind == "local-cuda":
-            local = _local_cuda(spec)
+            with _workers_ignore_ctrl_c():
+                local = _local_cuda(spec)
         with _quiet_logs():
             client = _connect(distributed, spec, local)
     except ScenarioError:
+        if local is not None:
+            local.close()
         raise
-    except (OSError, TimeoutError, ValueError, KeyError) as exc:
+    except Exception as exc:  # refused, timed out, or an answer that is not a scheduler's (another service)
         if local is not None:
             local.close()
         why = " ".join(str(exc).split()) or type(exc).__name__
@@ -182,6 +221,24 @@ def open_cluster(cluster=None, scheduler_file=None):
             client.close()
             if local is not None:
                 local.close()
+
+
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c():
+    """Start worker processes with SIGINT ignored (inherited through their start), so that Ctrl-C in the
+    terminal, which reaches the whole process group, stops the run in this process alone: it closes the
+    cluster and says how to resume, without a traceback from every worker."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 @contextlib.contextmanager
@@ -221,15 +278,29 @@ def wait_for_workers(client) -> dict:
     ScenarioError
         No worker joined in time.
     """
-    workers = client.scheduler_info(n_workers=-1).get("workers", {})
+    workers = live_workers(client)
     if workers:
         return workers
     try:
         client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
     except TimeoutError:
-        raise ScenarioError("--cluster", client.scheduler.address, f"has no workers (waited "
-                                                                   f"{WORKER_WAIT_SECONDS} s)") from None
-    return client.scheduler_info(n_workers=-1)["workers"]
+        option, value = named_by(client)
+        raise ScenarioError(option, value, f"the scheduler has no workers (waited {WORKER_WAIT_SECONDS} s for "
+                                           f"one to join)") from None
+    return live_workers(client)
+
+
+def live_workers(client) -> dict:
+    """The scheduler's workers now (address -> info)."""
+    return client.scheduler_info(n_workers=-1).get("workers", {})
+
+
+def named_by(client) -> tuple[str, str]:
+    """``(option, value)`` that named the cluster, for errors: ``--scheduler-file FILE`` or ``--cluster ADDRESS``."""
+    scheduler_file = getattr(client, "scheduler_file", None)
+    if scheduler_file:
+        return "--scheduler-file", str(scheduler_file)
+    return "--cluster", str(client.scheduler.address)
 
 
 def threads_by_host(client) -> dict:
@@ -309,11 +380,16 @@ def worker_backend(client, backend: str, dtype: str, threads: int = 0):
     return backend_named(name, dtype, threads)
 
 
-def scatter_job(client, factory, args: tuple, backend) -> tuple:
-    """Send a run's :class:`~dcecon.grid_engine.tasks.Job` to every worker once; ``(future, key)``."""
+def submit_job(client, factory, args: tuple, backend) -> tuple:
+    """Make a run's :class:`~dcecon.grid_engine.tasks.Job` a task of the cluster; ``(future, key)``.
+
+    The job is a task (:func:`dcecon.grid_engine.tasks.hold`), not scattered data: data scattered to workers
+    that all die is gone, and every chunk waiting on it is cancelled, while a task is computed again. Workers
+    fetch it from one another as their first chunk needs it.
+    """
     job = tasks.Job(f"{uuid.uuid4().hex[:16]}", factory, tuple(args), backend.name, backend.dtype_name,
                     backend.threads, threads_by_host(client))
-    future = client.scatter(job, broadcast=True, hash=False)
+    future = client.submit(tasks.hold, job, pure=False, key=f"dcecon-job-{job.key}")
     return future, job.key
 
 
@@ -322,9 +398,65 @@ def run_one(client, job: tuple, *chunk):
     future, key = job
     task = client.submit(tasks.run_chunk, future, *chunk, pure=False, key=f"dcecon-{key}-first")
     try:
-        return task.result()
+        return _result(client, task)
     finally:
         task.release()
+
+
+class WorkerWatch:
+    """Raise ScenarioError once the cluster has had no worker for :data:`WORKER_WAIT_SECONDS`: a task (or the
+    result of a finished task lost with its worker) would wait for one forever."""
+
+    def __init__(self, client):
+        self.client = client
+        self.checked = time.monotonic()
+        self.without_workers_since = None
+
+    def check(self) -> None:
+        """Look at the scheduler's workers (at most once a second)."""
+        now = time.monotonic()
+        if now - self.checked < 1.0:
+            return
+        self.checked = now
+        if live_workers(self.client):
+            self.without_workers_since = None
+        elif self.without_workers_since is None:
+            self.without_workers_since = now
+        elif now - self.without_workers_since > WORKER_WAIT_SECONDS:
+            option, value = named_by(self.client)
+            raise ScenarioError(option, value, f"the cluster lost every worker and none joined within "
+                                               f"{WORKER_WAIT_SECONDS} s; the chunks saved with --out resume with "
+                                               f"--resume")
+
+
+def _result(client, task, watch: WorkerWatch | None = None):
+    """A finished task's result (gathered again when the worker holding it died, as long as a worker is left);
+    a task the scheduler cancelled (it lost the task's inputs with its workers, or the connection) is
+    ScenarioError, one line, not a traceback. An error raised by dcecon on a worker is raised as it is."""
+    from distributed.client import FutureCancelledError
+
+    watch = watch or WorkerWatch(client)
+    while True:
+        try:
+            return task.result(timeout=RESULT_WAIT_SECONDS)
+        except FutureCancelledError as exc:
+            option, value = named_by(client)
+            why = " ".join(str(exc).split())[:200]
+            raise ScenarioError(option, value, f"the scheduler cancelled a chunk ({why}); the chunks saved with "
+                                               f"--out resume with --resume") from None
+        except TimeoutError:
+            watch.check()
+
+
+def _next_finished(running, watch: WorkerWatch):
+    """The next finished task of ``running`` (a ``distributed.as_completed``), watching for a cluster left
+    without workers."""
+    while not running.has_ready():
+        with running.thread_condition:  # notified as each task finishes (as as_completed itself waits)
+            running.thread_condition.wait(timeout=0.1)
+        if not running.has_ready():
+            watch.check()
+    return next(running)
 
 
 def ordered_map(client, job: tuple, items, in_flight: int, on_arrival=None):
@@ -334,7 +466,7 @@ def ordered_map(client, job: tuple, items, in_flight: int, on_arrival=None):
     ----------
     client : distributed.Client
     job : tuple
-        ``(future, key)`` of :func:`scatter_job`.
+        ``(future, key)`` of :func:`submit_job`.
     items : iterable of (chunk, ready)
         ``chunk`` is the task's arguments after the job (``(start, stop, ...)``); ``ready`` is None to compute
         it, or an already known ``(value, seconds, kind)`` (a chunk reloaded from ``--out``), passed through.
@@ -358,6 +490,7 @@ def ordered_map(client, job: tuple, items, in_flight: int, on_arrival=None):
     buffered: dict = {}
     index_of: dict = {}
     running = as_completed(loop=client.loop)  # the client need not be the default one
+    watch = WorkerWatch(client)
     submitted = released = 0
     exhausted = False
     try:
@@ -381,9 +514,9 @@ def ordered_map(client, job: tuple, items, in_flight: int, on_arrival=None):
                 continue
             if exhausted and released == submitted:
                 return
-            done = next(running)
+            done = _next_finished(running, watch)
             index, chunk = index_of.pop(done.key)
-            value, seconds = done.result()
+            value, seconds = _result(client, done, watch)
             done.release()
             if on_arrival is not None:
                 on_arrival(chunk, value)

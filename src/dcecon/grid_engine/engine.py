@@ -156,6 +156,9 @@ class FirstChunk:
         Scenarios the run has to compute, this chunk included (all but the saved chunks) [scenarios].
     parallel : int
         Chunks computed at once (1 in one process; a cluster's worker threads) [chunks].
+    job : tuple, optional
+        On a cluster, the run's job already sent to every worker (:func:`dcecon.grid_engine.cluster.submit_job`),
+        reused by :func:`run` so that no worker builds its evaluator twice.
     """
 
     start: int
@@ -165,6 +168,7 @@ class FirstChunk:
     seconds: float
     remaining: int
     parallel: int = 1
+    job: tuple | None = None
 
     @property
     def estimated_seconds(self) -> float:
@@ -287,10 +291,10 @@ def first_chunk(plan: GridPlan, backend: Backend, chunk_size: int, store=None, c
     if client is not None:
         from dcecon.grid_engine import cluster
 
-        job = cluster.scatter_job(client, _chunk_evaluator, (plan, plan.static_extents(), layout), backend)
+        job = cluster.submit_job(client, _chunk_evaluator, (plan, plan.static_extents(), layout), backend)
         (partial, host), seconds = cluster.run_one(client, job, start, stop, keep)
         return FirstChunk(start, stop, partial, host, seconds, plan.n_scenarios - done,
-                          cluster.parallel_tasks(client))
+                          cluster.parallel_tasks(client), job)
     evaluate = _chunk_evaluator(backend, plan, plan.static_extents(), layout)
     t0 = time.perf_counter()
     partial, host = evaluate(start, stop, keep)
@@ -344,7 +348,8 @@ def _cluster_chunks(client, plan: GridPlan, backend: Backend, extents: dict, lay
         if store is not None:
             store.save(*value)
 
-    job = cluster.scatter_job(client, _chunk_evaluator, (plan, extents, layout), backend)
+    reuse = first is not None and first.job is not None
+    job = first.job if reuse else cluster.submit_job(client, _chunk_evaluator, (plan, extents, layout), backend)
     for (start, stop, _), value, seconds, kind in cluster.ordered_map(client, job, items(), cluster.window(client),
                                                                       on_arrival=save):
         partial = value[0] if kind == "computed" else value

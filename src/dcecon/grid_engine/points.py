@@ -204,7 +204,7 @@ def _chunk_values(plan: PointsPlan, chosen, extents: dict, size: int, client=Non
         return
     from dcecon.grid_engine import cluster
 
-    job = cluster.scatter_job(client, _chunk_evaluator_on, (plan, extents, size), chosen)
+    job = cluster.submit_job(client, _chunk_evaluator_on, (plan, extents, size), chosen)
     items = (((start, stop), None) for start, stop in bounds)
     for (start, stop), values, _, _ in cluster.ordered_map(client, job, items, cluster.window(client)):
         yield start, stop, values

@@ -1,7 +1,7 @@
 """What a Dask worker runs for a cluster run (``--cluster``, ``client=``): one chunk per task.
 
-A run sends its :class:`Job` to every worker once (``client.scatter(job, broadcast=True)``); each task names the
-job and a chunk. The first task of a job on a worker builds the chunk evaluator (the backend, its native library
+A run makes its :class:`Job` one task of the cluster (:func:`hold`: computed again if every worker holding it is
+lost), which each worker fetches once; each chunk task names the job and a chunk. The first task of a job on a worker builds the chunk evaluator (the backend, its native library
 or CUDA module, the packed kernel arguments) and keeps it in this module's :data:`EVALUATORS`, keyed by the job's
 :attr:`Job.key`, so the later chunks of the run on that worker reuse it. This module imports nothing from Dask:
 it runs in the worker's process like any other function.
@@ -104,6 +104,12 @@ def evaluator(job: Job):
     while len(EVALUATORS) > MAX_CACHED_JOBS:
         EVALUATORS.popitem(last=False)
     return built
+
+
+def hold(job: Job) -> Job:
+    """The job itself, as a task's result: the scheduler keeps the task (the job in its arguments) and computes
+    it again on another worker when every worker holding it is lost, so no run depends on a worker surviving."""
+    return job
 
 
 def run_chunk(job: Job, *chunk):
