@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from dcecon.analysis.goal_seek import (CLOSED_FORM, BRACKETED, UNREACHABLE, MetricEvaluator, check_metric,
-                                       choose_backend, find_roots, is_linear, listed_axis, load_fleet, point_plan,
-                                       renamed, scan_values, search_interval)
+                                       find_roots, is_linear, listed_axis, load_fleet, point_plan, renamed,
+                                       scan_values, search_interval)
 from dcecon.grid_engine.api import prepare
-from dcecon.grid_engine.points import with_points
+from dcecon.grid_engine.points import choose_backend, with_points
 from dcecon.grid_engine.spec import parse_values
 from dcecon.scenario.errors import ScenarioError
 from dcecon.scenario.schema import Scenario

@@ -33,18 +33,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
-
 import numpy as np
 import pandas as pd
 
-from dcecon.backends import (BACKEND_CHOICES, Backend, BackendFallbackWarning, resolve_backend, resolve_grid_backend,
-                             to_numpy)
-from dcecon.grid_engine.api import axis_strings, kernel_limit_reason, load_fleet_file, prepare
+from dcecon.backends import Backend, to_numpy
+from dcecon.grid_engine.api import axis_strings, load_fleet_file, prepare
 from dcecon.grid_engine.batch import evaluate_chunk
 from dcecon.grid_engine.engine import layout_for
 from dcecon.grid_engine.plan import GridPlan
-from dcecon.grid_engine.points import PointsPlan, with_points
+from dcecon.grid_engine.points import PointsPlan, choose_backend, with_points
 from dcecon.grid_engine.selection import Selection, parse_metrics
 from dcecon.grid_engine.spec import Axis, Distribution, parse_values
 from dcecon.model.metrics import KERNEL_METRICS, METRICS
@@ -226,23 +223,6 @@ def point_plan(raw: dict, provenance: dict, file, intervals, metric: str) -> Poi
     fields = {f.name: getattr(plan, f.name) for f in dataclasses.fields(GridPlan)}
     fields.update(axes=[], sampled=sampled, n_samples=1)
     return PointsPlan(**fields, points=np.zeros((1, len(sampled))))
-
-
-def choose_backend(plan: GridPlan, backend) -> Backend:
-    """The backend of a run (as ``dcecon grid``: ``auto`` takes a GPU kernel, else the native kernel, else
-    NumPy); float64, which the 1e-9 tolerances need."""
-    if isinstance(backend, Backend):
-        return backend
-    if backend not in BACKEND_CHOICES:
-        raise ScenarioError("--backend", str(backend), f"choose one of {', '.join(BACKEND_CHOICES)}")
-    chosen = resolve_grid_backend(backend, "float64")
-    if chosen.kernel is not None:
-        reason = kernel_limit_reason(plan, chosen.kernel)
-        if reason:
-            array_backend = "cupy-array" if chosen.kernel == "cuda" else "numpy"
-            warnings.warn(f"{reason}; using the array model on {array_backend}", BackendFallbackWarning, stacklevel=3)
-            chosen = resolve_backend(array_backend, "float64")
-    return chosen
 
 
 class MetricEvaluator:

@@ -50,7 +50,6 @@ import json
 import math
 import os
 import time
-import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -58,10 +57,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from dcecon import __version__
-from dcecon.backends import BackendFallbackWarning
 from dcecon.analysis.correlation import parse_correlations, rank_regression, spearman_matrix
 from dcecon.grid_engine import output, sketch
 from dcecon.grid_engine.plan import make_plan
+from dcecon.grid_engine.points import choose_backend
 from dcecon.grid_engine.selection import GRID_TABLE_OPTIONS, Selection, parse_metrics
 from dcecon.grid_engine.spec import check_axis_against_scenario, parse_axis, parse_values
 from dcecon.io import atomic_write
@@ -909,31 +908,6 @@ def _chunk_source(chosen, plan, extents: dict, chunk: int, client=None):
     return remote
 
 
-def _backend_for(plan, backend: str, dtype: str, threads, client=None):
-    from dcecon.backends import BACKEND_CHOICES, resolve_backend, resolve_grid_backend
-    from dcecon.grid_engine.api import check_threads, kernel_limit_reason
-
-    if backend not in BACKEND_CHOICES:
-        raise ScenarioError("--backend", str(backend), f"choose one of {', '.join(BACKEND_CHOICES)}")
-    if dtype not in ("float64", "float32"):
-        raise ScenarioError("--dtype", str(dtype), "choose one of float64, float32")
-    if client is not None:
-        from dcecon.grid_engine import cluster
-
-        cluster.check_client(client)
-        chosen = cluster.worker_backend(client, backend, dtype, check_threads(threads))
-    else:
-        chosen = resolve_grid_backend(backend, dtype, check_threads(threads))
-    if chosen.kernel is not None:
-        reason = kernel_limit_reason(plan, chosen.kernel)
-        if reason:
-            array_backend = "cupy-array" if chosen.kernel == "cuda" else "numpy"
-            warnings.warn(f"{reason}; using the array model on {array_backend}", BackendFallbackWarning, stacklevel=3)
-            chosen = (resolve_backend(array_backend, dtype) if client is None
-                      else cluster.backend_named(array_backend, dtype))
-    return chosen
-
-
 def monte_carlo(scenario, vary=None, draws: int = DEFAULT_DRAWS, *, correlate=(), metrics=None,
                 metric: str = "npv_usd", until_se: float | None = None, max_draws: int | None = None, seed: int = 0,
                 backend: str = "auto", dtype: str = "float64", threads: int | None = None, max_memory="1GiB",
@@ -1030,7 +1004,7 @@ def monte_carlo(scenario, vary=None, draws: int = DEFAULT_DRAWS, *, correlate=()
     total_samples = max_draws if until_se is not None else draws
     plan = make_plan(scenario_obj, axes, total_samples, "random", int(seed), Selection(chosen_metrics, "none", False))
     plan.correlation = correlation
-    chosen = _backend_for(plan, backend, dtype, threads, client)
+    chosen = choose_backend(plan, backend, dtype, threads, client)
     extents = plan.static_extents()
     chunk = chunk_size or chunk_size_for(plan, extents, max_memory, chosen.dtype_name,
                                          on_host=not chosen.name.startswith("cupy"), kernel=chosen.kernel)

@@ -163,11 +163,26 @@ def points_plan(scenario, paths, points, metrics=("gross_margin",), overrides=()
     return PointsPlan(**fields, points=matrix)
 
 
-def _backend(plan: PointsPlan, backend: str, dtype: str, threads, client=None):
-    """The backend that runs the plan (a fused kernel that cannot run it falls back to the array model); with a
-    ``client``, the one every worker of its cluster runs."""
+def choose_backend(plan: GridPlan, backend="auto", dtype: str = "float64", threads=None, client=None):
+    """The backend that runs a plan, as ``dcecon grid`` chooses it (``auto``: a GPU kernel, else the native
+    kernel, else NumPy; a fused kernel that cannot run the plan falls back to the array model, with a
+    :class:`~dcecon.backends.BackendFallbackWarning`); with a ``client``, the one every worker of its cluster runs.
+    A :class:`~dcecon.backends.Backend` is used as it is.
+
+    Raises
+    ------
+    ScenarioError
+        An unknown backend or dtype; ``threads`` out of range; a cluster's worker that cannot run the backend.
+    """
+    from dcecon.backends import BACKEND_CHOICES, Backend
     from dcecon.grid_engine.api import check_threads, kernel_limit_reason
 
+    if isinstance(backend, Backend):
+        return backend
+    if backend not in BACKEND_CHOICES:
+        raise ScenarioError("--backend", str(backend), f"choose one of {', '.join(BACKEND_CHOICES)}")
+    if dtype not in ("float64", "float32"):
+        raise ScenarioError("--dtype", str(dtype), "choose one of float64, float32")
     if client is not None:
         from dcecon.grid_engine import cluster
 
@@ -274,7 +289,7 @@ def evaluate_points(plan: PointsPlan, backend: str = "auto", dtype: str = "float
     from dcecon.grid_engine.engine import chunk_size_for
 
     started = time.perf_counter()
-    chosen = _backend(plan, backend, dtype, threads, client)
+    chosen = choose_backend(plan, backend, dtype, threads, client)
     extents = plan.static_extents()
     if chunk_size is not None and (not is_whole(chunk_size) or chunk_size <= 0):
         raise ScenarioError("chunk_size", str(chunk_size), "must be a positive whole number of points")
