@@ -6,6 +6,7 @@ import math
 import sys
 
 from dcecon.backends import BACKEND_CHOICES
+from dcecon.cli.arguments import whole
 from dcecon.cli.backend_warnings import fallback_warnings_as_lines
 from dcecon.model.metrics import DEFAULT_METRICS
 from dcecon.cli.cluster_options import add_cluster_options, cluster_client
@@ -38,14 +39,14 @@ def register(sub) -> None:
                         "normal(mu,sigma), lognormal(mu,sigma), pert(min,mode,max), truncnormal(mu,sigma,lo,hi), "
                         "choice(v:w,...), empirical(FILE.csv:COLUMN) (with --sample); '*' moves every cohort")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a field first")
-    p.add_argument("--sample", type=_whole, default=None, metavar="N",
+    p.add_argument("--sample", type=whole, default=None, metavar="N",
                    help="draws per grid point for distribution axes")
     p.add_argument("--sampler", default="sobol", choices=("sobol", "lhs", "random"), help="sampling design")
-    p.add_argument("--seed", type=_whole, default=0, help="seed of the sampler")
+    p.add_argument("--seed", type=whole, default=0, help="seed of the sampler")
     p.add_argument("--backend", default="auto", choices=BACKEND_CHOICES, help="array backend")
     p.add_argument("--dtype", default="float64", choices=("float64", "float32"),
                    help="float32 trades accuracy (about 1e-4 relative, see docs/backends.md) for speed")
-    p.add_argument("--threads", type=_whole, default=None,
+    p.add_argument("--threads", type=whole, default=None,
                    help="threads of the native kernel, 1 to 4 per core (default: all cores)")
     p.add_argument("--max-memory", default="1GiB", help="memory budget that sets the chunk size (default 1GiB)")
     p.add_argument("--out", metavar="DIR", help="write summary.json, Parquet tables and a manifest here")
@@ -70,14 +71,6 @@ def register(sub) -> None:
     add_cluster_options(p)
     add_output_options(p, force=False)
     p.set_defaults(func=_cmd_grid)
-
-
-def _whole(text: str):
-    """A whole number, or the text itself for the API to refuse in its own words (``--threads: x: ...``)."""
-    try:
-        return int(text)
-    except ValueError:
-        return text
 
 
 def _cmd_grid(args) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from dcecon.backends import BACKEND_CHOICES
+from dcecon.cli.arguments import number, whole
 from dcecon.cli.cluster_options import add_cluster_options, cluster_client
 from dcecon.cli.output_options import add_output_options
 
@@ -20,7 +21,7 @@ def register(sub) -> None:
                    help="an input and its distribution (repeatable): uniform(a,b), triangular(lo,mode,hi), "
                         "normal(mu,sigma), lognormal(mu,sigma), pert(min,mode,max), truncnormal(mu,sigma,lo,hi), "
                         "choice(v1:w1,v2:w2,...), empirical(FILE.csv:COLUMN)")
-    p.add_argument("--draws", type=_whole, default=10_000, metavar="N",
+    p.add_argument("--draws", type=whole, default=10_000, metavar="N",
                    help="draws (default 10,000; with --until-se the first batch)")
     p.add_argument("--correlate", action="append", default=[], metavar="A,B=RHO",
                    help="rank correlation between two inputs (repeatable), applied with Iman-Conover")
@@ -29,16 +30,16 @@ def register(sub) -> None:
     p.add_argument("--metrics", default=None, metavar="NAMES",
                    help="more metrics to report (comma-separated names, default or all); gross_margin and npv_usd "
                         "always are")
-    p.add_argument("--until-se", type=_number, default=None, metavar="X",
+    p.add_argument("--until-se", type=number, default=None, metavar="X",
                    help="keep drawing, doubling the draws each batch, until the standard error of --metric's mean "
                         "is below X (in the metric's units)")
-    p.add_argument("--max-draws", type=_whole, default=None, metavar="N",
+    p.add_argument("--max-draws", type=whole, default=None, metavar="N",
                    help="stop --until-se at this many draws (default 1e9)")
-    p.add_argument("--seed", type=_whole, default=0, help="seed of the draws (default 0)")
+    p.add_argument("--seed", type=whole, default=0, help="seed of the draws (default 0)")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a field first")
     p.add_argument("--backend", default="auto", choices=BACKEND_CHOICES, help="array backend (as dcecon grid)")
     p.add_argument("--dtype", default="float64", choices=("float64", "float32"), help="floating dtype")
-    p.add_argument("--threads", type=_whole, default=None,
+    p.add_argument("--threads", type=whole, default=None,
                    help="threads of the native kernel, 1 to 4 per core (default: all cores)")
     p.add_argument("--max-memory", default="1GiB", help="memory budget that sets the chunk size (default 1GiB)")
     p.add_argument("--out", metavar="DIR", default=None,
@@ -50,25 +51,6 @@ def register(sub) -> None:
     add_cluster_options(p)
     add_output_options(p)
     p.set_defaults(func=_cmd_monte_carlo)
-
-
-def _whole(text: str):
-    """A whole number (``1e6`` accepted), or the text itself for the API to refuse in its own words."""
-    try:
-        return int(text)
-    except ValueError:
-        try:
-            value = float(text)
-        except ValueError:
-            return text
-        return int(value) if value.is_integer() else text
-
-
-def _number(text: str):
-    try:
-        return float(text)
-    except ValueError:
-        return text
 
 
 def _cmd_monte_carlo(args) -> int:

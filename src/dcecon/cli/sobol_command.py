@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 from dcecon.backends import BACKEND_CHOICES
+from dcecon.cli.arguments import whole
 from dcecon.cli.cluster_options import add_cluster_options, cluster_client
 from dcecon.cli.output_options import add_output_options
-
-
-def _whole(text: str):
-    """A whole number, or the text itself for the API to refuse in its own words (``--n: x: ...``)."""
-    try:
-        return int(text)
-    except ValueError:
-        return text
 
 
 def _common(p) -> None:
@@ -23,12 +16,12 @@ def _common(p) -> None:
                         "together")
     p.add_argument("--metric", default="gross_margin",
                    help="the metric to analyse (a name of dcecon grid --metrics; default gross_margin)")
-    p.add_argument("--seed", type=_whole, default=0, help="seed of the design and of the bootstrap (default 0)")
+    p.add_argument("--seed", type=whole, default=0, help="seed of the design and of the bootstrap (default 0)")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a field first")
     p.add_argument("--backend", default="auto", choices=BACKEND_CHOICES,
                    help="where the model is evaluated (as dcecon grid; auto: the native kernel when there is one)")
     p.add_argument("--dtype", default="float64", choices=("float64", "float32"), help="floating dtype")
-    p.add_argument("--threads", type=_whole, default=None,
+    p.add_argument("--threads", type=whole, default=None,
                    help="threads of the native kernel, 1 to 4 per core (default: all cores)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the tables")
 
@@ -41,7 +34,7 @@ def register(sub) -> None:
     p = sub.add_parser("sobol", help="first-order and total Sobol' indices of a metric over input ranges "
                                      "(SALib's design and analysis, evaluations on the grid engine)")
     _common(p)
-    p.add_argument("--n", type=_whole, default=DEFAULT_N,
+    p.add_argument("--n", type=whole, default=DEFAULT_N,
                    help=f"base sample size, a power of two: n (D + 2) evaluations for D inputs, n (2D + 2) with "
                         f"--second-order (default {DEFAULT_N})")
     p.add_argument("--second-order", action="store_true", help="also estimate pairwise interaction indices S2")
@@ -54,9 +47,9 @@ def register(sub) -> None:
     _common(m)
     add_cluster_options(m)
     add_output_options(m)
-    m.add_argument("--trajectories", type=_whole, default=DEFAULT_TRAJECTORIES, metavar="R",
+    m.add_argument("--trajectories", type=whole, default=DEFAULT_TRAJECTORIES, metavar="R",
                    help=f"trajectories: R (D + 1) evaluations (default {DEFAULT_TRAJECTORIES})")
-    m.add_argument("--levels", type=_whole, default=DEFAULT_LEVELS,
+    m.add_argument("--levels", type=whole, default=DEFAULT_LEVELS,
                    help=f"levels of the grid each input moves on, even (default {DEFAULT_LEVELS})")
     m.set_defaults(func=_cmd_morris)
 
@@ -71,7 +64,6 @@ def _print_json(result) -> int:
 def _cmd_sobol(args) -> int:
     from dcecon.analysis.sobol import sobol
     from dcecon.cli.backend_warnings import fallback_warnings_as_lines
-
     from dcecon.cli.output_options import check_outputs, command_line, write_outputs
     from dcecon.grid_engine.cluster import parse_cluster
     from dcecon.report.outputs import Output
@@ -95,7 +87,6 @@ def _cmd_sobol(args) -> int:
 def _cmd_morris(args) -> int:
     from dcecon.analysis.morris import morris
     from dcecon.cli.backend_warnings import fallback_warnings_as_lines
-
     from dcecon.cli.output_options import check_outputs, command_line, write_outputs
     from dcecon.grid_engine.cluster import parse_cluster
     from dcecon.report.outputs import Output

@@ -27,7 +27,6 @@ def register(sub) -> None:
 def _cmd_table(args) -> int:
     from dcecon.analysis.data_table import data_table
     from dcecon.cli.backend_warnings import fallback_warnings_as_lines
-
     from dcecon.cli.output_options import check_outputs, command_line, write_outputs
     from dcecon.report.outputs import Output
 

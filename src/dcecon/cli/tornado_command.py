@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dcecon.backends import BACKEND_CHOICES
+from dcecon.cli.arguments import whole
 from dcecon.cli.output_options import add_output_options
 
 
@@ -17,32 +18,23 @@ def register(sub) -> None:
                         "moves every cohort together")
     p.add_argument("--metric", default="gross_margin",
                    help="the metric to swing (a name of dcecon grid --metrics; default gross_margin)")
-    p.add_argument("--spider", type=_whole, default=None, metavar="N",
+    p.add_argument("--spider", type=whole, default=None, metavar="N",
                    help="also N evenly spaced points per input from low to high (spider: metric against the "
                         "change of the input)")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                    help="override a field of the scenario first (the base)")
     p.add_argument("--backend", default="auto", choices=BACKEND_CHOICES, help="array backend (as dcecon grid)")
     p.add_argument("--dtype", default="float64", choices=("float64", "float32"), help="floating dtype")
-    p.add_argument("--threads", type=_whole, default=None,
+    p.add_argument("--threads", type=whole, default=None,
                    help="threads of the native kernel, 1 to 4 per core (default: all cores)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the tables")
     add_output_options(p)
     p.set_defaults(func=_cmd_tornado)
 
 
-def _whole(text: str):
-    """A whole number, or the text itself for the API to refuse in its own words (``--spider: x: ...``)."""
-    try:
-        return int(text)
-    except ValueError:
-        return text
-
-
 def _cmd_tornado(args) -> int:
     from dcecon.analysis.tornado import tornado
     from dcecon.cli.backend_warnings import fallback_warnings_as_lines
-
     from dcecon.cli.output_options import check_outputs, command_line, write_outputs
     from dcecon.report.outputs import Output
 
