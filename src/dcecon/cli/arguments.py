@@ -22,3 +22,18 @@ def number(text: str):
         return float(text)
     except ValueError:
         return text
+
+
+def add_evaluation_options(parser) -> None:
+    """``--set``, ``--backend``, ``--dtype``, ``--threads`` and ``--json``, as the analyses take them."""
+    from dcecon.backends import BACKEND_CHOICES
+
+    parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                        help="override a field of the scenario first (repeatable)")
+    parser.add_argument("--backend", default="auto", choices=BACKEND_CHOICES,
+                        help="where the model is evaluated (as dcecon grid; auto: a GPU, else the native kernel, "
+                             "else NumPy)")
+    parser.add_argument("--dtype", default="float64", choices=("float64", "float32"), help="floating dtype")
+    parser.add_argument("--threads", type=whole, default=None,
+                        help="threads of the native kernel, 1 to 4 per core (default: all cores)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the tables")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dcecon.backends import BACKEND_CHOICES
-from dcecon.cli.arguments import whole
+from dcecon.cli.arguments import add_evaluation_options, whole
 from dcecon.cli.cluster_options import add_cluster_options, cluster_client
 from dcecon.cli.output_options import add_output_options
 
@@ -17,13 +16,7 @@ def _common(p) -> None:
     p.add_argument("--metric", default="gross_margin",
                    help="the metric to analyse (a name of dcecon grid --metrics; default gross_margin)")
     p.add_argument("--seed", type=whole, default=0, help="seed of the design and of the bootstrap (default 0)")
-    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a field first")
-    p.add_argument("--backend", default="auto", choices=BACKEND_CHOICES,
-                   help="where the model is evaluated (as dcecon grid; auto: the native kernel when there is one)")
-    p.add_argument("--dtype", default="float64", choices=("float64", "float32"), help="floating dtype")
-    p.add_argument("--threads", type=whole, default=None,
-                   help="threads of the native kernel, 1 to 4 per core (default: all cores)")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of the tables")
+    add_evaluation_options(p)
 
 
 def register(sub) -> None:

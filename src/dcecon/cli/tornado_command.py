@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dcecon.backends import BACKEND_CHOICES
-from dcecon.cli.arguments import whole
+from dcecon.cli.arguments import add_evaluation_options, whole
 from dcecon.cli.output_options import add_output_options
 
 
@@ -21,13 +20,7 @@ def register(sub) -> None:
     p.add_argument("--spider", type=whole, default=None, metavar="N",
                    help="also N evenly spaced points per input from low to high (spider: metric against the "
                         "change of the input)")
-    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
-                   help="override a field of the scenario first (the base)")
-    p.add_argument("--backend", default="auto", choices=BACKEND_CHOICES, help="array backend (as dcecon grid)")
-    p.add_argument("--dtype", default="float64", choices=("float64", "float32"), help="floating dtype")
-    p.add_argument("--threads", type=whole, default=None,
-                   help="threads of the native kernel, 1 to 4 per core (default: all cores)")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of the tables")
+    add_evaluation_options(p)
     add_output_options(p)
     p.set_defaults(func=_cmd_tornado)
 
